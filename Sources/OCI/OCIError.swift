@@ -1,0 +1,20 @@
+/// Errors raised while parsing or validating OCI values.
+public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidDigest(String)
+    case invalidReference(String, reason: String)
+    case invalidPlatform(String)
+    case invalidDocument(kind: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidDigest(let text):
+            "'\(text)' is not a valid digest (expected sha256:<64 hex> or sha512:<128 hex>)"
+        case .invalidReference(let text, let reason):
+            "'\(text)' is not a valid image reference: \(reason)"
+        case .invalidPlatform(let text):
+            "'\(text)' is not a valid platform (expected os/arch[/variant], e.g. linux/amd64)"
+        case .invalidDocument(let kind, let reason):
+            "invalid \(kind): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,187 @@
+/// An image reference `[registry/]repository[:tag][@digest]`, normalised like docker and
+/// go-containerregistry: no registry means Docker Hub (`index.docker.io`), and a one-part Hub
+/// name gains `library/`.
+/// Grammar: https://github.com/distribution/reference/blob/main/reference.go
+public struct Reference: Sendable, Hashable, CustomStringConvertible {
+    public static let dockerHub = "index.docker.io"
+
+    /// Host and optional port, e.g. `registry.example.com:5000`.
+    public let registry: String
+    /// Path inside the registry, e.g. `acme/runtime`.
+    public let repository: String
+    public let tag: String?
+    public let digest: Digest?
+
+    public init(registry: String, repository: String, tag: String? = nil, digest: Digest? = nil) throws(OCIError) {
+        let text = "\(registry)/\(repository)"
+        try Self.validateRegistry(registry, in: text)
+        try Self.validateRepository(repository, in: text)
+        if let tag { try Self.validateTag(tag, in: text) }
+        self.registry = registry
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
+    }
+
+    public init(parsing text: String) throws(OCIError) {
+        guard !text.isEmpty else { throw OCIError.invalidReference(text, reason: "it is empty") }
+        var rest = Substring(text)
+        var digest: Digest?
+        if let at = rest.firstIndex(of: "@") {
+            do {
+                digest = try Digest(parsing: String(rest[rest.index(after: at)...]))
+            } catch {
+                throw OCIError.invalidReference(text, reason: "the part after '@' is not a valid digest")
+            }
+            rest = rest[..<at]
+        }
+        var tag: String?
+        if let colon = rest.lastIndex(of: ":"), !rest[colon...].contains("/") {
+            tag = String(rest[rest.index(after: colon)...])
+            rest = rest[..<colon]
+        }
+        let (registry, repository) = try Self.splitName(rest, in: text)
+        if let tag { try Self.validateTag(tag, in: text) }
+        self.registry = registry
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
+    }
+
+    /// `registry/repository`, without tag or digest.
+    public var name: String { "\(registry)/\(repository)" }
+
+    /// The tag or digest to ask the registry for: the digest when both are given (it is exact).
+    public var identifier: String? { digest?.description ?? tag }
+
+    public var description: String {
+        var text = name
+        if let tag { text += ":\(tag)" }
+        if let digest { text += "@\(digest)" }
+        return text
+    }
+
+    public func with(tag: String? = nil, digest: Digest? = nil) -> Reference {
+        Reference(checked: registry, repository: repository, tag: tag, digest: digest)
+    }
+
+    /// The same repository on another registry or under another path (already validated parts).
+    public func moved(registry: String, repository: String) throws(OCIError) -> Reference {
+        try Reference(registry: registry, repository: repository, tag: tag, digest: digest)
+    }
+
+    private init(checked registry: String, repository: String, tag: String?, digest: Digest?) {
+        self.registry = registry
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
+    }
+
+    /// Splits `host[:port]/path` into registry and repository, applying Docker Hub defaults.
+    public static func splitName(_ name: Substring, in text: String) throws(OCIError) -> (String, String) {
+        var registry = dockerHub
+        var path = name
+        if let slash = name.firstIndex(of: "/") {
+            let first = name[..<slash]
+            if first.contains(".") || first.contains(":") || first == "localhost" || first.contains(where: \.isUppercase) {
+                registry = String(first)
+                path = name[name.index(after: slash)...]
+            }
+        }
+        if registry == "docker.io" || registry == "registry-1.docker.io" { registry = dockerHub }
+        try validateRegistry(registry, in: text)
+        var repository = String(path)
+        if registry == dockerHub, !repository.contains("/") { repository = "library/" + repository }
+        try validateRepository(repository, in: text)
+        guard registry.utf8.count + 1 + repository.utf8.count <= 255 else {
+            throw OCIError.invalidReference(text, reason: "the name is longer than 255 characters")
+        }
+        return (registry, repository)
+    }
+
+    static func validateRegistry(_ registry: String, in text: String) throws(OCIError) {
+        var host = Substring(registry)
+        if host.hasPrefix("[") {
+            // IPv6 literal: [addr] or [addr]:port
+            guard let close = host.firstIndex(of: "]") else {
+                throw OCIError.invalidReference(text, reason: "unterminated IPv6 address in '\(registry)'")
+            }
+            let address = host[host.index(after: host.startIndex)..<close]
+            guard !address.isEmpty, address.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+                throw OCIError.invalidReference(text, reason: "'\(registry)' is not a valid IPv6 address")
+            }
+            host = host[host.index(after: close)...]
+            if host.isEmpty { return }
+            guard host.first == ":" else {
+                throw OCIError.invalidReference(text, reason: "unexpected text after the IPv6 address in '\(registry)'")
+            }
+            try validatePort(host.dropFirst(), registry: registry, in: text)
+            return
+        }
+        if let colon = host.firstIndex(of: ":") {
+            try validatePort(host[host.index(after: colon)...], registry: registry, in: text)
+            host = host[..<colon]
+        }
+        let components = host.split(separator: ".", omittingEmptySubsequences: false)
+        for component in components {
+            guard !component.isEmpty,
+                  component.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }),
+                  component.first != "-", component.last != "-"
+            else {
+                throw OCIError.invalidReference(text, reason: "'\(registry)' is not a valid registry host")
+            }
+        }
+    }
+
+    private static func validatePort(_ port: Substring, registry: String, in text: String) throws(OCIError) {
+        guard let number = Int(port), (1...65535).contains(number), port.allSatisfy(\.isNumber) else {
+            throw OCIError.invalidReference(text, reason: "'\(port)' is not a valid port in '\(registry)'")
+        }
+    }
+
+    static func validateRepository(_ repository: String, in text: String) throws(OCIError) {
+        guard !repository.isEmpty else { throw OCIError.invalidReference(text, reason: "the repository name is empty") }
+        if repository.contains(where: \.isUppercase) {
+            throw OCIError.invalidReference(text, reason: "repository names must be lower-case")
+        }
+        for component in repository.split(separator: "/", omittingEmptySubsequences: false) {
+            guard isPathComponent(component) else {
+                throw OCIError.invalidReference(
+                    text, reason: "'\(component)' is not a valid path component (lower-case letters, digits, and '.', '_', '__' or '-' between them)")
+            }
+        }
+    }
+
+    /// `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`
+    static func isPathComponent(_ component: Substring) -> Bool {
+        let bytes = Array(component.utf8)
+        func isAlnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) }
+        guard let first = bytes.first, let last = bytes.last, isAlnum(first), isAlnum(last) else { return false }
+        var i = 0
+        while i < bytes.count {
+            if isAlnum(bytes[i]) { i += 1; continue }
+            // A separator run: '.', '_', '__', or one or more '-'.
+            var j = i
+            while j < bytes.count, !isAlnum(bytes[j]) { j += 1 }
+            let separator = bytes[i..<j]
+            let valid = separator.elementsEqual([0x2e]) || separator.elementsEqual([0x5f]) || separator.elementsEqual([0x5f, 0x5f])
+                || separator.allSatisfy { $0 == 0x2d }
+            guard valid else { return false }
+            i = j
+        }
+        return true
+    }
+
+    /// `[\w][\w.-]{0,127}`
+    public static func validateTag(_ tag: String, in text: String) throws(OCIError) {
+        let bytes = Array(tag.utf8)
+        func isWord(_ b: UInt8) -> Bool {
+            (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f
+        }
+        guard let first = bytes.first, isWord(first), bytes.count <= 128,
+              bytes.allSatisfy({ isWord($0) || $0 == 0x2e || $0 == 0x2d })
+        else {
+            throw OCIError.invalidReference(text, reason: "'\(tag)' is not a valid tag (letters, digits, '_', '.', '-'; at most 128, not starting with '.' or '-')")
+        }
+    }
+}

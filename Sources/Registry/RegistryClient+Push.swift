@@ -1,0 +1,315 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import OCI
+
+/// Where a blob's bytes come from for an upload. `open` starts a fresh stream from the first
+/// byte each time it is called, so a failed upload can be retried from scratch.
+public struct BlobSource: Sendable {
+    public let descriptor: Descriptor
+    public let open: @Sendable () async throws -> AsyncThrowingStream<ByteBuffer, any Error>
+
+    public init(descriptor: Descriptor, open: @escaping @Sendable () async throws -> AsyncThrowingStream<ByteBuffer, any Error>) {
+        self.descriptor = descriptor
+        self.open = open
+    }
+
+    /// A source over bytes in memory (configs, small blobs, tests), in chunks of `chunkSize`.
+    public static func bytes(_ bytes: [UInt8], mediaType: String = "application/octet-stream", chunkSize: Int = 1 << 20) -> BlobSource {
+        let descriptor = Descriptor(mediaType: mediaType, digest: Digest.of(bytes), size: Int64(bytes.count))
+        return BlobSource(descriptor: descriptor) {
+            AsyncThrowingStream { continuation in
+                var offset = 0
+                while offset < bytes.count {
+                    let end = min(offset + chunkSize, bytes.count)
+                    continuation.yield(ByteBuffer(bytes: bytes[offset..<end]))
+                    offset = end
+                }
+                continuation.finish()
+            }
+        }
+    }
+}
+
+/// How `uploadBlob` sends bytes.
+public enum UploadMode: Sendable, Equatable {
+    /// POST then one PUT with the whole body (fastest; what distribution and most registries prefer).
+    case monolithic
+    /// POST, PATCH chunks of this many bytes, then PUT to close (for registries or proxies that cap a request body).
+    case chunked(Int)
+}
+
+/// The outcome of putting one blob in place.
+public enum BlobPushResult: Sendable, Equatable {
+    case alreadyPresent
+    case mounted
+    case uploaded(bytes: Int64)
+}
+
+extension RegistryClient {
+    /// HEADs a blob: whether the registry has it with the expected size.
+    public func hasBlob(_ descriptor: Descriptor, repository: String) async throws -> Bool {
+        let purpose = Purpose.push("blob check \(descriptor.digest.short) in \(host)/\(repository)", repository)
+        let response = try await send(.HEAD, "/v2/\(repository)/blobs/\(descriptor.digest)", purpose: purpose)
+        await Self.discard(response)
+        switch response.status.code {
+        case 200:
+            // A HEAD that names another size is a registry bug; treat the blob as missing and re-send.
+            if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length != descriptor.size {
+                logger.warning("registry \(host) reports \(length) bytes for \(descriptor.digest.short), expected \(descriptor.size); uploading again")
+                return false
+            }
+            return true
+        case 404: return false
+        default: throw await failure(response, purpose)
+        }
+    }
+
+    /// Asks the registry to link a blob from another repository it holds. Returns false when it
+    /// will not (the upload session it opened instead is cancelled).
+    public func mountBlob(_ digest: Digest, from source: String, into repository: String) async throws -> Bool {
+        let purpose = Purpose.push("blob mount \(digest.short) from \(source) into \(host)/\(repository)", repository, mountFrom: source)
+        let url = URLParts.appending("/v2/\(repository)/blobs/uploads/", query: [("mount", digest.description), ("from", source)])
+        let response = try await send(.POST, url, purpose: purpose)
+        await Self.discard(response)
+        switch response.status.code {
+        case 201:
+            return true
+        case 202:
+            if let location = response.headers.first(name: "Location") {
+                await cancelUpload(location, purpose: purpose)
+            }
+            return false
+        default:
+            throw await failure(response, purpose)
+        }
+    }
+
+    /// Puts a blob into `repository` unless it is already there: HEAD, then a mount from
+    /// `mountFrom` (a repository of the same registry known to hold it), then an upload.
+    public func pushBlob(
+        _ source: BlobSource,
+        repository: String,
+        mountFrom: [String] = [],
+        mode: UploadMode = .monolithic
+    ) async throws -> BlobPushResult {
+        if try await hasBlob(source.descriptor, repository: repository) { return .alreadyPresent }
+        for other in mountFrom where other != repository {
+            if try await mountBlob(source.descriptor.digest, from: other, into: repository) { return .mounted }
+        }
+        try await uploadBlob(source, repository: repository, mode: mode)
+        return .uploaded(bytes: source.descriptor.size)
+    }
+
+    /// Uploads a blob. The stream is hashed as it goes and the last chunk is held back until the
+    /// digest is confirmed, so the registry never completes an upload of wrong bytes; the registry
+    /// then checks the same digest from `?digest=`. A transient failure restarts the whole upload.
+    public func uploadBlob(_ source: BlobSource, repository: String, mode: UploadMode = .monolithic) async throws {
+        let descriptor = source.descriptor
+        let purpose = Purpose.push("upload of blob \(descriptor.digest.short) to \(host)/\(repository)", repository)
+        var attempt = 1
+        var waited = Duration.zero
+        var mode = mode
+        while true {
+            do {
+                let location = try await startUpload(purpose: purpose, repository: repository)
+                switch mode {
+                case .monolithic:
+                    do {
+                        try await finishUpload(location, source: source, purpose: purpose)
+                    } catch RegistryError.unexpectedStatus(413, _, _, _) {
+                        // Request body too large for this registry or its proxy: fall back to chunks.
+                        logger.info("registry \(host) refused a \(descriptor.size)-byte PUT; retrying in 16 MiB chunks")
+                        await cancelUpload(location, purpose: purpose)
+                        mode = .chunked(16 << 20)
+                        continue
+                    }
+                case .chunked(let size):
+                    try await chunkedUpload(location, source: source, chunkSize: size, purpose: purpose)
+                }
+                return
+            } catch let error as RegistryError {
+                guard case .unreachable = error,
+                      let delay = transport.options.retry.delay(afterAttempt: attempt, retryAfter: nil, waited: waited)
+                else { throw error }
+                logger.debug("upload of \(descriptor.digest.short) failed (\(error)); starting again")
+                try await Task.sleep(for: delay)
+                waited += delay
+                attempt += 1
+            }
+        }
+    }
+
+    private func startUpload(purpose: Purpose, repository: String) async throws -> String {
+        let response = try await send(.POST, "/v2/\(repository)/blobs/uploads/", purpose: purpose)
+        await Self.discard(response)
+        guard response.status.code == 202, let location = response.headers.first(name: "Location") else {
+            if response.status.code == 202 {
+                throw RegistryError.protocolViolation(host: host, reason: "upload started without a Location header")
+            }
+            throw await failure(response, purpose)
+        }
+        guard let absolute = URLParts.resolve(location, against: try await baseURL() + "/v2/") else {
+            throw RegistryError.protocolViolation(host: host, reason: "upload Location is not a URL")
+        }
+        return absolute
+    }
+
+    private func finishUpload(_ location: String, source: BlobSource, purpose: Purpose) async throws {
+        let descriptor = source.descriptor
+        let stream = try await source.open()
+        let body = VerifyingBody(base: stream, expected: descriptor)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/octet-stream")
+        let url = URLParts.appending(location, query: [("digest", descriptor.digest.description)])
+        // Streamed bodies are single-use: retries happen a level up, with a new upload session.
+        let response = try await send(.PUT, url, headers: headers, body: { .stream(body, length: .known(descriptor.size)) }, purpose: purpose, retry: false)
+        try await expectCreated(response, descriptor: descriptor, purpose: purpose)
+    }
+
+    private func chunkedUpload(_ start: String, source: BlobSource, chunkSize: Int, purpose: Purpose) async throws {
+        let descriptor = source.descriptor
+        let hasher = DigestHasher(descriptor.digest.algorithm)
+        var location = start
+        var offset: Int64 = 0
+        var pending = ByteBuffer()
+        pending.reserveCapacity(min(chunkSize, Int(descriptor.size)))
+
+        func flush() async throws {
+            guard pending.readableBytes > 0 else { return }
+            let chunk = pending
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/octet-stream")
+            headers.add(name: "Content-Range", value: "\(offset)-\(offset + Int64(chunk.readableBytes) - 1)")
+            headers.add(name: "Content-Length", value: "\(chunk.readableBytes)")
+            let response = try await send(.PATCH, location, headers: headers, body: { .bytes(chunk) }, purpose: purpose, retry: false)
+            await Self.discard(response)
+            guard response.status.code == 202 else { throw await failure(response, purpose) }
+            if let next = response.headers.first(name: "Location"), let absolute = URLParts.resolve(next, against: location) {
+                location = absolute
+            }
+            offset += Int64(chunk.readableBytes)
+            pending.clear()
+        }
+
+        for try await var buffer in try await source.open() {
+            while buffer.readableBytes > 0 {
+                let take = min(buffer.readableBytes, chunkSize - pending.readableBytes)
+                guard let slice = buffer.readSlice(length: take) else { break }
+                slice.withUnsafeReadableBytes { hasher.update($0) }
+                pending.writeImmutableBuffer(slice)
+                if offset + Int64(pending.readableBytes) > descriptor.size {
+                    throw RegistryError.sizeMismatch(what: "blob \(descriptor.digest)", expected: descriptor.size, actual: offset + Int64(pending.readableBytes))
+                }
+                // Keep the final chunk back until the digest is known to be right.
+                if pending.readableBytes == chunkSize, offset + Int64(pending.readableBytes) < descriptor.size {
+                    try await flush()
+                }
+            }
+        }
+        let total = offset + Int64(pending.readableBytes)
+        guard total == descriptor.size else {
+            throw RegistryError.sizeMismatch(what: "blob \(descriptor.digest)", expected: descriptor.size, actual: total)
+        }
+        let actual = hasher.finalize()
+        guard actual == descriptor.digest else {
+            throw RegistryError.digestMismatch(what: "blob being uploaded", expected: descriptor.digest, actual: actual)
+        }
+        try await flush()
+        let url = URLParts.appending(location, query: [("digest", descriptor.digest.description)])
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Length", value: "0")
+        let response = try await send(.PUT, url, headers: headers, purpose: purpose, retry: false)
+        try await expectCreated(response, descriptor: descriptor, purpose: purpose)
+    }
+
+    private func expectCreated(_ response: HTTPClientResponse, descriptor: Descriptor, purpose: Purpose) async throws {
+        guard response.status.code == 201 || response.status.code == 204 else {
+            throw await failure(response, purpose)
+        }
+        await Self.discard(response)
+        if let header = response.headers.first(name: "Docker-Content-Digest"),
+           let digest = try? Digest(parsing: header), digest != descriptor.digest {
+            throw RegistryError.digestMismatch(what: "blob stored by \(host)", expected: descriptor.digest, actual: digest)
+        }
+    }
+
+    private func cancelUpload(_ location: String, purpose: Purpose) async {
+        guard let absolute = URLParts.resolve(location, against: (try? await baseURL()).map { $0 + "/v2/" } ?? location) else { return }
+        if let response = try? await send(.DELETE, absolute, purpose: purpose, retry: false) {
+            await Self.discard(response)
+        }
+    }
+
+    /// PUTs a manifest's exact bytes under `reference` (a tag, or its digest).
+    public func putManifest(_ document: ManifestDocument, repository: String, reference: String) async throws {
+        let purpose = Purpose.push("manifest \(host)/\(repository):\(reference)", repository)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: document.mediaType)
+        let bytes = ByteBuffer(bytes: document.bytes)
+        let response = try await send(.PUT, "/v2/\(repository)/manifests/\(reference)", headers: headers, body: { .bytes(bytes) }, purpose: purpose)
+        guard response.status.code == 201 || response.status.code == 200 || response.status.code == 204 else {
+            throw await failure(response, purpose)
+        }
+        await Self.discard(response)
+        if let header = response.headers.first(name: "Docker-Content-Digest"),
+           let digest = try? Digest(parsing: header), digest != document.digest {
+            throw RegistryError.digestMismatch(what: "manifest stored by \(host)", expected: document.digest, actual: digest)
+        }
+    }
+}
+
+/// A request body that hashes what passes through and withholds the final chunk until the
+/// digest and size check out; a mismatch fails the request instead of completing the upload.
+struct VerifyingBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: AsyncThrowingStream<ByteBuffer, any Error>
+    let expected: Descriptor
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(base: base.makeAsyncIterator(), expected: expected)
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+        let expected: Descriptor
+        let hasher: DigestHasher
+        var held: ByteBuffer?
+        var count: Int64 = 0
+        var finished = false
+
+        init(base: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator, expected: Descriptor) {
+            self.base = base
+            self.expected = expected
+            self.hasher = DigestHasher(expected.digest.algorithm)
+        }
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard !finished else { return nil }
+            while let chunk = try await base.next() {
+                guard chunk.readableBytes > 0 else { continue }
+                chunk.withUnsafeReadableBytes { hasher.update($0) }
+                count += Int64(chunk.readableBytes)
+                if count > expected.size {
+                    throw RegistryError.sizeMismatch(what: "blob \(expected.digest)", expected: expected.size, actual: count)
+                }
+                if let previous = held {
+                    held = chunk
+                    return previous
+                }
+                held = chunk
+            }
+            finished = true
+            guard count == expected.size else {
+                throw RegistryError.sizeMismatch(what: "blob \(expected.digest)", expected: expected.size, actual: count)
+            }
+            let actual = hasher.finalize()
+            guard actual == expected.digest else {
+                throw RegistryError.digestMismatch(what: "blob being uploaded", expected: expected.digest, actual: actual)
+            }
+            let last = held
+            held = nil
+            return last
+        }
+    }
+}

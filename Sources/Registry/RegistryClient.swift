@@ -1,0 +1,346 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import OCI
+
+/// Talks the distribution API to one registry host.
+/// https://github.com/opencontainers/distribution-spec/blob/main/spec.md
+///
+/// Every request goes through `send`, which owns retries, redirects and authentication;
+/// the `+Pull`, `+Push` and `+Tags` files only say what to ask for.
+public final class RegistryClient: Sendable {
+    public let host: String
+    let transport: RegistryTransport
+    let session: HostSession
+
+    init(host: String, transport: RegistryTransport) {
+        self.host = host
+        self.transport = transport
+        self.session = HostSession(host: host)
+    }
+
+    var logger: Logger { transport.logger }
+
+    /// A request body that can be produced again for a retry.
+    typealias BodyFactory = @Sendable () throws -> HTTPClientRequest.Body
+
+    /// What a request is for: named in errors, and the token scopes it needs.
+    struct Purpose: Sendable {
+        let description: String
+        let repository: String?
+        let scopes: [String]
+
+        static func pull(_ what: String, _ repository: String) -> Purpose {
+            Purpose(description: what, repository: repository, scopes: ["repository:\(repository):pull"])
+        }
+
+        static func push(_ what: String, _ repository: String, mountFrom: String? = nil) -> Purpose {
+            var scopes = ["repository:\(repository):pull,push"]
+            if let mountFrom, mountFrom != repository { scopes.append("repository:\(mountFrom):pull") }
+            return Purpose(description: what, repository: repository, scopes: scopes)
+        }
+    }
+
+    /// Sends one logical request: authenticates on a 401 challenge, follows redirects (dropping
+    /// Authorization when the host changes), and retries transient failures per the retry policy.
+    /// Returns the first response that is neither of those; the caller judges its status.
+    func send(
+        _ method: HTTPMethod,
+        _ pathOrURL: String,
+        headers: HTTPHeaders = [:],
+        body: BodyFactory? = nil,
+        purpose: Purpose,
+        retry: Bool = true
+    ) async throws -> HTTPClientResponse {
+        let base = try await baseURL()
+        var url = pathOrURL.hasPrefix("http://") || pathOrURL.hasPrefix("https://") ? pathOrURL : base + pathOrURL
+        var method = method
+        var attempt = 1
+        var waited = Duration.zero
+        var reauthenticated = false
+        var redirects = 0
+        let policy = retry ? transport.options.retry : .none
+        while true {
+            var request = HTTPClientRequest(url: url)
+            request.method = method
+            request.headers = headers
+            request.headers.replaceOrAdd(name: "User-Agent", value: transport.options.userAgent)
+            let sameHost = URLParts.authority(of: url) == URLParts.authority(of: base)
+            if sameHost, let authorization = try await session.authorization(for: purpose.scopes, client: self) {
+                request.headers.replaceOrAdd(name: "Authorization", value: authorization)
+            }
+            if let body { request.body = try body() }
+
+            let response: HTTPClientResponse
+            do {
+                response = try await transport.http.execute(request, deadline: .distantFuture, logger: nil)
+            } catch {
+                let failure = TransportFailure.classify(error, host: host)
+                if failure.isRetryable, let delay = policy.delay(afterAttempt: attempt, retryAfter: nil, waited: waited) {
+                    logger.debug("\(method) \(URLParts.redacted(url)) failed (\(failure.reason)); retrying in \(delay)")
+                    try await Task.sleep(for: delay)
+                    waited += delay
+                    attempt += 1
+                    continue
+                }
+                if failure.isRetryable, attempt > 1 {
+                    throw RegistryError.unreachable(host: host, reason: "\(failure.reason) (after \(attempt) attempts)")
+                }
+                throw failure.error
+            }
+            let status = Int(response.status.code)
+            logger.debug("\(method) \(URLParts.redacted(url)) → \(status)")
+
+            if status == 401, sameHost, !reauthenticated {
+                let challenges = response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
+                await Self.discard(response)
+                if try await session.learn(challenges, for: purpose.scopes, client: self) {
+                    reauthenticated = true
+                    continue
+                }
+                throw await unauthorized(purpose, detail: nil)
+            }
+            if status == 401 {
+                let detail = await Self.errorSummary(response)
+                throw await unauthorized(purpose, detail: detail)
+            }
+            if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "Location") {
+                await Self.discard(response)
+                redirects += 1
+                guard redirects <= 10 else {
+                    throw RegistryError.protocolViolation(host: host, reason: "more than 10 redirects for \(purpose.description)")
+                }
+                guard let next = URLParts.resolve(location, against: url) else {
+                    throw RegistryError.protocolViolation(host: host, reason: "redirect to an invalid location")
+                }
+                if next.hasPrefix("http://"), !url.hasPrefix("http://"), !RegistryHost.allowsPlainHTTP(URLParts.authority(of: next) ?? "") {
+                    throw RegistryError.protocolViolation(host: host, reason: "refusing a redirect from HTTPS to plain HTTP")
+                }
+                if status == 303 { method = .GET }
+                url = next
+                continue
+            }
+            if RetryPolicy.isRetryable(status: status) {
+                let retryAfter = RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After"))
+                let detail = await Self.errorSummary(response)
+                if let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter, waited: waited) {
+                    logger.debug("\(method) \(URLParts.redacted(url)) → \(status); retrying in \(delay)")
+                    try await Task.sleep(for: delay)
+                    waited += delay
+                    attempt += 1
+                    continue
+                }
+                if attempt > 1 {
+                    throw RegistryError.gaveUp(operation: purpose.description, host: host, lastStatus: status, attempts: attempt)
+                }
+                throw RegistryError.unexpectedStatus(status, operation: purpose.description, host: host, detail: detail)
+            }
+            return response
+        }
+    }
+
+    private func unauthorized(_ purpose: Purpose, detail: String?) async -> RegistryError {
+        let hadCredentials = (try? await transport.credentials.credential(for: host)) != nil
+        return .unauthorized(host: host, repository: purpose.repository, hadCredentials: hadCredentials, detail: detail)
+    }
+
+    /// Turns a status the caller did not expect into the matching error.
+    func failure(_ response: HTTPClientResponse, _ purpose: Purpose, notFound: String? = nil) async -> RegistryError {
+        let status = Int(response.status.code)
+        let detail = await Self.errorSummary(response)
+        switch status {
+        case 403: return .forbidden(host: host, repository: purpose.repository, detail: detail)
+        case 404: return .notFound(what: notFound ?? purpose.description, host: host, detail: detail)
+        default: return .unexpectedStatus(status, operation: purpose.description, host: host, detail: detail)
+        }
+    }
+
+    /// `scheme://host`, found by pinging `/v2/` once per client (HTTPS first; plain HTTP only for
+    /// loopback/private hosts or with --plain-http).
+    func baseURL() async throws -> String {
+        try await session.baseURL(client: self)
+    }
+
+    /// One ping of `/v2/` at `scheme`; returns the challenges of a 401.
+    func ping(scheme: String, retry: Bool) async throws -> [AuthChallenge] {
+        let url = "\(scheme)://\(host)/v2/"
+        let policy = retry ? transport.options.retry : .none
+        var attempt = 1
+        var waited = Duration.zero
+        while true {
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "User-Agent", value: transport.options.userAgent)
+            do {
+                let response = try await transport.http.execute(request, deadline: .now() + .seconds(60), logger: nil)
+                let status = Int(response.status.code)
+                logger.debug("ping \(url) → \(status)")
+                let challenges = response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
+                await Self.discard(response)
+                switch status {
+                case 200..<300, 401, 403, 404:
+                    return status == 401 ? challenges : []
+                case _ where RetryPolicy.isRetryable(status: status):
+                    if let delay = policy.delay(afterAttempt: attempt, retryAfter: RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After")), waited: waited) {
+                        try await Task.sleep(for: delay)
+                        waited += delay
+                        attempt += 1
+                        continue
+                    }
+                    throw RegistryError.unexpectedStatus(status, operation: "the API check GET /v2/", host: host, detail: nil)
+                default:
+                    throw RegistryError.unexpectedStatus(status, operation: "the API check GET /v2/ (\(scheme))", host: host, detail: nil)
+                }
+            } catch let error as RegistryError {
+                throw error
+            } catch {
+                let failure = TransportFailure.classify(error, host: host)
+                if failure.isRetryable, let delay = policy.delay(afterAttempt: attempt, retryAfter: nil, waited: waited) {
+                    try await Task.sleep(for: delay)
+                    waited += delay
+                    attempt += 1
+                    continue
+                }
+                throw failure.error
+            }
+        }
+    }
+
+    /// Reads a whole (small) body, refusing more than `limit` bytes.
+    static func collect(_ response: HTTPClientResponse, limit: Int, what: String, host: String) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
+            throw RegistryError.protocolViolation(host: host, reason: "\(what) is \(length) bytes, over the \(limit)-byte limit")
+        }
+        do {
+            for try await chunk in response.body {
+                guard bytes.count + chunk.readableBytes <= limit else {
+                    throw RegistryError.protocolViolation(host: host, reason: "\(what) is over the \(limit)-byte limit")
+                }
+                bytes.append(contentsOf: chunk.readableBytesView)
+            }
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw TransportFailure.classify(error, host: host).error
+        }
+        return bytes
+    }
+
+    /// The registry's error body in one line, if it sent one (at most 64 KiB read).
+    static func errorSummary(_ response: HTTPClientResponse) async -> String? {
+        var bytes: [UInt8] = []
+        do {
+            for try await chunk in response.body {
+                if bytes.count < 65536 { bytes.append(contentsOf: chunk.readableBytesView.prefix(65536 - bytes.count)) }
+            }
+        } catch {
+            return nil
+        }
+        return RegistryErrorBody.summary(bytes)
+    }
+
+    /// Drains a body we do not need so the connection can be reused.
+    static func discard(_ response: HTTPClientResponse) async {
+        do {
+            for try await _ in response.body {}
+        } catch {
+            // The connection is dropped instead of reused; nothing to report.
+        }
+    }
+}
+
+/// A transport-level failure (no HTTP response), classified for retry and reporting.
+struct TransportFailure {
+    let error: RegistryError
+    let reason: String
+    let isRetryable: Bool
+
+    static func classify(_ error: any Error, host: String) -> TransportFailure {
+        if let registryError = error as? RegistryError {
+            return TransportFailure(error: registryError, reason: registryError.description, isRetryable: false)
+        }
+        let text = String(describing: error)
+        let lower = text.lowercased()
+        func unreachable(_ reason: String, retry: Bool) -> TransportFailure {
+            TransportFailure(error: .unreachable(host: host, reason: reason), reason: reason, isRetryable: retry)
+        }
+        if let httpError = error as? HTTPClientError {
+            switch httpError {
+            case .readTimeout: return unreachable("the registry stopped sending data (read timeout)", retry: true)
+            case .connectTimeout: return unreachable("the connection timed out", retry: true)
+            case .remoteConnectionClosed: return unreachable("the registry closed the connection", retry: true)
+            case .tlsHandshakeTimeout: return unreachable("the TLS handshake timed out", retry: true)
+            case .deadlineExceeded: return unreachable("the request took too long", retry: false)
+            case .cancelled: return unreachable("the request was cancelled", retry: false)
+            case .bodyLengthMismatch: return unreachable("the body was cut short", retry: true)
+            default: break
+            }
+        }
+        if lower.contains("certificate") || lower.contains("handshake") || lower.contains("ssl") || lower.contains("tls") {
+            let reason: String
+            if lower.contains("certificate_verify_failed") || lower.contains("certificate verify failed") || lower.contains("unable to get local issuer") {
+                reason = "certificate signed by unknown authority"
+            } else if lower.contains("hostname") || lower.contains("mismatch") {
+                reason = "the certificate does not name this host"
+            } else if lower.contains("wrong_version_number") || lower.contains("record") {
+                reason = "the server does not speak TLS here"
+            } else {
+                reason = "handshake failed"
+            }
+            return TransportFailure(error: .tls(host: host, reason: reason), reason: reason, isRetryable: false)
+        }
+        if lower.contains("connection refused") || lower.contains("econnrefused") || lower.contains("errno: 111") {
+            return unreachable("connection refused (is the registry running, and is the port right?)", retry: true)
+        }
+        if lower.contains("reset") || lower.contains("broken pipe") || lower.contains("eof") || lower.contains("ioonclosedchannel") || lower.contains("closed") {
+            return unreachable("the connection was reset", retry: true)
+        }
+        if lower.contains("nodename nor servname") || lower.contains("name or service not known") || lower.contains("resolution")
+            || lower.contains("unknownhost") || lower.contains("dns") || lower.contains("lookup") {
+            return unreachable("the host name does not resolve", retry: false)
+        }
+        if lower.contains("unreachable") || lower.contains("timed out") || lower.contains("timeout") {
+            return unreachable("the network is unreachable or timed out", retry: true)
+        }
+        return unreachable("connection failed (\(text.prefix(160)))", retry: true)
+    }
+}
+
+/// Small URL helpers; URLs here are always ones we built or a registry sent.
+enum URLParts {
+    /// `host[:port]` of an absolute URL.
+    static func authority(of url: String) -> String? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        return String(rest[..<end])
+    }
+
+    /// Resolves a Location or Link target against the URL it came from.
+    static func resolve(_ location: String, against base: String) -> String? {
+        if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
+        guard let schemeEnd = base.range(of: "://"), let authority = authority(of: base) else { return nil }
+        let origin = base[..<schemeEnd.upperBound] + authority
+        if location.hasPrefix("//") { return base[..<schemeEnd.lowerBound] + ":" + location }
+        if location.hasPrefix("/") { return origin + location }
+        // Relative path: replace the last segment of base's path.
+        let path = base.dropFirst(origin.count).split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
+        let directory = path.hasSuffix("/") ? path : String(path[...(path.lastIndex(of: "/") ?? path.startIndex)])
+        return origin + directory + location
+    }
+
+    /// The URL without its query (upload URLs carry state tokens; keep logs short and clean).
+    static func redacted(_ url: String) -> String {
+        url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+    }
+
+    /// Appends query parameters, percent-encoding the values.
+    static func appending(_ url: String, query: [(String, String)]) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+:/?#")
+        let encoded = query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
+        return url + (url.contains("?") ? "&" : "?") + encoded
+    }
+}

@@ -1,0 +1,94 @@
+import OCI
+
+/// What went wrong talking to a registry, as one sentence a user can act on.
+/// Never carries credentials or tokens; the registry's own error body is kept when it sent one.
+public enum RegistryError: Error, Sendable, CustomStringConvertible {
+    /// Could not connect or the connection broke, after retries.
+    case unreachable(host: String, reason: String)
+    /// TLS handshake or certificate failure.
+    case tls(host: String, reason: String)
+    /// 401 after presenting whatever credentials we had.
+    case unauthorized(host: String, repository: String?, hadCredentials: Bool, detail: String?)
+    /// 403: authenticated but not allowed.
+    case forbidden(host: String, repository: String?, detail: String?)
+    case notFound(what: String, host: String, detail: String?)
+    /// Any other unexpected status.
+    case unexpectedStatus(Int, operation: String, host: String, detail: String?)
+    /// 429/5xx storms that outlived the retry budget.
+    case gaveUp(operation: String, host: String, lastStatus: Int?, attempts: Int)
+    /// Bytes that do not hash to what they claim.
+    case digestMismatch(what: String, expected: Digest, actual: Digest)
+    case sizeMismatch(what: String, expected: Int64, actual: Int64)
+    /// A response that breaks the protocol (bad JSON, missing header, oversized manifest).
+    case protocolViolation(host: String, reason: String)
+    case authServer(realm: String, reason: String)
+    case credentialHelper(helper: String, reason: String)
+    case badConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let host, let reason):
+            return "cannot reach registry \(host): \(reason)"
+        case .tls(let host, let reason):
+            return "TLS with registry \(host) failed: \(reason) (use --ca-file to trust a private CA, or --plain-http if it does not speak HTTPS)"
+        case .unauthorized(let host, let repository, let hadCredentials, let detail):
+            let target = repository.map { "\(host)/\($0)" } ?? host
+            let hint = hadCredentials
+                ? "the credentials were rejected; check the username and password (or docker login again)"
+                : "no credentials were found for \(host); run docker login, or pass --username and --password-stdin"
+            return "registry \(target) refused access (401 Unauthorized): \(hint)" + (detail.map { " [\($0)]" } ?? "")
+        case .forbidden(let host, let repository, let detail):
+            let target = repository.map { "\(host)/\($0)" } ?? host
+            return "registry \(target) denied the operation (403 Forbidden): the account lacks permission" + (detail.map { " [\($0)]" } ?? "")
+        case .notFound(let what, let host, let detail):
+            return "\(what) not found on \(host)" + (detail.map { " [\($0)]" } ?? "")
+        case .unexpectedStatus(let status, let operation, let host, let detail):
+            return "registry \(host) answered \(status) to \(operation)" + (detail.map { " [\($0)]" } ?? "")
+        case .gaveUp(let operation, let host, let lastStatus, let attempts):
+            let last = lastStatus.map { "the last answer was \($0)" } ?? "the connection kept failing"
+            return "gave up on \(operation) at \(host) after \(attempts) attempts; \(last)"
+        case .digestMismatch(let what, let expected, let actual):
+            return "\(what) does not match its digest: expected \(expected), got \(actual)"
+        case .sizeMismatch(let what, let expected, let actual):
+            return "\(what) has the wrong size: expected \(expected) bytes, got \(actual)"
+        case .protocolViolation(let host, let reason):
+            return "registry \(host) broke the protocol: \(reason)"
+        case .authServer(let realm, let reason):
+            return "token server \(realm) failed: \(reason)"
+        case .credentialHelper(let helper, let reason):
+            return "credential helper docker-credential-\(helper) failed: \(reason)"
+        case .badConfiguration(let reason):
+            return reason
+        }
+    }
+
+    /// Statuses that say "this will never work", as opposed to a broken network.
+    public var isAccessDenied: Bool {
+        switch self {
+        case .unauthorized, .forbidden: true
+        default: false
+        }
+    }
+}
+
+/// The JSON error envelope of the distribution spec: `{"errors":[{"code":..,"message":..}]}`.
+struct RegistryErrorBody: Decodable {
+    struct Entry: Decodable {
+        let code: String?
+        let message: String?
+    }
+    let errors: [Entry]?
+
+    /// A short summary, e.g. `MANIFEST_UNKNOWN: manifest unknown`, or nil.
+    static func summary(_ bytes: [UInt8]) -> String? {
+        guard !bytes.isEmpty else { return nil }
+        if let body = try? JSONDecoderFactory.decode(RegistryErrorBody.self, from: bytes), let errors = body.errors, !errors.isEmpty {
+            return errors.prefix(3).map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
+        }
+        // Not JSON: keep a short printable prefix so proxies' HTML errors are still recognisable.
+        let text = String(decoding: bytes.prefix(200), as: UTF8.self)
+            .filter { !$0.isNewline }
+            .trimmingCharacters(in: .whitespaces)
+        return text.isEmpty ? nil : text
+    }
+}

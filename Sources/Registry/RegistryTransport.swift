@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+
+/// Connection settings shared by every registry one command talks to.
+public struct TransportOptions: Sendable {
+    /// Talk plain HTTP to every registry (`--plain-http`).
+    public var plainHTTP = false
+    /// PEM bundle of extra CAs to trust (`--ca-file`).
+    public var caFile: String?
+    /// Accept any certificate (`--insecure-skip-tls-verify`).
+    public var insecureSkipTLSVerify = false
+    public var connectTimeout: TimeAmount = .seconds(20)
+    /// A body that sends nothing for this long is a stalled connection.
+    public var readTimeout: TimeAmount = .seconds(90)
+    public var retry = RetryPolicy.default
+    public var userAgent = "airlock/0.1"
+
+    public init() {}
+}
+
+/// Owns the HTTP connection pool and hands out one `RegistryClient` per registry host,
+/// so tokens and the HTTP/HTTPS decision are learned once per host.
+public final class RegistryTransport: Sendable {
+    let http: HTTPClient
+    public let options: TransportOptions
+    let credentials: any CredentialSource
+    let logger: Logger
+    private let clients = NIOLockedValueBox<[String: RegistryClient]>([:])
+
+    public init(options: TransportOptions = .init(), credentials: any CredentialSource, logger: Logger) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = options.caFile {
+            do {
+                let extra = try NIOSSLCertificate.fromPEMFile(caFile)
+                guard !extra.isEmpty else { throw RegistryError.badConfiguration("--ca-file \(caFile) holds no PEM certificate") }
+                tls.additionalTrustRoots = [.certificates(extra)]
+            } catch let error as RegistryError {
+                throw error
+            } catch {
+                throw RegistryError.badConfiguration("cannot read CA certificates from \(caFile): it must be a readable PEM file")
+            }
+        }
+        if options.insecureSkipTLSVerify { tls.certificateVerification = .none }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,  // followed by hand so Authorization never leaves its host
+            timeout: .init(connect: options.connectTimeout, read: options.readTimeout),
+            decompression: .disabled
+        )
+        configuration.httpVersion = .automatic
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.options = options
+        self.credentials = credentials
+        self.logger = logger
+    }
+
+    /// The client for `host` (`name[:port]`), created on first use.
+    public func client(for host: String) -> RegistryClient {
+        clients.withLockedValue { clients in
+            if let client = clients[host] { return client }
+            let client = RegistryClient(host: host, transport: self)
+            clients[host] = client
+            return client
+        }
+    }
+
+    /// Must be called once before the transport is dropped.
+    public func shutdown() async {
+        do {
+            try await http.shutdown()
+        } catch {
+            logger.debug("HTTP client shutdown: \(error)")
+        }
+    }
+
+    /// Runs `body` with a transport and always shuts it down afterwards.
+    public static func with<T: Sendable>(
+        options: TransportOptions = .init(),
+        credentials: any CredentialSource,
+        logger: Logger,
+        _ body: (RegistryTransport) async throws -> T
+    ) async throws -> T {
+        let transport = try RegistryTransport(options: options, credentials: credentials, logger: logger)
+        do {
+            let result = try await body(transport)
+            await transport.shutdown()
+            return result
+        } catch {
+            await transport.shutdown()
+            throw error
+        }
+    }
+}
