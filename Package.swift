@@ -72,13 +72,29 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "OCI", "Registry",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "OCI", "TestSupport"]),
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: [
+                "Registry", "OCI", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "OCI"]),
-        .testTarget(name: "AirlockTests", dependencies: ["Airlock", "Registry", "OCI", "TestSupport"]),
+        .testTarget(
+            name: "AirlockTests",
+            dependencies: [
+                "Airlock", "Registry", "OCI", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )

@@ -51,7 +51,10 @@ public final class RegistryTransport: Sendable {
             decompression: .disabled
         )
         configuration.httpVersion = .automatic
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        // Our RetryPolicy decides about retries; the pool's own silent reconnect loop would hide failures for the whole connect timeout.
+        pool.retryConnectionEstablishment = false
+        configuration.connectionPool = pool
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.options = options
         self.credentials = credentials

@@ -1,0 +1,47 @@
+import OCI
+import Registry
+
+/// The exit statuses every command uses (documented in airlock(1)).
+public enum ExitStatus: Int32, Sendable, CaseIterable {
+    case success = 0
+    /// `diff` only: the bundles differ (as diff(1)).
+    case different = 1
+    case usage = 2
+    /// Signatures, digests or structure do not verify.
+    case verificationFailed = 3
+    /// Cannot reach a registry, or it refused us (401/403), or kept failing.
+    case registry = 4
+    /// Some images succeeded and others failed.
+    case partial = 5
+    /// A local file could not be read or written.
+    case io = 6
+    /// A tag, manifest, or blob that was asked for does not exist.
+    case notFound = 7
+    /// A bug in airlock.
+    case internalError = 70
+
+    /// The status for an error raised anywhere below the CLI.
+    public static func of(_ error: any Error) -> ExitStatus {
+        switch error {
+        case let error as AirlockError:
+            switch error {
+            case .usage: return .usage
+            case .notFound: return .notFound
+            case .io: return .io
+            case .verification: return .verificationFailed
+            case .partial: return .partial
+            }
+        case let error as RegistryError:
+            switch error {
+            case .notFound: return .notFound
+            case .digestMismatch, .sizeMismatch: return .verificationFailed
+            case .badConfiguration: return .usage
+            default: return .registry
+            }
+        case is OCIError:
+            return .usage
+        default:
+            return .internalError
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import OCI
+
+/// `REGISTRY/REPOSITORY[:PATTERN|@DIGEST]`: one repository and the tags to take from it.
+public struct ImagePattern: Sendable, Hashable, CustomStringConvertible {
+    /// The repository (no tag, no digest).
+    public let repository: Reference
+    public let tags: VersionPattern
+    /// At most this many tags, newest first.
+    public let max: Int?
+
+    public init(repository: Reference, tags: VersionPattern, max: Int? = nil) {
+        self.repository = repository.with()
+        self.tags = tags
+        self.max = max
+    }
+
+    /// Parses `reg/repo:8.12.*`, `reg/repo:"8.12.*, 7.23.6.*"`, `reg/repo@sha256:…` or `reg/repo`
+    /// (which means `defaultTags`).
+    public init(parsing text: String, defaultTags: String = "*", max: Int? = nil) throws(AirlockError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        var name = Substring(trimmed)
+        var pattern = defaultTags
+        if let at = name.firstIndex(of: "@") {
+            pattern = String(name[name.index(after: at)...])
+            name = name[..<at]
+        } else if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") {
+            pattern = String(name[name.index(after: colon)...])
+            name = name[..<colon]
+        }
+        do {
+            let (registry, repository) = try Reference.splitName(name, in: trimmed)
+            self.repository = try Reference(registry: registry, repository: repository)
+        } catch {
+            throw AirlockError.usage(error.description)
+        }
+        if let max, max < 1 { throw AirlockError.usage("max for \(trimmed) must be at least 1") }
+        self.tags = try VersionPattern(parsing: pattern)
+        self.max = max
+    }
+
+    public var description: String { "\(repository.name):\(tags)" }
+}

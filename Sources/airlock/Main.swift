@@ -1,0 +1,62 @@
+import Airlock
+import OCI
+import Registry
+import ArgumentParser
+import Foundation
+
+@main
+struct AirlockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "airlock",
+        abstract: "Pack container images into signed bundles, verify them, and push them into air-gapped registries.",
+        discussion: """
+            Exit status: 0 success, 1 bundles differ (diff), 2 usage error, 3 verification failed, \
+            4 registry or network failure, 5 partial failure, 6 local file error, 7 not found.
+            """,
+        version: "0.1.0",
+        subcommands: [TagsCommand.self]
+    )
+
+    /// Parses, runs, and turns every error into one sentence and a documented exit status.
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            // Help and --version exit 0 through here; everything else is a usage error.
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch let error as ValidationError {
+            FileHandle.standardError.write(Data("airlock: \(error.message)\n".utf8))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        } catch {
+            let status = ExitStatus.of(error)
+            FileHandle.standardError.write(Data("airlock: \(Self.sentence(error))\n".utf8))
+            Foundation.exit(status.rawValue)
+        }
+    }
+
+    /// The human sentence for an error: its description, never a type dump.
+    static func sentence(_ error: any Error) -> String {
+        switch error {
+        case let error as AirlockError: error.description
+        case let error as RegistryError: error.description
+        case let error as OCIError: error.description
+        default: "unexpected failure (\(type(of: error))): \(String(describing: error).prefix(300))"
+        }
+    }
+}

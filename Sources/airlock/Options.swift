@@ -1,0 +1,113 @@
+import Airlock
+import ArgumentParser
+import Foundation
+import Logging
+import Registry
+
+/// How to reach registries: credentials and TLS, shared by every command that talks to one.
+struct RegistryOptions: ParsableArguments {
+    @Option(help: "Username for the registry named on the command line (other registries use docker config).")
+    var username: String?
+
+    @Flag(help: "Read the password for --username from standard input.")
+    var passwordStdin = false
+
+    @Flag(help: "Use plain HTTP instead of HTTPS for every registry.")
+    var plainHTTP = false
+
+    @Option(help: "PEM file of extra CA certificates to trust.", completion: .file())
+    var caFile: String?
+
+    @Flag(help: "Do not verify registry TLS certificates (dangerous).")
+    var insecureSkipTLSVerify = false
+
+    func validate() throws {
+        if passwordStdin, username == nil {
+            throw ValidationError("--password-stdin needs --username")
+        }
+        if username != nil, !passwordStdin {
+            throw ValidationError("--username needs --password-stdin (passwords are never taken as arguments)")
+        }
+        if plainHTTP, caFile != nil || insecureSkipTLSVerify {
+            throw ValidationError("--plain-http cannot be combined with --ca-file or --insecure-skip-tls-verify")
+        }
+    }
+
+    var transportOptions: TransportOptions {
+        var options = TransportOptions()
+        options.plainHTTP = plainHTTP
+        options.caFile = caFile
+        options.insecureSkipTLSVerify = insecureSkipTLSVerify
+        return options
+    }
+
+    /// Explicit credentials (for `hosts` only) first, then docker's config and helpers.
+    func credentials(for hosts: Set<String>) throws -> any CredentialSource {
+        var sources: [any CredentialSource] = []
+        if let username, passwordStdin {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            var password = String(decoding: data, as: UTF8.self)
+            while password.hasSuffix("\n") || password.hasSuffix("\r") { password.removeLast() }
+            guard !password.isEmpty else { throw ValidationError("--password-stdin read an empty password") }
+            sources.append(ExplicitCredentials(Credential(username: username, password: password), hosts: hosts))
+        }
+        sources.append(try DockerConfig())
+        return ChainedCredentials(sources)
+    }
+
+    /// Runs `body` with a transport for these options, shutting it down afterwards.
+    func withTransport<T: Sendable>(
+        hosts: Set<String>,
+        logger: Logger,
+        _ body: (RegistryTransport) async throws -> T
+    ) async throws -> T {
+        let credentials = try credentials(for: hosts)
+        return try await RegistryTransport.with(options: transportOptions, credentials: credentials, logger: logger, body)
+    }
+}
+
+/// Logging and output shape, shared by every command.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Log what happens (repeat for debug detail).")
+    var verbose: Int
+
+    @Flag(name: .shortAndLong, help: "Print only errors and the result.")
+    var quiet = false
+
+    var logger: Logger {
+        let level: Logger.Level = quiet ? .error : (verbose >= 2 ? .debug : verbose == 1 ? .info : .warning)
+        var logger = Logger(label: "airlock") { label in
+            StreamLogHandler.standardError(label: label)
+        }
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// Writes results to stdout; logs and progress go to stderr.
+enum Output {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    static func table(_ rows: [[String]]) -> [String] {
+        guard let width = rows.map(\.count).max() else { return [] }
+        var widths = [Int](repeating: 0, count: width)
+        for row in rows {
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+        }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The repository root, found from this file's path.
+public enum TestPaths {
+    public static let repoRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static func script(_ name: String) -> String { repoRoot.appendingPathComponent("scripts/\(name)").path }
+
+    /// A fresh temporary directory.
+    public static func temporaryDirectory(_ label: String = "airlock-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released; good enough for tests on one machine).
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else { throw TestError("bind() failed") }
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else { throw TestError("getsockname() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+public struct TestError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The result of running a program to completion.
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs `executable` with `arguments`, feeding `input`; waits for it to end.
+@discardableResult
+public func run(
+    _ executable: String,
+    _ arguments: [String],
+    input: Data? = nil,
+    environment: [String: String]? = nil,
+    directory: URL? = nil
+) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+    process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+    if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = directory }
+    let stdoutFile = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
+    let stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("err-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
+    FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(at: stdoutFile)
+        try? FileManager.default.removeItem(at: stderrFile)
+    }
+    // Files, not pipes: a chatty child can never block on a full pipe.
+    process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
+    process.standardError = try FileHandle(forWritingTo: stderrFile)
+    let stdin = Pipe()
+    process.standardInput = stdin
+    try process.run()
+    if let input { stdin.fileHandleForWriting.write(input) }
+    try stdin.fileHandleForWriting.close()
+    process.waitUntilExit()
+    return ProcessResult(
+        status: process.terminationStatus,
+        stdout: (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
+    )
+}
+
+/// A real CNCF distribution registry on loopback, run through scripts/dev-registry.sh.
+public struct DevRegistry: Sendable {
+    public enum Auth: Sendable { case none, basic, token }
+
+    public let name: String
+    public let host: String
+    public let url: String
+    public let caFile: String?
+    public let username: String
+    public let password: String
+    public let tokenURL: String?
+    public let stateDirectory: String
+
+    static let stateRoot: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-dev-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    static let running = NIOLockedValueBox<Set<String>>([])
+
+    /// Starts a registry; `seed` names sample sets for scripts/seed.sh (`runtime`, `operator`, `agent`, `legacy`, `many`).
+    public static func start(auth: Auth = .none, tls: Bool = false, seed: [String] = []) throws -> DevRegistry {
+        let name = "t\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
+        let port = try freePort()
+        var arguments = ["start", name, String(port)]
+        if tls { arguments.append("--tls") }
+        switch auth {
+        case .none: break
+        case .basic: arguments.append("--auth")
+        case .token: arguments += ["--token", String(try freePort())]
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["AIRLOCK_DEV_DIR"] = stateRoot
+        registerCleanup()
+        let started = try run(TestPaths.script("dev-registry.sh"), arguments, environment: environment)
+        guard started.status == 0 else {
+            throw TestError("dev-registry.sh start failed: \(started.stderr) \(started.stdout)")
+        }
+        running.withLockedValue { _ = $0.insert(name) }
+        let facts = try run(TestPaths.script("dev-registry.sh"), ["env", name], environment: environment)
+        var values: [String: String] = [:]
+        for line in facts.stdout.split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            var value = String(line[line.index(after: equals)...])
+            if value.hasPrefix("'"), value.hasSuffix("'") { value = String(value.dropFirst().dropLast()) }
+            values[String(line[..<equals])] = value
+        }
+        let registry = DevRegistry(
+            name: name,
+            host: values["HOST"] ?? "127.0.0.1:\(port)",
+            url: values["URL"] ?? "http://127.0.0.1:\(port)",
+            caFile: values["CA_FILE"].flatMap { $0.isEmpty ? nil : $0 },
+            username: values["USERNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "airlock",
+            password: values["PASSWORD"].flatMap { $0.isEmpty ? nil : $0 } ?? "airlock-pass",
+            tokenURL: values["TOKEN_URL"].flatMap { $0.isEmpty ? nil : $0 },
+            stateDirectory: values["STATE_DIR"] ?? ""
+        )
+        if !seed.isEmpty { try registry.seed(seed, auth: auth) }
+        return registry
+    }
+
+    /// Pushes sample images with the independent Python client; returns its JSON summary.
+    @discardableResult
+    public func seed(_ sets: [String], auth: Auth = .none) throws -> [String: Any] {
+        var arguments = [host, "--json", "--only", sets.joined(separator: ",")]
+        if let caFile { arguments += ["--ca-file", caFile] } else { arguments.append("--plain-http") }
+        if auth != .none { arguments += ["--username", username, "--password", password] }
+        let result = try run(TestPaths.script("seed.sh"), arguments)
+        guard result.status == 0 else { throw TestError("seed failed: \(result.stderr)") }
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        return object as? [String: Any] ?? [:]
+    }
+
+    public func stop() {
+        Self.stop(name: name)
+    }
+
+    static func stop(name: String) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["AIRLOCK_DEV_DIR"] = stateRoot
+        _ = try? run(TestPaths.script("dev-registry.sh"), ["stop", name], environment: environment)
+        running.withLockedValue { _ = $0.remove(name) }
+    }
+
+    private static let cleanupRegistered = NIOLockedValueBox(false)
+
+    /// Registries a test forgot to stop (or that a failing test skipped) die with the test process.
+    private static func registerCleanup() {
+        let first = cleanupRegistered.withLockedValue { registered in
+            defer { registered = true }
+            return !registered
+        }
+        guard first else { return }
+        atexit {
+            for name in DevRegistry.running.withLockedValue({ $0 }) { DevRegistry.stop(name: name) }
+        }
+    }
+
+    /// Tags of `repository` as skopeo (an independent client) sees them: tag → manifest digest.
+    public func skopeoDigest(_ reference: String) throws -> String {
+        var arguments = ["inspect", "--raw"]
+        if let caFile {
+            arguments += ["--cert-dir", URL(fileURLWithPath: caFile).deletingLastPathComponent().path]
+        } else {
+            arguments.append("--tls-verify=false")
+        }
+        arguments.append("docker://\(host)/\(reference)")
+        let result = try run("skopeo", arguments)
+        guard result.status == 0 else { throw TestError("skopeo inspect failed: \(result.stderr)") }
+        return "sha256:" + sha256Hex(Array(result.stdout.utf8))
+    }
+}
+
+/// sha256 via the `sha256sum` tool: an independent check of airlock's own hashing.
+public func sha256Hex(_ bytes: [UInt8]) -> String {
+    let result = try? run("sha256sum", [], input: Data(bytes))
+    return result.map { String($0.stdout.prefix(64)) } ?? ""
+}
