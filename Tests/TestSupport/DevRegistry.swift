@@ -49,41 +49,48 @@ public struct ProcessResult: Sendable {
     public let stderr: String
 }
 
-/// Runs `executable` with `arguments`, feeding `input`; waits for it to end.
+/// Runs `executable` (a path, or a name looked up on PATH) with `arguments`, feeding `input`;
+/// waits for it to end. posix_spawn + waitpid: Foundation's Process.waitUntilExit can hang when
+/// called from a Swift concurrency thread on Linux.
 @discardableResult
 public func run(
     _ executable: String,
     _ arguments: [String],
     input: Data? = nil,
-    environment: [String: String]? = nil,
-    directory: URL? = nil
+    environment: [String: String]? = nil
 ) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-    process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-    if let environment { process.environment = environment }
-    if let directory { process.currentDirectoryURL = directory }
-    let stdoutFile = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
-    let stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("err-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
-    FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: stdoutFile)
-        try? FileManager.default.removeItem(at: stderrFile)
-    }
-    // Files, not pipes: a chatty child can never block on a full pipe.
-    process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
-    process.standardError = try FileHandle(forWritingTo: stderrFile)
-    let stdin = Pipe()
-    process.standardInput = stdin
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(input) }
-    try stdin.fileHandleForWriting.close()
-    process.waitUntilExit()
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let stdinPath = scratch.appendingPathComponent("in").path
+    let stdoutPath = scratch.appendingPathComponent("out").path
+    let stderrPath = scratch.appendingPathComponent("err").path
+    FileManager.default.createFile(atPath: stdinPath, contents: input ?? Data())
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { env.forEach { free($0) } }
+
+    var pid: pid_t = 0
+    let spawned = executable.contains("/")
+        ? posix_spawn(&pid, executable, &actions, nil, argv, env)
+        : posix_spawnp(&pid, executable, &actions, nil, argv, env)
+    guard spawned == 0 else { throw TestError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     return ProcessResult(
-        status: process.terminationStatus,
-        stdout: (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
+        status: exitStatus,
+        stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
     )
 }
 
@@ -190,7 +197,10 @@ public struct DevRegistry: Sendable {
     public func skopeoDigest(_ reference: String) throws -> String {
         var arguments = ["inspect", "--raw"]
         if let caFile {
-            arguments += ["--cert-dir", URL(fileURLWithPath: caFile).deletingLastPathComponent().path]
+            // skopeo reads every *.crt/*.key pair in --cert-dir, so give it the CA alone.
+            let directory = try TestPaths.temporaryDirectory("skopeo-certs")
+            try FileManager.default.copyItem(atPath: caFile, toPath: directory.appendingPathComponent("ca.crt").path)
+            arguments += ["--cert-dir", directory.path]
         } else {
             arguments.append("--tls-verify=false")
         }
@@ -205,4 +215,24 @@ public struct DevRegistry: Sendable {
 public func sha256Hex(_ bytes: [UInt8]) -> String {
     let result = try? run("sha256sum", [], input: Data(bytes))
     return result.map { String($0.stdout.prefix(64)) } ?? ""
+}
+
+/// The `airlock` executable built next to the test bundle.
+public enum AirlockCLI {
+    public static var path: String {
+        if let explicit = ProcessInfo.processInfo.environment["AIRLOCK_BIN"] { return explicit }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if directory.lastPathComponent.hasSuffix(".xctest") { directory.deleteLastPathComponent() }
+        return directory.appendingPathComponent("airlock").path
+    }
+
+    /// Runs airlock with a private, empty docker config unless `environment` says otherwise.
+    public static func run(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
+        var merged = ProcessInfo.processInfo.environment
+        if environment["DOCKER_CONFIG"] == nil {
+            merged["DOCKER_CONFIG"] = try TestPaths.temporaryDirectory("empty-docker-config").path
+        }
+        merged.merge(environment) { $1 }
+        return try TestSupport.run(path, arguments, input: input, environment: merged)
+    }
 }

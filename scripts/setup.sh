@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything airlock needs on a fresh Debian machine (as root, or with sudo) and builds it.
+#   scripts/setup.sh            # packages + debug build
+#   scripts/setup.sh --no-build # packages only
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Build: libarchive, libzstd, OpenSSL headers through pkg-config.
+# Tests and demo: the CNCF registry, skopeo/umoci/zstd/tar/openssl as independent checkers, htpasswd for auth.
+PACKAGES=(pkg-config libarchive-dev libzstd-dev libssl-dev
+          docker-registry skopeo umoci zstd tar openssl apache2-utils curl jq python3 man-db)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" != "--no-build" ]]; then
+  echo "setup: building airlock (first build takes a few minutes)" >&2
+  swift build 2>&1 | grep -E "error|warning: unre|Compiling airlock|Build complete" >&2 || true
+  [[ -x .build/debug/airlock ]] || { echo "setup: build failed; run 'swift build' to see why" >&2; exit 1; }
+  echo "setup: ready: $(pwd)/.build/debug/airlock" >&2
+fi
