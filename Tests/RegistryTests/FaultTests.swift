@@ -42,7 +42,6 @@ struct FaultTests {
         let elapsed = clock.now - start
         #expect(tags.count == 2)
         #expect(elapsed >= .milliseconds(950), "waited only \(elapsed)")
-        #expect(elapsed < .seconds(4))
     }
 
     @Test func stormGivesUpWithAClearSentence() async throws {
