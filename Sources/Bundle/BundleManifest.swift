@@ -1,0 +1,135 @@
+import Foundation
+import OCI
+
+/// The bundle manifest (`airlock-bundle.json`): the first entry of every bundle and the bytes every
+/// signature signs. Everything a consumer acts on is listed here, directly or by digest.
+/// Normative text: format-spec/bundle-format.md.
+public struct BundleManifest: Codable, Sendable, Hashable {
+    public static let mediaType = "application/vnd.airlock.bundle.manifest.v1+json"
+    public static let entryName = "airlock-bundle.json"
+    /// The format version this code writes; readers accept any 1.x.
+    public static let formatVersion = "1.0"
+
+    public let mediaType: String
+    public let formatVersion: String
+    public let name: String
+    public let version: String
+    /// RFC 3339 UTC, seconds precision.
+    public let created: String
+    /// The spec file it was packed from, verbatim (nil for `--image` packs).
+    public let spec: String?
+    public let images: [Image]
+    /// `index.json` of the OCI layout.
+    public let index: Descriptor
+    /// Every blob under `blobs/`, in stream order (manifests first, then by digest).
+    public let blobs: [Descriptor]
+    /// For a delta bundle: what it was made against.
+    public let base: Base?
+    public let tool: String
+
+    public struct Image: Codable, Sendable, Hashable {
+        /// `registry/repository` it came from.
+        public let source: String
+        /// The tag it was resolved from (nil when pinned by digest).
+        public let tag: String?
+        /// The pattern that selected it, e.g. `8.12.*`.
+        public let pattern: String?
+        /// The digest stored in the bundle (and pushed).
+        public let digest: Digest
+        public let mediaType: String
+        public let size: Int64
+        /// `os/arch[/variant]` of every image it contains.
+        public let platforms: [String]
+        /// Set when a platform filter replaced the source index by a smaller one: the original digest.
+        public let sourceDigest: Digest?
+        /// `org.opencontainers.image.ref.name` in index.json.
+        public let refName: String
+        /// Total bytes of every blob the image references (shared ones counted for each image).
+        public let totalSize: Int64
+
+        public init(source: String, tag: String?, pattern: String?, digest: Digest, mediaType: String, size: Int64,
+                    platforms: [String], sourceDigest: Digest?, refName: String, totalSize: Int64) {
+            self.source = source
+            self.tag = tag
+            self.pattern = pattern
+            self.digest = digest
+            self.mediaType = mediaType
+            self.size = size
+            self.platforms = platforms
+            self.sourceDigest = sourceDigest
+            self.refName = refName
+            self.totalSize = totalSize
+        }
+    }
+
+    public struct Base: Codable, Sendable, Hashable {
+        public let name: String
+        public let version: String
+        /// SHA-256 of the base bundle's manifest bytes.
+        public let manifestDigest: Digest
+        /// Blobs this bundle references but does not contain (they are in the base).
+        public let externalBlobs: [Descriptor]
+    }
+
+    public init(name: String, version: String, created: String, spec: String?, images: [Image], index: Descriptor,
+                blobs: [Descriptor], base: Base? = nil, tool: String) {
+        self.mediaType = Self.mediaType
+        self.formatVersion = Self.formatVersion
+        self.name = name
+        self.version = version
+        self.created = created
+        self.spec = spec
+        self.images = images
+        self.index = index
+        self.blobs = blobs
+        self.base = base
+        self.tool = tool
+    }
+
+    /// The canonical bytes: sorted keys, two-space indent, no escaped slashes.
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self)) + [0x0a]
+    }
+
+    /// Parses and checks the version before anything else is trusted.
+    public static func decode(_ bytes: [UInt8]) throws(BundleError) -> BundleManifest {
+        struct Probe: Decodable {
+            let mediaType: String?
+            let formatVersion: String?
+        }
+        guard let probe = try? JSONDecoder().decode(Probe.self, from: Data(bytes)) else {
+            throw BundleError.verification("the bundle manifest is not valid JSON")
+        }
+        guard probe.mediaType == mediaType else {
+            throw BundleError.verification("this is not an airlock bundle (manifest media type \(probe.mediaType ?? "missing"))")
+        }
+        let major = probe.formatVersion?.split(separator: ".").first.map(String.init) ?? "?"
+        guard major == "1" else {
+            throw BundleError.unsupportedVersion("the bundle uses format version \(probe.formatVersion ?? "?"), but this airlock reads only 1.x; upgrade airlock")
+        }
+        do {
+            return try JSONDecoder().decode(BundleManifest.self, from: Data(bytes))
+        } catch {
+            throw BundleError.verification("the bundle manifest is malformed: \(error)")
+        }
+    }
+
+    /// Creation time for `SOURCE_DATE_EPOCH` (or now), as RFC 3339 and Unix seconds.
+    public static func creationTime(environment: [String: String] = ProcessInfo.processInfo.environment) throws(BundleError) -> (text: String, seconds: Int64) {
+        let seconds: Int64
+        if let epoch = environment["SOURCE_DATE_EPOCH"] {
+            guard let value = Int64(epoch), value >= 0 else {
+                throw BundleError.usage("SOURCE_DATE_EPOCH must be a non-negative number of seconds, not '\(epoch)'")
+            }
+            seconds = value
+        } else {
+            seconds = Int64(Date().timeIntervalSince1970)
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return (formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))), seconds)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// Reads a bundle front to back from a file descriptor (a file, a pipe, stdin) in one pass:
+/// the signature slot, then the zstd frames decompressed into the tar stream, then the trailing
+/// seek table. Memory stays flat: one input and one output buffer.
+final class BundleStream {
+    private let fd: Int32
+    private let name: String
+    private var input = [UInt8](repeating: 0, count: 1 << 20)
+    private var start = 0, end = 0
+    private var eof = false
+    private var output = [UInt8](repeating: 0, count: 256 << 10)
+    private let decoder: ZstdStreamDecoder
+    private var frameCompressed: Int64 = 0, frameDecompressed: Int64 = 0
+    /// [compressed, decompressed] of every data frame seen, as the seek table lists them.
+    private(set) var frames: [[Int64]] = []
+    /// Skippable frames after the first, with the number of data frames seen before each.
+    private(set) var skippable: [(magic: UInt32, payload: [UInt8], afterFrames: Int)] = []
+    /// Total bytes read from the file.
+    private(set) var consumed: Int64 = 0
+    /// Decompressed bytes handed out.
+    private(set) var produced: Int64 = 0
+
+    static let maxSkippablePayload = 64 << 20
+
+    init(fd: Int32, name: String) throws(BundleError) {
+        self.fd = fd
+        self.name = name
+        self.decoder = try ZstdStreamDecoder()
+    }
+
+    /// Reads more input; false at end of file.
+    private func fill() throws(BundleError) -> Bool {
+        if start > 0, start == end { start = 0; end = 0 }
+        if end == input.count {
+            input.replaceSubrange(0..<(end - start), with: input[start..<end])
+            end -= start
+            start = 0
+        }
+        while true {
+            let count = input.withUnsafeMutableBytes { read(fd, $0.baseAddress! + end, $0.count - end) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw BundleError.io("cannot read \(name): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { eof = true; return false }
+            end += count
+            return true
+        }
+    }
+
+    private var buffered: Int { end - start }
+
+    /// Exactly `count` bytes, or an error naming truncation.
+    func readExact(_ count: Int, what: String) throws(BundleError) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(count)
+        while result.count < count {
+            if buffered == 0, !(try fill()) {
+                throw BundleError.verification("\(name) is truncated: it ends inside \(what)")
+            }
+            let take = min(buffered, count - result.count)
+            result.append(contentsOf: input[start..<(start + take)])
+            start += take
+            consumed += Int64(take)
+        }
+        return result
+    }
+
+    /// The next decompressed tar-stream bytes; empty at the end of the file.
+    /// The buffer is valid until the next call.
+    func next() throws -> UnsafeRawBufferPointer {
+        while true {
+            if decoder.atFrameBoundary {
+                while buffered < 4, !eof { _ = try fill() }
+                if buffered == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
+                guard buffered >= 4 else { throw BundleError.verification("\(name) is truncated or has trailing garbage") }
+                let magic = SkippableFrame.readUInt32(input[start..<(start + 4)])
+                if SkippableFrame.isSkippable(magic) {
+                    let header = try readExact(8, what: "a frame header")
+                    let size = Int(SkippableFrame.readUInt32(header.dropFirst(4)))
+                    guard size <= Self.maxSkippablePayload else {
+                        throw BundleError.verification("\(name) has a \(size)-byte skippable frame, over the format's limit")
+                    }
+                    let payload = try readExact(size, what: "a skippable frame")
+                    skippable.append((magic, payload, frames.count))
+                    continue
+                }
+                guard magic == 0xFD2F_B528 else {
+                    throw BundleError.verification("\(name) has bytes that are not a zstd frame at offset \(consumed)")
+                }
+            }
+            if buffered == 0, !(try fill()) {
+                throw BundleError.verification("\(name) is truncated: it ends in the middle of a compressed frame")
+            }
+            let (used, made) = try input.withUnsafeBytes { inBytes in
+                try output.withUnsafeMutableBytes { outBytes in
+                    try decoder.decode(UnsafeRawBufferPointer(rebasing: inBytes[start..<end]), outBytes)
+                }
+            }
+            start += used
+            consumed += Int64(used)
+            frameCompressed += Int64(used)
+            frameDecompressed += Int64(made)
+            if decoder.atFrameBoundary {
+                frames.append([frameCompressed, frameDecompressed])
+                frameCompressed = 0
+                frameDecompressed = 0
+            }
+            if made > 0 {
+                produced += Int64(made)
+                return output.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0.prefix(made)) }
+            }
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import OCI
+
+/// What a successful verification established.
+public struct VerificationReport: Sendable, Codable {
+    public let manifest: BundleManifest
+    public let manifestDigest: Digest
+    public let signatures: SignatureReport
+    public let blobsVerified: Int
+    public let bytesVerified: Int64
+    /// Blobs the bundle relies on but does not hold (delta bundles).
+    public let externalBlobs: [Descriptor]
+}
+
+/// Checks a whole bundle in one sequential pass: signatures first (before any blob is read),
+/// then every entry against the signed manifest, the image graph, index.json, and the seek table.
+/// Throws `BundleError.verification` at the first problem.
+public struct BundleVerifier {
+    public let requiredKeys: [PublicKey]
+
+    public init(requiredKeys: [PublicKey]) { self.requiredKeys = requiredKeys }
+
+    /// Called for each verified piece of a blob's data; `last` marks its final chunk, delivered
+    /// only after the blob's digest has been confirmed.
+    public typealias BlobHandler = (Descriptor, UnsafeRawBufferPointer) throws -> Void
+
+    /// Verifies the bundle readable from `fd`. `onManifest` runs once signatures are good;
+    /// `onBlobData`/`onBlobEnd` see blob bytes as they stream (commit only after `onBlobEnd`).
+    public func verify(
+        fd: Int32,
+        name: String,
+        onManifest: (BundleManifest) throws -> Void = { _ in },
+        onBlobData: BlobHandler = { _, _ in },
+        onBlobEnd: (Descriptor) throws -> Void = { _ in }
+    ) throws -> VerificationReport {
+        let stream = try BundleStream(fd: fd, name: name)
+        let slotBytes: [UInt8]
+        do {
+            slotBytes = try stream.readExact(SkippableFrame.headerSize + SignatureSlot.size, what: "the signature slot")
+        } catch {
+            throw BundleError.verification("\(name) is not an airlock bundle (too short for a signature slot)")
+        }
+        let slot = try SignatureSlot.parse(slotBytes)
+        let tar = try TarReader { try stream.next() }
+
+        // 1. The manifest, and the signatures over it, before anything else.
+        guard let first = try tar.next() else { throw BundleError.verification("\(name) holds no entries") }
+        guard first.name == BundleManifest.entryName, first.isRegularFile else {
+            throw BundleError.verification("the first entry of \(name) is '\(first.name)', not the bundle manifest")
+        }
+        guard first.size <= 64 << 20 else { throw BundleError.verification("the bundle manifest is implausibly large (\(first.size) bytes)") }
+        let manifestBytes = try readAll(tar, size: first.size, what: "the bundle manifest")
+        let manifest = try BundleManifest.decode(manifestBytes)
+        let signatures = SignatureReport.check(slot, manifest: manifestBytes, required: requiredKeys)
+        if !signatures.invalid.isEmpty {
+            throw BundleError.verification("the signature by \(signatures.invalid[0]) does not match the bundle manifest: the bundle was modified after signing")
+        }
+        if !signatures.missing.isEmpty {
+            throw BundleError.verification("\(name) is not signed by \(signatures.missing.joined(separator: ", "))" +
+                (slot.signatures.isEmpty ? " (it has no signatures)" : " (it has \(slot.signatures.count) other signature(s))"))
+        }
+        try onManifest(manifest)
+
+        let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
+        var expected: [Digest: Descriptor] = [:]
+        for blob in manifest.blobs {
+            guard expected.updateValue(blob, forKey: blob.digest) == nil else {
+                throw BundleError.verification("the bundle manifest lists blob \(blob.digest) twice")
+            }
+        }
+        var seen: Set<Digest> = []
+        var manifestDocuments: [Digest: ManifestDocument] = [:]
+        var sawLayout = false, sawIndex = false
+        var indexBytes: [UInt8] = []
+        var bytesVerified: Int64 = 0
+        var buffer = [UInt8](repeating: 0, count: 256 << 10)
+
+        // 2. Every other entry, each checked against the manifest.
+        while let entry = try tar.next() {
+            switch entry.name {
+            case "oci-layout":
+                guard !sawLayout, entry.isRegularFile, entry.size <= 4096 else { throw duplicateOrBad(entry) }
+                sawLayout = true
+                let bytes = try readAll(tar, size: entry.size, what: "oci-layout")
+                guard bytes == OCILayout.layoutFile else { throw BundleError.verification("oci-layout does not hold the expected layout version") }
+            case "index.json":
+                guard !sawIndex, entry.isRegularFile, entry.size == manifest.index.size else {
+                    throw BundleError.verification(sawIndex ? "index.json appears twice" : "index.json has \(entry.size) bytes, but the manifest says \(manifest.index.size)")
+                }
+                sawIndex = true
+                indexBytes = try readAll(tar, size: entry.size, what: "index.json")
+                guard Digest.of(indexBytes) == manifest.index.digest else {
+                    throw BundleError.verification("index.json does not match the digest in the signed manifest")
+                }
+            case "blobs/", "blobs/sha256/":
+                guard entry.isDirectory else { throw duplicateOrBad(entry) }
+            default:
+                guard entry.name.hasPrefix("blobs/sha256/"), let digest = try? Digest(algorithm: .sha256, hex: String(entry.name.dropFirst(13))) else {
+                    throw BundleError.verification("\(name) holds an unexpected entry '\(entry.name)' (\(entry.typeDescription))")
+                }
+                guard entry.isRegularFile else {
+                    throw BundleError.verification("\(entry.name) is a \(entry.typeDescription), not a regular file")
+                }
+                guard let descriptor = expected[digest] else {
+                    throw BundleError.verification("\(name) holds blob \(digest), which the signed manifest does not list")
+                }
+                guard seen.insert(digest).inserted else { throw BundleError.verification("blob \(digest) appears twice") }
+                guard entry.size == descriptor.size else {
+                    throw BundleError.verification("blob \(digest) has \(entry.size) bytes, but the manifest says \(descriptor.size)")
+                }
+                let hasher = DigestHasher(digest.algorithm)
+                let keep = MediaType.isManifest(descriptor.mediaType) && descriptor.size <= Int64(ManifestDocument.maximumSize)
+                var kept: [UInt8] = []
+                var total: Int64 = 0
+                while true {
+                    let count = try buffer.withUnsafeMutableBytes { try tar.read(into: $0) }
+                    if count == 0 { break }
+                    total += Int64(count)
+                    try buffer.withUnsafeBytes { bytes in
+                        let chunk = UnsafeRawBufferPointer(rebasing: bytes.prefix(count))
+                        hasher.update(chunk)
+                        if keep { kept.append(contentsOf: chunk) }
+                        try onBlobData(descriptor, chunk)
+                    }
+                }
+                guard total == descriptor.size else {
+                    throw BundleError.verification("\(name) is truncated: blob \(digest) ends after \(total) of \(descriptor.size) bytes")
+                }
+                let actual = hasher.finalize()
+                guard actual == digest else {
+                    throw BundleError.verification("blob \(digest) is corrupt: its content hashes to \(actual)")
+                }
+                if keep {
+                    do {
+                        manifestDocuments[digest] = try ManifestDocument(bytes: kept, declaredType: descriptor.mediaType)
+                    } catch {
+                        throw BundleError.verification("manifest blob \(digest) is invalid: \(error.description)")
+                    }
+                }
+                bytesVerified += total
+                try onBlobEnd(descriptor)
+            }
+        }
+
+        // 3. Nothing missing, nothing after the end, and a consistent seek table.
+        while true {
+            let rest = try stream.next()
+            if rest.isEmpty { break }
+            guard rest.allSatisfy({ $0 == 0 }) else { throw BundleError.verification("\(name) has data after the end of its archive") }
+        }
+        guard sawLayout else { throw BundleError.verification("\(name) has no oci-layout file") }
+        guard sawIndex else { throw BundleError.verification("\(name) has no index.json") }
+        let missing = manifest.blobs.filter { !seen.contains($0.digest) && !external.contains($0.digest) }
+        if let first = missing.first {
+            throw BundleError.verification("\(name) lacks blob \(first.digest)" + (missing.count > 1 ? " and \(missing.count - 1) more" : "") + " listed in its manifest (truncated or tampered)")
+        }
+        try checkGraph(manifest, documents: manifestDocuments, present: seen, external: external, indexBytes: indexBytes)
+        try checkSeekTable(stream, name: name)
+
+        return VerificationReport(
+            manifest: manifest,
+            manifestDigest: Digest.of(manifestBytes),
+            signatures: signatures,
+            blobsVerified: seen.count,
+            bytesVerified: bytesVerified,
+            externalBlobs: manifest.base?.externalBlobs ?? []
+        )
+    }
+
+    private func duplicateOrBad(_ entry: TarReader.Entry) -> BundleError {
+        .verification("unexpected or repeated entry '\(entry.name)' (\(entry.typeDescription))")
+    }
+
+    private func readAll(_ tar: TarReader, size: Int64, what: String) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        var filled = 0
+        while filled < bytes.count {
+            let count = try bytes.withUnsafeMutableBytes { try tar.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+            if count == 0 { throw BundleError.verification("the bundle is truncated inside \(what)") }
+            filled += count
+        }
+        return bytes
+    }
+
+    /// Every image's manifests, configs and layers are present; index.json names exactly the images.
+    private func checkGraph(_ manifest: BundleManifest, documents: [Digest: ManifestDocument], present: Set<Digest>, external: Set<Digest>, indexBytes: [UInt8]) throws {
+        let available = present.union(external)
+        func walk(_ digest: Digest, from image: String, depth: Int) throws {
+            guard depth < 8 else { throw BundleError.verification("image \(image) nests indexes too deeply") }
+            guard available.contains(digest) else {
+                throw BundleError.verification("image \(image) references \(digest), which the bundle does not hold")
+            }
+            guard let document = documents[digest] else {
+                if external.contains(digest) { return }
+                throw BundleError.verification("image \(image) references \(digest) as a manifest, but it is not one")
+            }
+            for child in document.references {
+                if MediaType.isManifest(child.mediaType) {
+                    try walk(child.digest, from: image, depth: depth + 1)
+                } else if !available.contains(child.digest) {
+                    throw BundleError.verification("image \(image) references blob \(child.digest), which the bundle does not hold")
+                }
+            }
+        }
+        for image in manifest.images {
+            try walk(image.digest, from: image.refName, depth: 0)
+        }
+        let index: ImageIndex
+        do {
+            index = try JSONDecoder().decode(ImageIndex.self, from: Data(indexBytes))
+        } catch {
+            throw BundleError.verification("index.json is not a valid OCI index")
+        }
+        let listed = Set(index.manifests.map { "\($0.annotations?[OCILayout.refNameAnnotation] ?? "")@\($0.digest)" })
+        let images = Set(manifest.images.map { "\($0.refName)@\($0.digest)" })
+        guard listed == images, index.manifests.count == manifest.images.count else {
+            throw BundleError.verification("index.json does not list exactly the images of the bundle manifest")
+        }
+    }
+
+    private func checkSeekTable(_ stream: BundleStream, name: String) throws {
+        let tables = stream.skippable.filter { $0.magic == SkippableFrame.seekTableMagic }
+        guard stream.skippable.count == 1, let table = tables.first, table.afterFrames == stream.frames.count else {
+            if stream.skippable.isEmpty { throw BundleError.verification("\(name) is truncated: its seek table is missing") }
+            throw BundleError.verification("\(name) has unexpected skippable frames")
+        }
+        let payload = table.payload
+        guard payload.count >= SeekTable.footerSize, Array(payload.suffix(4)) == SeekTable.footerMagic,
+              SkippableFrame.readUInt64(payload.suffix(12)) == UInt64(payload.count - SeekTable.footerSize),
+              let parsed = try? JSONDecoder().decode(SeekTable.self, from: Data(payload.prefix(payload.count - SeekTable.footerSize)))
+        else {
+            throw BundleError.verification("the seek table of \(name) is damaged")
+        }
+        guard parsed.frames == stream.frames, parsed.dataOffset == Int64(SkippableFrame.headerSize + SignatureSlot.size) else {
+            throw BundleError.verification("the seek table of \(name) does not match its frames")
+        }
+    }
+}

@@ -1,0 +1,299 @@
+import Foundation
+import OCI
+
+/// Where a blob's bytes go while a part is built: hashed, framed and compressed.
+public final class BlobSink {
+    let write: (UnsafeRawBufferPointer) throws -> Void
+    init(_ write: @escaping (UnsafeRawBufferPointer) throws -> Void) { self.write = write }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws { try write(bytes) }
+    public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+}
+
+/// Collects tar-stream bytes, cutting them into zstd frames of at most `Zstd.frameSize`.
+final class FrameSink {
+    private let compressor: ZstdFrameCompressor
+    private let output: FileOutput
+    private var pending: [UInt8] = []
+    private(set) var frames: [[Int64]] = []
+    /// Tar-stream bytes accepted so far.
+    private(set) var written: Int64 = 0
+
+    init(level: Int32, output: FileOutput) throws(BundleError) {
+        self.compressor = try ZstdFrameCompressor(level: level)
+        self.output = output
+        pending.reserveCapacity(Zstd.frameSize)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var rest = bytes
+        while !rest.isEmpty {
+            let take = min(rest.count, Zstd.frameSize - pending.count)
+            pending.append(contentsOf: rest.prefix(take))
+            written += Int64(take)
+            rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(take))
+            if pending.count == Zstd.frameSize { try emit() }
+        }
+    }
+
+    /// Ends the current frame (if any bytes are pending).
+    func flush() throws {
+        if !pending.isEmpty { try emit() }
+    }
+
+    private func emit() throws {
+        let frame = try pending.withUnsafeBytes { try compressor.frame($0) }
+        try output.write(frame)
+        frames.append([Int64(frame.count), Int64(pending.count)])
+        pending.removeAll(keepingCapacity: true)
+    }
+}
+
+/// An append-only file written through a file descriptor.
+final class FileOutput {
+    let path: String
+    let fd: Int32
+    private(set) var offset: Int64 = 0
+
+    init(creating path: String) throws(BundleError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BundleError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { close(fd) }
+
+    func write(_ bytes: [UInt8]) throws(BundleError) {
+        do {
+            try bytes.withUnsafeBytes { try write($0) }
+        } catch let error as BundleError {
+            throw error
+        } catch {
+            throw BundleError.io("cannot write \(path)")
+        }
+    }
+
+    func write(_ buffer: UnsafeRawBufferPointer) throws(BundleError) {
+        var done = 0
+        while done < buffer.count {
+            let count = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw BundleError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            done += count
+        }
+        offset += Int64(buffer.count)
+    }
+
+    func sync() throws(BundleError) {
+        guard fsync(fd) == 0 else { throw BundleError.io("cannot flush \(path) to disk: \(String(cString: strerror(errno)))") }
+    }
+}
+
+/// One blob's tar entry, compressed into frames in a file of its own, ready to be appended.
+public struct BundlePart: Sendable {
+    let path: String
+    let name: String
+    let descriptor: Descriptor?
+    /// [compressed, decompressed] per frame.
+    let frames: [[Int64]]
+    /// Tar-stream offset of the data relative to the part's start.
+    let dataOffset: Int64
+    let size: Int64
+}
+
+/// Writes a bundle: parts are built independently (in parallel if the caller wants), then
+/// `finish` lays them out in order behind the signature slot, appends the seek table, signs,
+/// and renames the result into place. Until then nothing exists at the output path.
+public final class BundleWriter: @unchecked Sendable {
+    // Immutable after init; parts get unique file names from an atomic-free counter per call site.
+    public let outputPath: String
+    let workDirectory: String
+    let mtime: Int64
+
+    /// Compression level for blobs that are already compressed (stored quickly as raw blocks).
+    public static let compressedBlobLevel: Int32 = 1
+    public static let defaultLevel: Int32 = 3
+
+    public init(outputPath: String, mtime: Int64) throws(BundleError) {
+        self.outputPath = outputPath
+        self.mtime = mtime
+        let directory = (outputPath as NSString).deletingLastPathComponent
+        let parent = directory.isEmpty ? "." : directory
+        BundleWriter.removeStaleWork(in: parent)
+        let work = "\(parent)/.airlock-pack-\(getpid())-\(UUID().uuidString.prefix(8))"
+        do {
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: false)
+        } catch {
+            throw BundleError.io("cannot create a work directory in \(parent): is it writable?")
+        }
+        self.workDirectory = work
+    }
+
+    /// Removes work directories left by packs that were killed (their process is gone).
+    static func removeStaleWork(in directory: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(".airlock-pack-") {
+            let pidText = name.dropFirst(".airlock-pack-".count).prefix { $0 != "-" }
+            guard let pid = Int32(pidText), pid != getpid() else { continue }
+            if kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: "\(directory)/\(name)")
+            }
+        }
+    }
+
+    /// Removes everything written so far (after a failure).
+    public func discard() {
+        try? FileManager.default.removeItem(atPath: workDirectory)
+    }
+
+    /// The level for a blob: cheap for layers that are already compressed.
+    public static func level(for mediaType: String) -> Int32 {
+        let lower = mediaType.lowercased()
+        return lower.hasSuffix("gzip") || lower.hasSuffix("zstd") || lower.contains("+gzip") || lower.contains("+zstd")
+            ? compressedBlobLevel : defaultLevel
+    }
+
+    /// Builds the part for one blob: `fill` writes its bytes; they are hashed and must match.
+    public func part(for descriptor: Descriptor, fill: (BlobSink) async throws -> Void) async throws -> BundlePart {
+        let name = "blobs/\(descriptor.digest.algorithm.rawValue)/\(descriptor.digest.hex)"
+        let path = "\(workDirectory)/\(descriptor.digest.hex)"
+        let output = try FileOutput(creating: path)
+        let frames = try FrameSink(level: Self.level(for: descriptor.mediaType), output: output)
+        let tar = try TarWriter(mtime: mtime) { try frames.write($0) }
+        try tar.file(name, size: descriptor.size)
+        let dataOffset = frames.written
+        let hasher = DigestHasher(descriptor.digest.algorithm)
+        var count: Int64 = 0
+        let sink = BlobSink { bytes in
+            count += Int64(bytes.count)
+            guard count <= descriptor.size else {
+                throw BundleError.verification("blob \(descriptor.digest) is larger than its declared \(descriptor.size) bytes")
+            }
+            hasher.update(bytes)
+            try tar.data(bytes)
+        }
+        try await fill(sink)
+        guard count == descriptor.size else {
+            throw BundleError.verification("blob \(descriptor.digest) has \(count) bytes, expected \(descriptor.size)")
+        }
+        let actual = hasher.finalize()
+        guard actual == descriptor.digest else {
+            throw BundleError.verification("blob \(descriptor.digest) hashes to \(actual)")
+        }
+        try tar.finishEntry()
+        tar.abandonTrailer()
+        try frames.flush()
+        return BundlePart(path: path, name: name, descriptor: descriptor, frames: frames.frames, dataOffset: dataOffset, size: descriptor.size)
+    }
+
+    public struct Result: Sendable {
+        public let path: String
+        public let size: Int64
+        public let manifestDigest: Digest
+        public let signatures: [BundleSignature]
+    }
+
+    /// Lays out the bundle and moves it to `outputPath`.
+    /// `parts` must be in `manifest.blobs` order (the caller built one per blob).
+    public func finish(manifest: BundleManifest, indexJSON: [UInt8], parts: [BundlePart], signers: [PrivateKey]) throws -> Result {
+        let manifestBytes = try manifest.encoded()
+        let temporary = "\(workDirectory)/bundle"
+        let output = try FileOutput(creating: temporary)
+        try output.write(try SignatureSlot().frame())
+        let dataOffset = output.offset
+
+        var frames: [[Int64]] = []
+        var entries: [SeekTable.Entry] = []
+        var streamOffset: Int64 = 0
+
+        // Metadata: the bundle manifest first, then the OCI layout files.
+        let metadata = try FrameSink(level: Self.defaultLevel, output: output)
+        let tar = try TarWriter(mtime: mtime) { try metadata.write($0) }
+        for (name, bytes) in [(BundleManifest.entryName, manifestBytes), ("oci-layout", OCILayout.layoutFile), ("index.json", indexJSON)] {
+            try tar.file(name, size: Int64(bytes.count))
+            let offset = metadata.written
+            try bytes.withUnsafeBytes { try tar.data($0) }
+            try tar.finishEntry()
+            entries.append(SeekTable.Entry(name: name, frame: 0, frameCount: 0, offset: offset, size: Int64(bytes.count)))
+        }
+        try tar.directory("blobs/")
+        try tar.directory("blobs/sha256/")
+        tar.abandonTrailer()
+        try metadata.flush()
+        frames += metadata.frames
+        entries = entries.map { entry in
+            let (first, count) = SeekTable.frameRange(offset: entry.offset, size: entry.size, frames: metadata.frames)
+            return SeekTable.Entry(name: entry.name, frame: first, frameCount: count, offset: entry.offset, size: entry.size)
+        }
+        streamOffset = metadata.written
+
+        for part in parts {
+            entries.append(SeekTable.Entry(name: part.name, frame: frames.count, frameCount: part.frames.count, offset: streamOffset + part.dataOffset, size: part.size))
+            try append(part.path, to: output)
+            frames += part.frames
+            streamOffset += part.frames.reduce(0) { $0 + $1[1] }
+            try? FileManager.default.removeItem(atPath: part.path)
+        }
+
+        // The end-of-archive marker in a frame of its own.
+        let trailer = try FrameSink(level: Self.defaultLevel, output: output)
+        let end = try TarWriter(mtime: mtime) { try trailer.write($0) }
+        try end.finishArchive()
+        try trailer.flush()
+        frames += trailer.frames
+
+        let table = try SeekTable(dataOffset: dataOffset, frames: frames, entries: entries).encoded()
+        try output.write(SkippableFrame.header(magic: SkippableFrame.seekTableMagic, size: table.count) + table)
+
+        let signatures = try signers.map { key throws(BundleError) in try BundleSignature.sign(manifestBytes, with: key) }
+        try writeSlot(SignatureSlot(signatures: signatures), fd: output.fd, path: temporary)
+        try output.sync()
+        guard rename(temporary, outputPath) == 0 else {
+            throw BundleError.io("cannot move the bundle to \(outputPath): \(String(cString: strerror(errno)))")
+        }
+        let size = output.offset
+        discard()
+        return Result(path: outputPath, size: size, manifestDigest: Digest.of(manifestBytes), signatures: signatures)
+    }
+
+    private func append(_ path: String, to output: FileOutput) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BundleError.io("cannot read back \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw BundleError.io("cannot read back \(path): \(String(cString: strerror(errno)))") }
+            if count == 0 { break }
+            try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+        }
+    }
+}
+
+/// Rewrites the signature slot at offset 0 of an open bundle.
+func writeSlot(_ slot: SignatureSlot, fd: Int32, path: String) throws(BundleError) {
+    let frame = try slot.frame()
+    let written = frame.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    guard written == frame.count else {
+        throw BundleError.io("cannot write signatures to \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// Fixed files of the OCI image layout.
+/// https://github.com/opencontainers/image-spec/blob/main/image-layout.md
+public enum OCILayout {
+    public static let layoutFile = Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8)
+    public static let refNameAnnotation = "org.opencontainers.image.ref.name"
+    public static let imageNameAnnotation = "io.containerd.image.name"
+
+    /// index.json for `images`: one descriptor each, in the given order, compact and deterministic.
+    public static func indexJSON(_ manifests: [Descriptor]) throws -> [UInt8] {
+        let index = ImageIndex(mediaType: MediaType.ociIndex, manifests: manifests)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(index))
+    }
+}

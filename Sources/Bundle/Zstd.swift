@@ -1,0 +1,136 @@
+import CZstd
+
+/// Thin wrappers over libzstd with the frame control the bundle format needs:
+/// one frame per chunk, content size and checksum in every frame, bounded windows on read.
+enum Zstd {
+    /// Largest decompressed size of one frame the writer makes.
+    static let frameSize = 4 << 20
+    /// Readers refuse frames that need a bigger window (decompression bombs): 8 MiB.
+    static let maxWindowLog: Int32 = 23
+
+    static func check(_ code: Int, _ what: String) throws(BundleError) -> Int {
+        if ZSTD_isError(code) != 0 {
+            let name = String(cString: ZSTD_getErrorName(code))
+            throw BundleError.verification("\(what): zstd says \(name.lowercased())")
+        }
+        return code
+    }
+}
+
+/// Compresses independent frames.
+final class ZstdFrameCompressor {
+    private let context: OpaquePointer
+
+    init(level: Int32) throws(BundleError) {
+        guard let context = ZSTD_createCCtx() else { throw BundleError.library("cannot create a zstd compression context") }
+        self.context = context
+        _ = try Zstd.check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level), "setting the compression level")
+        _ = try Zstd.check(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1), "enabling checksums")
+        _ = try Zstd.check(ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 1), "enabling content sizes")
+        _ = try Zstd.check(ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, 22), "setting the window")
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
+
+    /// One complete frame holding `input`.
+    func frame(_ input: UnsafeRawBufferPointer) throws(BundleError) -> [UInt8] {
+        let bound = ZSTD_compressBound(input.count)
+        var output = [UInt8](repeating: 0, count: bound)
+        let size = output.withUnsafeMutableBytes { out in
+            ZSTD_compress2(context, out.baseAddress, out.count, input.baseAddress, input.count)
+        }
+        let count = try Zstd.check(size, "compressing")
+        output.removeLast(output.count - count)
+        return output
+    }
+}
+
+/// Decompresses one whole frame whose compressed bytes are in memory (random access).
+final class ZstdFrameDecompressor {
+    private let context: OpaquePointer
+
+    init() throws(BundleError) {
+        guard let context = ZSTD_createDCtx() else { throw BundleError.library("cannot create a zstd decompression context") }
+        self.context = context
+        _ = try Zstd.check(ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, Zstd.maxWindowLog), "limiting the window")
+    }
+
+    deinit { ZSTD_freeDCtx(context) }
+
+    /// Decompresses `input` (exactly one frame) expecting exactly `expectedSize` bytes.
+    func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int, what: String) throws(BundleError) -> [UInt8] {
+        guard expectedSize <= Zstd.frameSize * 2 else {
+            throw BundleError.verification("\(what): a frame claims \(expectedSize) bytes, over the format's limit")
+        }
+        let declared = ZSTD_getFrameContentSize(input.baseAddress, input.count)
+        guard declared == UInt64(expectedSize) else {
+            throw BundleError.verification("\(what): the frame does not hold the \(expectedSize) bytes the seek table says")
+        }
+        var output = [UInt8](repeating: 0, count: expectedSize)
+        let size = output.withUnsafeMutableBytes { out in
+            ZSTD_decompressDCtx(context, out.baseAddress, out.count, input.baseAddress, input.count)
+        }
+        let count = try Zstd.check(size, what)
+        guard count == expectedSize else {
+            throw BundleError.verification("\(what): decompressed to \(count) bytes, expected \(expectedSize)")
+        }
+        return output
+    }
+}
+
+/// Decompresses a stream of frames incrementally, frame by frame, handing skippable frames'
+/// payloads to the caller. Used for one-pass reading (stdin, pipes).
+final class ZstdStreamDecoder {
+    private let context: OpaquePointer
+    /// True between frames (the next bytes start a new frame).
+    private(set) var atFrameBoundary = true
+
+    init() throws(BundleError) {
+        guard let context = ZSTD_createDCtx() else { throw BundleError.library("cannot create a zstd decompression context") }
+        self.context = context
+        _ = try Zstd.check(ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, Zstd.maxWindowLog), "limiting the window")
+    }
+
+    deinit { ZSTD_freeDCtx(context) }
+
+    /// Feeds input at `input[position...]`; writes up to `output.count` bytes. Returns
+    /// (input consumed, output produced). Stops at the end of a frame so the caller can look
+    /// for a skippable frame.
+    func decode(_ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer) throws(BundleError) -> (consumed: Int, produced: Int) {
+        var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+        let hint = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
+        _ = try Zstd.check(hint, "decompressing the bundle")
+        atFrameBoundary = hint == 0
+        return (inBuffer.pos, outBuffer.pos)
+    }
+}
+
+/// Skippable frames: magic 0x184D2A50...5F, u32 little-endian size, payload.
+enum SkippableFrame {
+    static let signatureMagic: UInt32 = 0x184D_2A5A
+    static let seekTableMagic: UInt32 = 0x184D_2A5E
+    static let headerSize = 8
+
+    static func isSkippable(_ magic: UInt32) -> Bool { magic & 0xFFFF_FFF0 == 0x184D_2A50 }
+
+    static func header(magic: UInt32, size: Int) -> [UInt8] {
+        littleEndian(magic) + littleEndian(UInt32(size))
+    }
+
+    static func littleEndian(_ value: UInt32) -> [UInt8] {
+        (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+    }
+
+    static func littleEndian64(_ value: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+    }
+
+    static func readUInt32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        bytes.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
+    }
+
+    static func readUInt64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * $1.offset) }
+    }
+}
