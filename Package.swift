@@ -57,6 +57,7 @@ let package = Package(
                 "OCI", "Registry", "Bundle",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(

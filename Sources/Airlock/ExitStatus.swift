@@ -1,3 +1,4 @@
+import Bundle
 import OCI
 import Registry
 
@@ -37,6 +38,13 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             case .digestMismatch, .sizeMismatch: return .verificationFailed
             case .badConfiguration: return .usage
             default: return .registry
+            }
+        case let error as BundleError:
+            switch error {
+            case .verification, .unsupportedVersion: return .verificationFailed
+            case .key, .usage: return .usage
+            case .io: return .io
+            case .library: return .internalError
             }
         case is OCIError:
             return .usage

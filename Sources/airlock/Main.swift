@@ -1,4 +1,5 @@
 import Airlock
+import Bundle
 import OCI
 import Registry
 import ArgumentParser
@@ -14,7 +15,7 @@ struct AirlockCommand: AsyncParsableCommand {
             4 registry or network failure, 5 partial failure, 6 local file error, 7 not found.
             """,
         version: "0.1.0",
-        subcommands: [TagsCommand.self]
+        subcommands: [KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self]
     )
 
     /// Parses, runs, and turns every error into one sentence and a documented exit status.
@@ -56,6 +57,7 @@ struct AirlockCommand: AsyncParsableCommand {
         case let error as AirlockError: error.description
         case let error as RegistryError: error.description
         case let error as OCIError: error.description
+        case let error as BundleError: error.description
         default: "unexpected failure (\(type(of: error))): \(String(describing: error).prefix(300))"
         }
     }

@@ -1,0 +1,257 @@
+import Bundle
+import Foundation
+import Logging
+import NIOCore
+import OCI
+import Registry
+
+/// What to pack.
+public struct PackRequest: Sendable {
+    public var name: String
+    public var version: String
+    public var spec: String?
+    public var patterns: [ImagePattern]
+    public var platforms: [Platform]?
+    public var output: String
+    public var signers: [PrivateKey]
+    public var concurrency: Int
+
+    public init(name: String, version: String, spec: String?, patterns: [ImagePattern], platforms: [Platform]?, output: String, signers: [PrivateKey], concurrency: Int = 4) {
+        self.name = name
+        self.version = version
+        self.spec = spec
+        self.patterns = patterns
+        self.platforms = platforms
+        self.output = output
+        self.signers = signers
+        self.concurrency = concurrency
+    }
+}
+
+public struct PackResult: Sendable, Encodable {
+    public let path: String
+    public let size: Int64
+    public let manifestDigest: Digest
+    public let images: [BundleManifest.Image]
+    public let blobCount: Int
+    public let uniqueBytes: Int64
+    public let signers: [String]
+}
+
+/// Resolves patterns, fetches every manifest and blob once, and writes a signed bundle.
+public struct Packer: Sendable {
+    let transport: RegistryTransport
+    let logger: Logger
+
+    public init(transport: RegistryTransport, logger: Logger) {
+        self.transport = transport
+        self.logger = logger
+    }
+
+    /// A blob to pack and where to get it.
+    struct BlobSource: Sendable {
+        let descriptor: Descriptor
+        let registry: String
+        let repository: String
+        /// Bytes already fetched (manifests, configs).
+        let bytes: [UInt8]?
+    }
+
+    /// One image after its graph has been walked.
+    struct Walked: Sendable {
+        let resolved: ResolvedTag
+        let pattern: ImagePattern
+        let top: ManifestDocument
+        let sourceDigest: Digest?
+        let platforms: [String]
+        let blobs: [BlobSource]
+    }
+
+    public func pack(_ request: PackRequest) async throws -> PackResult {
+        let created = try BundleManifest.creationTime()
+        // 1. Resolve every pattern (newest first), dropping duplicates.
+        let resolver = TagResolver(transport: transport)
+        var selected: [(ImagePattern, ResolvedTag)] = []
+        var seen: Set<String> = []
+        for pattern in request.patterns {
+            for tag in try await resolver.resolve(pattern) where seen.insert(tag.repository + (tag.tag.map { ":\($0)" } ?? "@\(tag.digest)")).inserted {
+                selected.append((pattern, tag))
+            }
+        }
+        logger.info("packing \(selected.count) images")
+
+        // 2. Walk each image's graph.
+        let platforms = request.platforms
+        let walked = try await BoundedConcurrency.map(selected, limit: request.concurrency) { pattern, resolved in
+            try await self.walk(resolved, pattern: pattern, platforms: platforms)
+        }
+
+        // 3. Unique blobs: manifests first, then the rest, each by digest.
+        var unique: [Digest: BlobSource] = [:]
+        for image in walked {
+            for blob in image.blobs where unique[blob.descriptor.digest] == nil || (unique[blob.descriptor.digest]?.bytes == nil && blob.bytes != nil) {
+                unique[blob.descriptor.digest] = blob
+            }
+        }
+        let ordered = unique.values.sorted { a, b in
+            let am = MediaType.isManifest(a.descriptor.mediaType), bm = MediaType.isManifest(b.descriptor.mediaType)
+            return am != bm ? am : a.descriptor.digest < b.descriptor.digest
+        }
+
+        // 4. Names in index.json: repository path and tag, with the registry when two sources clash.
+        let paths = Dictionary(grouping: walked) { Self.path(of: $0.resolved.repository) }
+        var images: [BundleManifest.Image] = []
+        var indexEntries: [Descriptor] = []
+        for image in walked {
+            let path = Self.path(of: image.resolved.repository)
+            let clash = Set(paths[path]?.map(\.resolved.repository) ?? []).count > 1
+            let base = clash ? image.resolved.repository : path
+            let refName = base + (image.resolved.tag.map { ":\($0)" } ?? "@\(image.top.digest)")
+            let source = image.resolved.repository + (image.resolved.tag.map { ":\($0)" } ?? "@\(image.resolved.digest)")
+            let total = Set(image.blobs.map(\.descriptor)).reduce(Int64(0)) { $0 + $1.size }
+            images.append(BundleManifest.Image(
+                source: image.resolved.repository, tag: image.resolved.tag, pattern: image.pattern.tags.description,
+                digest: image.top.digest, mediaType: image.top.mediaType, size: Int64(image.top.bytes.count),
+                platforms: image.platforms, sourceDigest: image.sourceDigest, refName: refName, totalSize: total))
+            indexEntries.append(Descriptor(
+                mediaType: image.top.mediaType, digest: image.top.digest, size: Int64(image.top.bytes.count),
+                annotations: [OCILayout.refNameAnnotation: refName, OCILayout.imageNameAnnotation: source]))
+        }
+        let order = images.indices.sorted { images[$0].refName < images[$1].refName }
+        images = order.map { images[$0] }
+        indexEntries = order.map { indexEntries[$0] }
+        let indexJSON = try OCILayout.indexJSON(indexEntries)
+        let manifest = BundleManifest(
+            name: request.name, version: request.version, created: created.text, spec: request.spec, images: images,
+            index: Descriptor(mediaType: MediaType.ociIndex, digest: Digest.of(indexJSON), size: Int64(indexJSON.count)),
+            blobs: ordered.map(\.descriptor), tool: "airlock \(AirlockVersion.current)")
+
+        // 5. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
+        let writer = try BundleWriter(outputPath: request.output, mtime: created.seconds)
+        do {
+            let transport = self.transport
+            let logger = self.logger
+            let parts = try await BoundedConcurrency.map(ordered, limit: request.concurrency) { blob in
+                try await writer.part(for: blob.descriptor) { sink in
+                    if let bytes = blob.bytes {
+                        try sink.write(bytes)
+                    } else {
+                        logger.info("fetching \(blob.descriptor.digest.short) (\(blob.descriptor.size) bytes) from \(blob.registry)/\(blob.repository)")
+                        try await transport.client(for: blob.registry).blob(blob.descriptor, repository: blob.repository) { chunk in
+                            try chunk.withUnsafeReadableBytes { try sink.write($0) }
+                        }
+                    }
+                }
+            }
+            let result = try writer.finish(manifest: manifest, indexJSON: indexJSON, parts: parts, signers: request.signers)
+            return PackResult(
+                path: result.path, size: result.size, manifestDigest: result.manifestDigest, images: images,
+                blobCount: ordered.count, uniqueBytes: ordered.reduce(0) { $0 + $1.descriptor.size },
+                signers: request.signers.map(\.publicKey.shortID))
+        } catch {
+            writer.discard()
+            throw error
+        }
+    }
+
+    /// `acme/runtime` of `registry:5000/acme/runtime`.
+    static func path(of repository: String) -> String {
+        repository.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init) ?? repository
+    }
+
+    /// Fetches an image's manifests (and configs, for platforms), applying the platform filter.
+    func walk(_ resolved: ResolvedTag, pattern: ImagePattern, platforms: [Platform]?) async throws -> Walked {
+        let registry = pattern.repository.registry
+        let repository = pattern.repository.repository
+        let client = transport.client(for: registry)
+        let name = resolved.repository + (resolved.tag.map { ":\($0)" } ?? "@\(resolved.digest)")
+        let top = try await client.manifest(repository: repository, reference: resolved.digest.description)
+        var blobs: [BlobSource] = []
+
+        func source(_ document: ManifestDocument) -> BlobSource {
+            BlobSource(descriptor: document.descriptor(), registry: registry, repository: repository, bytes: document.bytes)
+        }
+
+        /// Adds an image manifest's config and layers; returns the platform its config names.
+        func addImage(_ document: ManifestDocument, declared: Platform?) async throws -> Platform? {
+            guard case .image(let manifest) = document.content else { return declared }
+            let config = manifest.config
+            var configBytes: [UInt8]?
+            var platform = declared
+            if config.size <= 4 << 20, declared == nil {
+                var bytes: [UInt8] = []
+                try await client.blob(config, repository: repository) { bytes.append(contentsOf: $0.readableBytesView) }
+                configBytes = bytes
+                platform = Self.platform(ofConfig: bytes)
+            }
+            blobs.append(BlobSource(descriptor: config, registry: registry, repository: repository, bytes: configBytes))
+            for layer in manifest.layers {
+                blobs.append(BlobSource(descriptor: layer, registry: registry, repository: repository, bytes: nil))
+            }
+            return platform
+        }
+
+        switch top.content {
+        case .image:
+            let platform = try await addImage(top, declared: nil)
+            if let platforms, let platform, !platforms.contains(where: { platform.matches($0) }) {
+                throw AirlockError.notFound("\(name) is a single \(platform) image; it has nothing for \(platforms.map(\.description).joined(separator: ", "))")
+            }
+            blobs.append(source(top))
+            return Walked(resolved: resolved, pattern: pattern, top: top, sourceDigest: nil, platforms: platform.map { [$0.description] } ?? [], blobs: blobs)
+
+        case .index(let index):
+            let kept = index.manifests.filter { child in
+                guard let platforms else { return true }
+                guard let platform = child.platform else { return false }
+                return platforms.contains { platform.matches($0) }
+            }
+            guard !kept.isEmpty else {
+                let available = index.manifests.compactMap(\.platform?.description).joined(separator: ", ")
+                throw AirlockError.notFound("\(name) has no image for \(platforms?.map(\.description).joined(separator: ", ") ?? "any platform") (it has: \(available))")
+            }
+            var names: [String] = []
+            for child in kept {
+                let document = try await client.manifest(repository: repository, reference: child.digest.description)
+                guard document.digest == child.digest else {
+                    throw RegistryError.digestMismatch(what: "manifest \(child.digest) of \(name)", expected: child.digest, actual: document.digest)
+                }
+                if case .index = document.content {
+                    throw AirlockError.usage("\(name) nests an index inside an index; airlock packs one level of index")
+                }
+                blobs.append(source(document))
+                if let platform = try await addImage(document, declared: child.platform) { names.append(platform.description) }
+            }
+            var stored = top
+            var sourceDigest: Digest?
+            if kept.count != index.manifests.count {
+                // A filtered index is a new document (new digest); the source digest is recorded.
+                let filtered = ImageIndex(schemaVersion: 2, mediaType: top.mediaType, artifactType: index.artifactType,
+                                          manifests: kept, subject: index.subject, annotations: index.annotations)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                stored = try ManifestDocument(bytes: Array(try encoder.encode(filtered)), declaredType: top.mediaType)
+                sourceDigest = top.digest
+            }
+            blobs.append(source(stored))
+            return Walked(resolved: resolved, pattern: pattern, top: stored, sourceDigest: sourceDigest, platforms: names, blobs: blobs)
+        }
+    }
+
+    /// The platform an image config declares.
+    static func platform(ofConfig bytes: [UInt8]) -> Platform? {
+        struct Config: Decodable {
+            let os: String?
+            let architecture: String?
+            let variant: String?
+        }
+        guard let config = try? JSONDecoder().decode(Config.self, from: Data(bytes)), let os = config.os, let architecture = config.architecture else {
+            return nil
+        }
+        return Platform(os: os, architecture: architecture, variant: config.variant)
+    }
+}
+
+public enum AirlockVersion {
+    public static let current = "0.1.0"
+}

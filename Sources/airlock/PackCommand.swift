@@ -1,0 +1,107 @@
+import Airlock
+import ArgumentParser
+import Bundle
+import Foundation
+import OCI
+
+struct PackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pack",
+        abstract: "Pull images selected by version wildcards into one signed, zstd-compressed bundle.",
+        discussion: """
+            From a spec file (airlock-spec(5)) or from --image patterns with --name and --version. \
+            The bundle is written to a temporary file beside OUTPUT and renamed at the end, so an \
+            interrupted pack never leaves a file at OUTPUT. Set SOURCE_DATE_EPOCH to fix the creation \
+            time; two packs of the same images are then byte-identical (apart from ECDSA signatures, \
+            which are randomised: sign with Ed25519 for byte-identical signed bundles).
+            """
+    )
+
+    @Argument(help: "Spec file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
+    var spec: String?
+
+    @Option(name: [.short, .customLong("output")], help: "Bundle file to write.", completion: .file())
+    var output: String
+
+    @Option(help: "REGISTRY/REPO:PATTERN to include (repeatable), instead of or besides a spec.")
+    var image: [String] = []
+
+    @Option(help: "Bundle name (required with --image and no spec).")
+    var name: String?
+
+    @Option(help: "Bundle version (required with --image and no spec).")
+    var version: String?
+
+    @Option(help: "Private key to sign with (repeatable).", completion: .file(extensions: ["key"]))
+    var key: [String] = []
+
+    @Option(help: "Only these platforms, e.g. linux/amd64,linux/arm64 (default: all).")
+    var platform: String?
+
+    @Option(help: "Blobs fetched at once.")
+    var concurrency: Int = 4
+
+    @Flag(help: "Print the result as JSON to stdout.")
+    var json = false
+
+    @OptionGroup var passphrase: PassphraseOptions
+    @OptionGroup var registry: RegistryOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        if spec == nil, image.isEmpty { throw ValidationError("give a spec file or at least one --image") }
+        if spec == nil, name == nil || version == nil { throw ValidationError("--image needs --name and --version") }
+        if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
+    }
+
+    func run() async throws {
+        var patterns: [ImagePattern] = []
+        var specText: String?
+        var platforms: [Platform]?
+        var bundleName = name, bundleVersion = version
+        if let spec {
+            let loaded = try PackSpec.load(path: spec)
+            patterns = try loaded.spec.patterns()
+            specText = loaded.text
+            platforms = try loaded.spec.parsedPlatforms()
+            bundleName = name ?? loaded.spec.name
+            bundleVersion = version ?? loaded.spec.version
+        }
+        patterns += try image.map { try ImagePattern(parsing: $0, defaultTags: "latest") }
+        if let platform {
+            platforms = try platform.split(separator: ",").map { try Platform(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        }
+        let signers = try passphrase.loadPrivateKeys(key)
+        let request = PackRequest(
+            name: bundleName ?? "", version: bundleVersion ?? "", spec: specText, patterns: patterns,
+            platforms: platforms, output: output, signers: signers, concurrency: concurrency)
+        let logger = outputOptions.logger
+        let result = try await registry.withTransport(hosts: Set(patterns.map(\.repository.registry)), logger: logger) { transport in
+            try await Packer(transport: transport, logger: logger).pack(request)
+        }
+        if json {
+            try Output.json(result)
+            return
+        }
+        if !outputOptions.quiet {
+            for image in result.images {
+                Output.line("  \(image.refName)  \(image.digest.short)  \(image.platforms.joined(separator: ","))")
+            }
+        }
+        let signed = result.signers.isEmpty ? "unsigned" : "signed by \(result.signers.joined(separator: ", "))"
+        Output.line("packed \(result.images.count) images, \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.path) (\(ByteCount.format(result.size)), \(signed))")
+    }
+}
+
+enum ByteCount {
+    static func format(_ bytes: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

@@ -1,0 +1,71 @@
+import Airlock
+import ArgumentParser
+import Bundle
+import Foundation
+import OCI
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a bundle's signatures and every byte of it, in one pass (BUNDLE may be - for stdin).",
+        discussion: """
+            Every --key must have signed the bundle. Then every blob's digest and size, the image graph, \
+            index.json and the seek table are checked. Exit status 3 means the content does not verify; \
+            2 a usage error; 6 a file that cannot be read.
+            """
+    )
+
+    @Argument(help: "The bundle, or - for standard input.", completion: .file())
+    var bundle: String
+
+    @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
+    var key: [String] = []
+
+    @Flag(help: "Print a JSON report to stdout.")
+    var json = false
+
+    func validate() throws {
+        if key.isEmpty { throw ValidationError("verify needs at least one --key (the public key of a signer you trust)") }
+    }
+
+    struct Report: Encodable {
+        let ok: Bool
+        let error: String?
+        let name: String?
+        let version: String?
+        let manifestDigest: Digest?
+        let signers: [SignatureReport.Signer]?
+        let images: Int?
+        let blobsVerified: Int?
+        let bytesVerified: Int64?
+        let externalBlobs: [Descriptor]?
+    }
+
+    func run() throws {
+        let keys = try loadPublicKeys(key)
+        let fd = try openForReading(bundle)
+        defer { close(fd) }
+        let report: VerificationReport
+        do {
+            report = try BundleVerifier(requiredKeys: keys).verify(fd: fd, name: bundle == "-" ? "standard input" : bundle)
+        } catch {
+            if json {
+                try Output.json(Report(ok: false, error: AirlockCommand.sentence(error), name: nil, version: nil, manifestDigest: nil,
+                                       signers: nil, images: nil, blobsVerified: nil, bytesVerified: nil, externalBlobs: nil))
+            }
+            throw error
+        }
+        if json {
+            try Output.json(Report(ok: true, error: nil, name: report.manifest.name, version: report.manifest.version,
+                                   manifestDigest: report.manifestDigest, signers: report.signatures.signers,
+                                   images: report.manifest.images.count, blobsVerified: report.blobsVerified,
+                                   bytesVerified: report.bytesVerified, externalBlobs: report.externalBlobs))
+            return
+        }
+        let signers = report.signatures.signers.filter { $0.verified == true }.map { "\($0.keySource ?? "") (\($0.keyID.hex.prefix(16)))" }
+        Output.line("verified \(report.manifest.name) \(report.manifest.version): signed by \(signers.joined(separator: ", ")); \(report.manifest.images.count) images, \(report.blobsVerified) blobs, \(ByteCount.format(report.bytesVerified)) checked")
+        if !report.externalBlobs.isEmpty {
+            Output.line("note: this is a delta bundle; \(report.externalBlobs.count) blobs it relies on are not inside it (they must already be in the target)")
+        }
+    }
+}
