@@ -89,7 +89,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "BundleTests", dependencies: ["Bundle", "OCI"]),
+        .testTarget(name: "BundleTests", dependencies: ["Bundle", "OCI", "TestSupport"]),
         .testTarget(
             name: "AirlockTests",
             dependencies: [

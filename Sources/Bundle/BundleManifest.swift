@@ -93,8 +93,9 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         return Array(try encoder.encode(self)) + [0x0a]
     }
 
-    /// Parses and checks the version before anything else is trusted.
-    public static func decode(_ bytes: [UInt8]) throws(BundleError) -> BundleManifest {
+    /// Checks that `bytes` claim to be a bundle manifest of a major version this code reads.
+    /// Runs before signatures are checked, so it reads only the two fields it needs.
+    public static func checkVersion(_ bytes: [UInt8]) throws(BundleError) {
         struct Probe: Decodable {
             let mediaType: String?
             let formatVersion: String?
@@ -109,6 +110,11 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         guard major == "1" else {
             throw BundleError.unsupportedVersion("the bundle uses format version \(probe.formatVersion ?? "?"), but this airlock reads only 1.x; upgrade airlock")
         }
+    }
+
+    /// Parses a manifest after `checkVersion` (and, for anything trusted, after its signatures).
+    public static func decode(_ bytes: [UInt8]) throws(BundleError) -> BundleManifest {
+        try checkVersion(bytes)
         do {
             return try JSONDecoder().decode(BundleManifest.self, from: Data(bytes))
         } catch {

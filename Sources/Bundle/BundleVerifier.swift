@@ -50,7 +50,7 @@ public struct BundleVerifier {
         }
         guard first.size <= 64 << 20 else { throw BundleError.verification("the bundle manifest is implausibly large (\(first.size) bytes)") }
         let manifestBytes = try readAll(tar, size: first.size, what: "the bundle manifest")
-        let manifest = try BundleManifest.decode(manifestBytes)
+        try BundleManifest.checkVersion(manifestBytes)
         let signatures = SignatureReport.check(slot, manifest: manifestBytes, required: requiredKeys)
         if !signatures.invalid.isEmpty {
             throw BundleError.verification("the signature by \(signatures.invalid[0]) does not match the bundle manifest: the bundle was modified after signing")
@@ -59,6 +59,7 @@ public struct BundleVerifier {
             throw BundleError.verification("\(name) is not signed by \(signatures.missing.joined(separator: ", "))" +
                 (slot.signatures.isEmpty ? " (it has no signatures)" : " (it has \(slot.signatures.count) other signature(s))"))
         }
+        let manifest = try BundleManifest.decode(manifestBytes)
         try onManifest(manifest)
 
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))

@@ -118,3 +118,8 @@ public struct SignatureReport: Sendable, Codable {
         return SignatureReport(signers: signers, missing: missing, invalid: invalid)
     }
 }
+
+extension SignatureSlot {
+    /// The encoded frame (exposed for tests and tools that inspect the slot).
+    public func frameForTesting() throws(BundleError) -> [UInt8] { try frame() }
+}
