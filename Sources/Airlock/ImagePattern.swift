@@ -38,5 +38,8 @@ public struct ImagePattern: Sendable, Hashable, CustomStringConvertible {
         self.max = max
     }
 
-    public var description: String { "\(repository.name):\(tags)" }
+    public var description: String {
+        if tags.terms.count == 1, case .digest(let digest) = tags.terms[0] { return "\(repository.name)@\(digest)" }
+        return "\(repository.name):\(tags)"
+    }
 }

@@ -99,9 +99,42 @@ struct PackVerifyTests {
             #expect(copy.status == 0, "\(reference): \(copy.stderr)")
             #expect(try packed.registry.skopeoDigest("copied/\(reference)") == source)
         }
+        let listed = try run("umoci", ["ls", "--layout", layout])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.split(separator: "\n").map(String.init) == PackedBundle.expectedRefs)
         let unpacked = try run("umoci", ["unpack", "--rootless", "--image", "\(layout):acme/runtime:8.12.10", packed.path("rootfs-bundle")])
         #expect(unpacked.status == 0, "\(unpacked.stderr)")
         #expect(FileManager.default.fileExists(atPath: packed.path("rootfs-bundle/rootfs/etc")))
+    }
+
+    @Test func platformFilterMakesASmallerIndexThatStillCopies() throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let output = packed.path("arm.tar.zst")
+        let host = packed.registry.host
+        let result = try AirlockCLI.run(["pack", "--image", "\(host)/acme/operator:2.10.2", "--image", "\(host)/acme/legacy:3.0",
+                                         "--name", "arm", "--version", "1", "--platform", "linux/arm64,linux/arm/v7", "-o", output, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let images = try #require(report["images"] as? [[String: Any]])
+        let operatorImage = try #require(images.first { ($0["refName"] as? String) == "acme/operator:2.10.2" })
+        #expect(operatorImage["platforms"] as? [String] == ["linux/arm64/v8"])
+        #expect(operatorImage["sourceDigest"] as? String == (try packed.registry.skopeoDigest("acme/operator:2.10.2")))
+        #expect(operatorImage["digest"] as? String != operatorImage["sourceDigest"] as? String)
+        let verified = try AirlockCLI.run(["verify", output, "--key", packed.vendorPub])
+        #expect(verified.status == 3, "unsigned bundle must not verify against a key")
+        // The filtered index is a valid index that skopeo copies into a registry.
+        let layout = packed.path("arm-layout")
+        try FileManager.default.createDirectory(atPath: layout, withIntermediateDirectories: true)
+        _ = try run("sh", ["-c", "zstd -dc '\(output)' | tar -x -C '\(layout)'"])
+        let copy = try run("skopeo", ["copy", "--all", "--dest-tls-verify=false", "oci:\(layout):acme/operator:2.10.2", "docker://\(host)/filtered/operator:2.10.2"])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        #expect(try packed.registry.skopeoDigest("filtered/operator:2.10.2") == operatorImage["digest"] as? String)
+
+        let none = try AirlockCLI.run(["pack", "--image", "\(host)/acme/agent:1.4.0", "--name", "x", "--version", "1", "--platform", "linux/s390x", "-o", packed.path("none.tar.zst")])
+        #expect(none.status == 7)
+        #expect(none.stderr.contains("linux/s390x"))
+        #expect(!FileManager.default.fileExists(atPath: packed.path("none.tar.zst")))
     }
 
     @Test func sameInputsGiveByteIdenticalBundles() throws {
