@@ -4,6 +4,7 @@
 #   scripts/dev-registry.sh start NAME PORT [--auth] [--tls] [--token TOKEN_PORT]
 #   scripts/dev-registry.sh stop NAME
 #   scripts/dev-registry.sh env NAME    # shell-eval-able: URL= HOST= CA_FILE= USERNAME= PASSWORD= DATA_DIR= ...
+#   scripts/dev-registry.sh pause|resume NAME   # kill / restart the process, keeping its data
 #
 # State: ${AIRLOCK_DEV_DIR:-<repo>/.dev}/NAME/ (config.yml, data/, registry.log, registry.pid, ...).
 # Credentials (--auth / --token): $DEV_REGISTRY_USER / $DEV_REGISTRY_PASSWORD, default airlock / airlock-pass.
@@ -20,7 +21,7 @@ TOKEN_ISSUER="airlock-dev-issuer"
 die() { echo "dev-registry: $*" >&2; exit 1; }
 
 usage() {
-  sed -n '4,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '4,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -289,8 +290,36 @@ cmd_start() {
   echo "registry $NAME listening on $url${token_url:+ (token realm $token_url)}"
 }
 
+# Kills the registry process but keeps its data and config (to test interrupted pushes).
+cmd_pause() {
+  local dir
+  dir="$(state_dir "$1")"
+  [[ -f "$dir/registry.pid" ]] || die "registry '$1' is not running"
+  stop_pidfile "$dir/registry.pid" "$REGISTRY_BIN"
+}
+
+# Starts a paused registry again on the same port with the same data.
+cmd_resume() {
+  local dir url ca i code="" curl_args=()
+  dir="$(state_dir "$1")"
+  [[ -f "$dir/env" ]] || die "registry '$1' was never started"
+  url="$(. "$dir/env" && echo "$URL")"
+  ca="$(. "$dir/env" && echo "$CA_FILE")"
+  [[ -z "$ca" ]] || curl_args=(--cacert "$ca")
+  nohup "$REGISTRY_BIN" serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 </dev/null &
+  echo "$!" >"$dir/registry.pid"
+  for ((i = 0; i < 75; i++)); do
+    code="$(http_code "$url/v2/" ${curl_args[@]+"${curl_args[@]}"})"
+    [[ "$code" == 200 || "$code" == 401 ]] && return 0
+    sleep 0.2
+  done
+  die "registry '$1' did not come back (last status '$code')"
+}
+
 (($# >= 1)) || usage
 case "$1" in
+  pause) (($# == 2)) || usage; cmd_pause "$2" ;;
+  resume) (($# == 2)) || usage; cmd_resume "$2" ;;
   start) (($# >= 3)) || usage; shift; cmd_start "$@" ;;
   stop) (($# == 2)) || usage; cmd_stop "$2" ;;
   env) (($# == 2)) || usage; cmd_env "$2" ;;

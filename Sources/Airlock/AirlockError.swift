@@ -3,7 +3,7 @@ import OCI
 import Registry
 
 /// Errors the operations raise themselves. Each reads as one sentence; the CLI maps them to exit statuses.
-public enum AirlockError: Error, Sendable, CustomStringConvertible {
+public enum AirlockError: DomainError, Sendable {
     case usage(String)
     case notFound(String)
     case io(String)

@@ -1,7 +1,7 @@
 import OCI
 
 /// Errors from reading, writing, signing and verifying bundles. Each is one sentence.
-public enum BundleError: Error, Sendable, CustomStringConvertible {
+public enum BundleError: DomainError, Sendable {
     /// The content does not verify: bad signature, missing signer, digest or size mismatch,
     /// damaged or truncated data, unexpected entries.
     case verification(String)

@@ -31,7 +31,8 @@ public struct BundleVerifier {
         name: String,
         onManifest: (BundleManifest) throws -> Void = { _ in },
         onBlobData: BlobHandler = { _, _ in },
-        onBlobEnd: (Descriptor) throws -> Void = { _ in }
+        onBlobEnd: (Descriptor) throws -> Void = { _ in },
+        onIndex: ([UInt8]) throws -> Void = { _ in }
     ) throws -> VerificationReport {
         let stream = try BundleStream(fd: fd, name: name)
         let slotBytes: [UInt8]
@@ -157,6 +158,7 @@ public struct BundleVerifier {
         }
         try checkGraph(manifest, documents: manifestDocuments, present: seen, external: external, indexBytes: indexBytes)
         try checkSeekTable(stream, name: name)
+        try onIndex(indexBytes)
 
         return VerificationReport(
             manifest: manifest,

@@ -97,7 +97,7 @@ extension RegistryClient {
                     received += Int64(chunk.readableBytes)
                     try await consume(chunk)
                 }
-            } catch let error as RegistryError {
+            } catch let error as any DomainError {
                 throw error
             } catch {
                 let failure = TransportFailure.classify(error, host: host)

@@ -76,6 +76,10 @@ public final class RegistryClient: Sendable {
             let response: HTTPClientResponse
             do {
                 response = try await transport.http.execute(request, deadline: .distantFuture, logger: nil)
+            } catch let error as any DomainError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
             } catch {
                 let failure = TransportFailure.classify(error, host: host)
                 if failure.isRetryable, let delay = policy.delay(afterAttempt: attempt, retryAfter: nil, waited: waited) {
@@ -260,6 +264,9 @@ struct TransportFailure {
     static func classify(_ error: any Error, host: String) -> TransportFailure {
         if let registryError = error as? RegistryError {
             return TransportFailure(error: registryError, reason: registryError.description, isRetryable: false)
+        }
+        if error is any DomainError || error is CancellationError {
+            return TransportFailure(error: .passthrough(error), reason: "\(error)", isRetryable: false)
         }
         let text = String(describing: error)
         let lower = text.lowercased()

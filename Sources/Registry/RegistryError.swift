@@ -2,7 +2,7 @@ import OCI
 
 /// What went wrong talking to a registry, as one sentence a user can act on.
 /// Never carries credentials or tokens; the registry's own error body is kept when it sent one.
-public enum RegistryError: Error, Sendable, CustomStringConvertible {
+public enum RegistryError: DomainError, Sendable {
     /// Could not connect or the connection broke, after retries.
     case unreachable(host: String, reason: String)
     /// TLS handshake or certificate failure.
@@ -24,6 +24,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case authServer(realm: String, reason: String)
     case credentialHelper(helper: String, reason: String)
     case badConfiguration(String)
+    /// An error from outside the registry layer (a body source, a consumer), carried unchanged.
+    case passthrough(any Error)
 
     public var description: String {
         switch self {
@@ -59,6 +61,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
             return "credential helper docker-credential-\(helper) failed: \(reason)"
         case .badConfiguration(let reason):
             return reason
+        case .passthrough(let error):
+            return "\(error)"
         }
     }
 

@@ -172,6 +172,27 @@ public struct DevRegistry: Sendable {
         Self.stop(name: name)
     }
 
+    /// Kills the registry process, keeping its data; `resume` starts it again.
+    public func pause() throws { try control("pause") }
+    public func resume() throws { try control("resume") }
+
+    private func control(_ command: String) throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["AIRLOCK_DEV_DIR"] = Self.stateRoot
+        let result = try run(TestPaths.script("dev-registry.sh"), [command, name], environment: environment)
+        guard result.status == 0 else { throw TestError("dev-registry.sh \(command) failed: \(result.stderr)") }
+    }
+
+    /// Tags of a repository as the registry's own API lists them (empty when the repository is unknown).
+    public func tags(_ repository: String) throws -> [String] {
+        var arguments = ["-s"]
+        if let caFile { arguments += ["--cacert", caFile] }
+        arguments += ["-u", "\(username):\(password)", "\(url)/v2/\(repository)/tags/list"]
+        let result = try run("curl", arguments)
+        let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        return object?["tags"] as? [String] ?? []
+    }
+
     static func stop(name: String) {
         var environment = ProcessInfo.processInfo.environment
         environment["AIRLOCK_DEV_DIR"] = stateRoot

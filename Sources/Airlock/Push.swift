@@ -1,0 +1,236 @@
+import Bundle
+import Foundation
+import Logging
+import NIOCore
+import OCI
+import Registry
+
+public struct PushRequest: Sendable {
+    public var bundle: String
+    public var keys: [PublicKey]
+    public var naming: TargetNaming
+    public var concurrency: Int
+    public var failFast: Bool
+    public var pullHost: String?
+
+    public init(bundle: String, keys: [PublicKey], naming: TargetNaming, concurrency: Int = 4, failFast: Bool = false, pullHost: String? = nil) {
+        self.bundle = bundle
+        self.keys = keys
+        self.naming = naming
+        self.concurrency = concurrency
+        self.failFast = failFast
+        self.pullHost = pullHost
+    }
+}
+
+/// The outcome of a push, per image and in total.
+public struct PushResult: Sendable, Encodable {
+    public struct Image: Sendable, Encodable {
+        public let source: String
+        public let sourceDigest: Digest
+        public let target: String
+        public let targetByDigest: String
+        public let pull: String
+        public let pullByDigest: String
+        public let error: String?
+    }
+
+    public let bundle: String
+    public let images: [Image]
+    public let blobsUploaded: Int
+    public let blobsMounted: Int
+    public let blobsPresent: Int
+    public let bytesUploaded: Int64
+
+    public var failed: [Image] { images.filter { $0.error != nil } }
+}
+
+/// Pushes a verified bundle into a registry: signatures first; then every blob streamed from the
+/// bundle (hashed on the way, confirmed by the registry's `?digest=`), skipped when present,
+/// mounted when another target repository has it; manifests children first and tags last, only
+/// after every blob of the bundle has verified. A tampered bundle leaves no manifest behind.
+public struct Pusher: Sendable {
+    let transport: RegistryTransport
+    let logger: Logger
+
+    public init(transport: RegistryTransport, logger: Logger) {
+        self.transport = transport
+        self.logger = logger
+    }
+
+    struct Plan: Sendable {
+        let image: BundleManifest.Image
+        let repository: String
+        let tag: String?
+        /// Manifests in push order (children before the index), then the image's other blobs.
+        let manifests: [ManifestDocument]
+        let blobs: [Descriptor]
+    }
+
+    public func push(_ request: PushRequest) async throws -> PushResult {
+        // 1. Trust: every required key signed this manifest.
+        let file = try BundleFile(path: request.bundle)
+        let header = file.header
+        let signatures = SignatureReport.check(header.slot, manifest: header.manifestBytes, required: request.keys)
+        if let invalid = signatures.invalid.first {
+            throw AirlockError.verification("the signature by \(invalid) does not match the bundle manifest: the bundle was modified after signing")
+        }
+        if !signatures.missing.isEmpty {
+            throw AirlockError.verification("\(request.bundle) is not signed by \(signatures.missing.joined(separator: ", "))")
+        }
+        let manifest = header.manifest
+        let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
+
+        // 2. Plans: each image's manifests (read from the bundle, digests checked) and blobs.
+        let descriptors = Dictionary(manifest.blobs.map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
+        var plans: [Plan] = []
+        for image in manifest.images {
+            let (repository, tag) = try request.naming.target(for: image)
+            var manifests: [ManifestDocument] = []
+            var blobs: [Descriptor] = []
+            func load(_ digest: Digest, depth: Int) throws {
+                guard depth < 4, let descriptor = descriptors[digest] else {
+                    throw AirlockError.verification("image \(image.refName) references \(digest), which the bundle manifest does not list")
+                }
+                let document: ManifestDocument
+                do {
+                    document = try ManifestDocument(bytes: try file.read(descriptor), declaredType: descriptor.mediaType)
+                } catch let error as OCIError {
+                    throw AirlockError.verification("manifest \(digest) of \(image.refName) is invalid: \(error.description)")
+                }
+                for child in document.references {
+                    if MediaType.isManifest(child.mediaType) {
+                        try load(child.digest, depth: depth + 1)
+                    } else {
+                        guard descriptors[child.digest] != nil || external.contains(child.digest) else {
+                            throw AirlockError.verification("image \(image.refName) references blob \(child.digest), which the bundle does not list")
+                        }
+                        blobs.append(child)
+                    }
+                }
+                manifests.append(document)
+            }
+            try load(image.digest, depth: 0)
+            plans.append(Plan(image: image, repository: repository, tag: tag, manifests: manifests, blobs: blobs))
+        }
+
+        // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
+        let client = transport.client(for: request.naming.registry)
+        var owners: [Digest: [String]] = [:]
+        var sizes: [Digest: Descriptor] = [:]
+        for plan in plans {
+            for blob in plan.blobs where !(owners[blob.digest]?.contains(plan.repository) ?? false) {
+                owners[blob.digest, default: []].append(plan.repository)
+                sizes[blob.digest] = blob
+            }
+        }
+        let counters = PushCounters()
+        let failures = FailureBook()
+        let work = owners.keys.sorted().map { (descriptor: sizes[$0]!, repositories: owners[$0]!) }
+        let failFast = request.failFast
+        let logger = self.logger
+        _ = try await BoundedConcurrency.map(work, limit: request.concurrency) { item in
+            var holder: String?
+            for repository in item.repositories {
+                if await failures.isFailed(repository) { continue }
+                do {
+                    let mountFrom = holder.map { [$0] } ?? []
+                    let source = external.contains(item.descriptor.digest) && !file.contains(item.descriptor.digest)
+                        ? Self.externalSource(item.descriptor)
+                        : Self.bundleSource(file, item.descriptor)
+                    let result = try await client.pushBlob(source, repository: repository, mountFrom: mountFrom)
+                    await counters.record(result)
+                    logger.info("blob \(item.descriptor.digest.short) → \(repository): \(result)")
+                    holder = repository
+                } catch let error as RegistryError {
+                    switch error {
+                    case .digestMismatch, .sizeMismatch:
+                        throw AirlockError.verification("blob \(item.descriptor.digest) in \(request.bundle) is corrupt; nothing was tagged")
+                    default:
+                        if case .unreachable = error { throw error }
+                        if failFast { throw error }
+                        await failures.fail(repository, error.description)
+                    }
+                } catch let error as BundleError {
+                    if case .io = error { throw error }
+                    throw AirlockError.verification("\(error.description); nothing was tagged")
+                } catch let error as AirlockError {
+                    throw error
+                }
+            }
+            return 0
+        }
+
+        // 4. Manifests (children first) and tags last, per image; only now is anything visible.
+        var results: [PushResult.Image] = []
+        for plan in plans {
+            let target = "\(request.naming.registry)/\(plan.repository)"
+            let pullBase = "\(request.pullHost ?? request.naming.registry)/\(plan.repository)"
+            let tagSuffix = plan.tag.map { ":\($0)" } ?? ""
+            var error = await failures.reason(plan.repository)
+            if error == nil {
+                do {
+                    for document in plan.manifests {
+                        if try await client.manifestDescriptor(repository: plan.repository, reference: document.digest.description)?.digest != document.digest {
+                            try await client.putManifest(document, repository: plan.repository, reference: document.digest.description)
+                        }
+                    }
+                    if let tag = plan.tag, let top = plan.manifests.last {
+                        try await client.putManifest(top, repository: plan.repository, reference: tag)
+                    }
+                } catch let failure as RegistryError {
+                    if request.failFast { throw failure }
+                    error = failure.description
+                }
+            }
+            results.append(PushResult.Image(
+                source: plan.image.source + (plan.image.tag.map { ":\($0)" } ?? ""), sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
+                target: target + tagSuffix, targetByDigest: "\(target)@\(plan.image.digest)",
+                pull: pullBase + tagSuffix, pullByDigest: "\(pullBase)@\(plan.image.digest)", error: error))
+        }
+        let totals = await counters.totals
+        return PushResult(bundle: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
+                          blobsPresent: totals.present, bytesUploaded: totals.bytes)
+    }
+
+    /// Streams a blob out of the bundle, one frame per chunk (pull-based: flat memory).
+    static func bundleSource(_ file: BundleFile, _ descriptor: Descriptor) -> BlobSource {
+        BlobSource(descriptor: descriptor) {
+            let reader = try file.reader(for: descriptor.digest)
+            return AsyncThrowingStream(unfolding: {
+                try reader.next().map { ByteBuffer(bytes: $0) }
+            })
+        }
+    }
+
+    /// A blob a delta bundle does not hold: it must already be in the target.
+    static func externalSource(_ descriptor: Descriptor) -> BlobSource {
+        BlobSource(descriptor: descriptor) {
+            throw AirlockError.notFound("blob \(descriptor.digest) is not in this delta bundle and not in the target registry; push the base bundle first")
+        }
+    }
+}
+
+actor PushCounters {
+    var uploaded = 0, mounted = 0, present = 0
+    var bytes: Int64 = 0
+
+    func record(_ result: BlobPushResult) {
+        switch result {
+        case .alreadyPresent: present += 1
+        case .mounted: mounted += 1
+        case .uploaded(let count):
+            uploaded += 1
+            bytes += count
+        }
+    }
+
+    var totals: (uploaded: Int, mounted: Int, present: Int, bytes: Int64) { (uploaded, mounted, present, bytes) }
+}
+
+actor FailureBook {
+    var reasons: [String: String] = [:]
+    func fail(_ repository: String, _ reason: String) { if reasons[repository] == nil { reasons[repository] = reason } }
+    func isFailed(_ repository: String) -> Bool { reasons[repository] != nil }
+    func reason(_ repository: String) -> String? { reasons[repository] }
+}

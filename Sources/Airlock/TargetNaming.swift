@@ -1,0 +1,81 @@
+import Bundle
+import OCI
+
+/// Decides where each image of a bundle goes in the target registry.
+///
+/// Default: `SRC_HOST/path/repo:tag` → `REG/NAMESPACE/path/repo:tag`. `stripComponents` drops
+/// leading path components; `registryNamespaces` sends a source registry to its own namespace
+/// (EKS Anywhere's `ociNamespaces`); `template` renders `REPO[:TAG]` from `{registry}`, `{path}`,
+/// `{flatpath}` (path with `/` → `-`), `{name}` (last component) and `{tag}`, e.g.
+/// `vendor/all:{flatpath}-{tag}` for registries that want one repository.
+public struct TargetNaming: Sendable {
+    public let registry: String
+    public let namespace: String?
+    public var stripComponents: Int
+    public var registryNamespaces: [String: String]
+    public var template: String?
+
+    /// Parses `REG[/NAMESPACE]`.
+    public init(to target: String, stripComponents: Int = 0, registryNamespaces: [String: String] = [:], template: String? = nil) throws(AirlockError) {
+        let trimmed = target.hasSuffix("/") ? String(target.dropLast()) : target
+        let parts = trimmed.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let host = parts.first, !host.isEmpty else { throw AirlockError.usage("--to needs REGISTRY[/NAMESPACE], e.g. registry.local:5000/vendor") }
+        do {
+            if parts.count == 2 {
+                _ = try Reference(registry: host, repository: parts[1])
+            } else {
+                _ = try Reference(registry: host, repository: "probe")
+            }
+        } catch {
+            throw AirlockError.usage("--to \(target): \(error.description)")
+        }
+        guard stripComponents >= 0 else { throw AirlockError.usage("--strip-components must be 0 or more") }
+        self.registry = host
+        self.namespace = parts.count == 2 ? parts[1] : nil
+        self.stripComponents = stripComponents
+        self.registryNamespaces = registryNamespaces
+        self.template = template
+    }
+
+    /// Target repository (within `registry`) and tag for a bundle image.
+    public func target(for image: BundleManifest.Image) throws(AirlockError) -> (repository: String, tag: String?) {
+        let sourceRegistry = image.source.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        var path = image.source.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init) ?? image.source
+        let components = path.split(separator: "/")
+        if stripComponents > 0 {
+            guard components.count > stripComponents else {
+                throw AirlockError.usage("--strip-components \(stripComponents) would leave nothing of \(image.source)")
+            }
+            path = components.dropFirst(stripComponents).joined(separator: "/")
+        }
+        let namespace = registryNamespaces[sourceRegistry] ?? self.namespace
+        if let template {
+            let rendered = template
+                .replacingOccurrences(of: "{registry}", with: sourceRegistry.replacingOccurrences(of: ":", with: "-"))
+                .replacingOccurrences(of: "{path}", with: path)
+                .replacingOccurrences(of: "{flatpath}", with: path.replacingOccurrences(of: "/", with: "-"))
+                .replacingOccurrences(of: "{name}", with: String(path.split(separator: "/").last ?? ""))
+                .replacingOccurrences(of: "{tag}", with: image.tag ?? image.digest.hex.prefix(12).description)
+            var repository = rendered
+            var tag = image.tag
+            if let colon = rendered.lastIndex(of: ":"), !rendered[colon...].contains("/") {
+                repository = String(rendered[..<colon])
+                tag = String(rendered[rendered.index(after: colon)...])
+            }
+            if let namespace { repository = namespace + "/" + repository }
+            try validate(repository, tag: tag, for: image)
+            return (repository, tag)
+        }
+        let repository = namespace.map { "\($0)/\(path)" } ?? path
+        try validate(repository, tag: image.tag, for: image)
+        return (repository, image.tag)
+    }
+
+    private func validate(_ repository: String, tag: String?, for image: BundleManifest.Image) throws(AirlockError) {
+        do {
+            _ = try Reference(registry: registry, repository: repository, tag: tag)
+        } catch {
+            throw AirlockError.usage("the target name for \(image.refName) is invalid: \(error.description)")
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Airlock
+import ArgumentParser
+import Bundle
+import Foundation
+import OCI
+
+struct PushCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push",
+        abstract: "Verify a bundle and stream its images into a registry with digests unchanged.",
+        discussion: """
+            Signatures are checked first; every blob is hashed as it streams from the bundle and \
+            confirmed by the registry; blobs already there are skipped, so a re-run after an \
+            interruption sends only what is missing. Manifests and tags are written last, only after \
+            every blob verified: a tampered bundle leaves no tag behind. Exit status 5 means some \
+            images failed (listed) while others were pushed.
+
+            Names: SRC_HOST/path/repo:tag becomes REG/NAMESPACE/path/repo:tag, changed by \
+            --strip-components, --registry-namespace and --name-template ({registry} {path} \
+            {flatpath} {name} {tag}).
+            """
+    )
+
+    @Argument(help: "The bundle file.", completion: .file())
+    var bundle: String
+
+    @Option(help: "Target REGISTRY[/NAMESPACE].")
+    var to: String
+
+    @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
+    var key: [String] = []
+
+    @Option(help: "Write the old → new image names as JSON here.", completion: .file())
+    var mapping: String?
+
+    @Option(help: "Write a kustomization snippet (images: newName/digest) here.", completion: .file())
+    var kustomize: String?
+
+    @Option(help: "Host the cluster pulls from, when it differs from --to's host (for the mapping).")
+    var pullHost: String?
+
+    @Option(help: "Drop this many leading path components of source repositories.")
+    var stripComponents: Int = 0
+
+    @Option(help: "SOURCE_REGISTRY=NAMESPACE: send one source registry's images under its own namespace (repeatable).")
+    var registryNamespace: [String] = []
+
+    @Option(help: "Target name template, e.g. 'vendor/all:{flatpath}-{tag}' (one repository for everything).")
+    var nameTemplate: String?
+
+    @Option(help: "Blobs uploaded at once.")
+    var concurrency: Int = 4
+
+    @Flag(help: "Stop at the first failing image instead of pushing the others.")
+    var failFast = false
+
+    @Flag(help: "Print the summary as JSON to stdout.")
+    var json = false
+
+    @OptionGroup var registry: RegistryOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if key.isEmpty { throw ValidationError("push needs at least one --key (the public key of a signer you trust)") }
+        if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
+        if bundle == "-" { throw ValidationError("push reads a bundle file (random access); for a pipe, save it first or use unpack") }
+    }
+
+    func run() async throws {
+        var namespaces: [String: String] = [:]
+        for entry in registryNamespace {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--registry-namespace takes SOURCE_REGISTRY=NAMESPACE, not '\(entry)'") }
+            namespaces[parts[0]] = parts[1]
+        }
+        let naming = try TargetNaming(to: to, stripComponents: stripComponents, registryNamespaces: namespaces, template: nameTemplate)
+        let request = PushRequest(bundle: bundle, keys: try loadPublicKeys(key), naming: naming, concurrency: concurrency,
+                                  failFast: failFast, pullHost: pullHost)
+        let logger = output.logger
+        let result = try await registry.withTransport(hosts: [naming.registry], logger: logger) { transport in
+            try await Pusher(transport: transport, logger: logger).push(request)
+        }
+        if let mapping { try Self.writeMapping(result, to: mapping) }
+        if let kustomize { try Self.writeKustomize(result, to: kustomize) }
+        if json {
+            try Output.json(result)
+        } else {
+            for image in result.images {
+                Output.line(image.error == nil ? "pushed \(image.target)  \(image.sourceDigest.short)" : "FAILED \(image.target): \(image.error ?? "")")
+            }
+            Output.line("\(result.images.count - result.failed.count) of \(result.images.count) images pushed; blobs: \(result.blobsUploaded) uploaded (\(ByteCount.format(result.bytesUploaded))), \(result.blobsMounted) mounted, \(result.blobsPresent) already present")
+        }
+        if !result.failed.isEmpty {
+            throw ExitCode(result.failed.count == result.images.count ? ExitStatus.registry.rawValue : ExitStatus.partial.rawValue)
+        }
+    }
+
+    struct Mapping: Encodable {
+        struct Entry: Encodable {
+            let source: String
+            let target: String
+            let targetByDigest: String
+            let pull: String
+            let pullByDigest: String
+        }
+        let images: [Entry]
+    }
+
+    static func writeMapping(_ result: PushResult, to path: String) throws {
+        let entries = result.images.filter { $0.error == nil }.map {
+            Mapping.Entry(source: $0.source, target: $0.target, targetByDigest: $0.targetByDigest, pull: $0.pull, pullByDigest: $0.pullByDigest)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            try (encoder.encode(Mapping(images: entries)) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw AirlockError.io("cannot write the mapping to \(path)")
+        }
+    }
+
+    /// kustomize `images:` entries: one per source name (kustomize matches by name), pointing at
+    /// the pull name; pinned by digest when the bundle holds a single image of that name.
+    static func writeKustomize(_ result: PushResult, to path: String) throws {
+        var lines = ["images:"]
+        let pushed = result.images.filter { $0.error == nil }
+        let groups = Dictionary(grouping: pushed) { stripTag($0.source) }
+        for name in groups.keys.sorted() {
+            guard let images = groups[name], let first = images.first else { continue }
+            lines.append("- name: \(name)")
+            lines.append("  newName: \(stripTag(first.pull))")
+            if images.count == 1 { lines.append("  digest: \(first.sourceDigest)") }
+        }
+        do {
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw AirlockError.io("cannot write the kustomization to \(path)")
+        }
+    }
+
+    static func stripTag(_ reference: String) -> String {
+        if let at = reference.firstIndex(of: "@") { return String(reference[..<at]) }
+        if let colon = reference.lastIndex(of: ":"), !reference[colon...].contains("/") { return String(reference[..<colon]) }
+        return reference
+    }
+}
+
+struct UnpackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unpack",
+        abstract: "Verify a bundle and write it as a plain OCI image layout (BUNDLE may be - for stdin).",
+        discussion: "DIR must be new or empty. Blobs appear under their final names only once verified; index.json is written last."
+    )
+
+    @Argument(help: "The bundle, or - for standard input.", completion: .file())
+    var bundle: String
+
+    @Option(help: "Directory to write the OCI layout into.", completion: .directory)
+    var toDir: String
+
+    @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
+    var key: [String] = []
+
+    func validate() throws {
+        if key.isEmpty { throw ValidationError("unpack needs at least one --key (the public key of a signer you trust)") }
+    }
+
+    func run() throws {
+        let result = try Unpacker(keys: try loadPublicKeys(key)).unpack(bundle: bundle, to: toDir)
+        Output.line("unpacked \(result.images.count) images, \(result.blobs) blobs (\(ByteCount.format(result.bytes))) into \(result.directory)")
+    }
+}
