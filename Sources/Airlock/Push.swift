@@ -116,6 +116,7 @@ public struct Pusher: Sendable {
 
         // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
         let client = transport.client(for: request.naming.registry)
+        try await client.checkReachable()
         var owners: [Digest: [String]] = [:]
         var sizes: [Digest: Descriptor] = [:]
         for plan in plans {
@@ -147,7 +148,10 @@ public struct Pusher: Sendable {
                     case .digestMismatch, .sizeMismatch:
                         throw AirlockError.verification("blob \(item.descriptor.digest) in \(request.bundle) is corrupt; nothing was tagged")
                     default:
-                        if case .unreachable = error { throw error }
+                        switch error {
+                        case .unreachable, .tls: throw error
+                        default: break
+                        }
                         if failFast { throw error }
                         await failures.fail(repository, error.description)
                     }

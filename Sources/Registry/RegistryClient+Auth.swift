@@ -23,14 +23,20 @@ actor HostSession {
 
     func baseURL(client: RegistryClient) async throws -> String {
         if let base { return base }
-        if let pinging { return try await pinging.value.0 }
+        if let pinging {
+            // Every waiter records the outcome: actor reentrancy gives no order among them.
+            let (url, challenges) = try await pinging.value
+            base = url
+            if challenge == nil { challenge = Self.preferred(challenges) }
+            return url
+        }
         let task = Task { try await Self.discoverBase(client: client) }
         pinging = task
         do {
             let (url, challenges) = try await task.value
             base = url
             pinging = nil
-            challenge = Self.preferred(challenges)
+            if challenge == nil { challenge = Self.preferred(challenges) }
             return url
         } catch {
             pinging = nil
@@ -79,15 +85,15 @@ actor HostSession {
     }
 
     /// Takes a 401's challenges; returns whether a retry with new authorization makes sense.
-    func learn(_ challenges: [AuthChallenge], for scopes: [String], client: RegistryClient) async throws -> Bool {
+    /// `sentAuthorization` says whether the refused request carried credentials already.
+    func learn(_ challenges: [AuthChallenge], for scopes: [String], sentAuthorization: Bool, client: RegistryClient) async throws -> Bool {
         guard let chosen = Self.preferred(challenges) else { return false }
-        let previous = challenge
         challenge = chosen
         switch chosen.scheme {
         case .basic:
-            // Retry only if we now have something to send that we did not send before.
+            // Retry only if we have credentials that this request did not carry.
             guard try await credential(client: client) != nil else { return false }
-            return previous?.scheme != .basic
+            return !sentAuthorization
         case .bearer:
             // The token we used (if any) was not enough: drop it and ask again, including the
             // challenge's own scope (registries name the exact scope they want).

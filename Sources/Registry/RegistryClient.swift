@@ -100,7 +100,8 @@ public final class RegistryClient: Sendable {
             if status == 401, sameHost, !reauthenticated {
                 let challenges = response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
                 await Self.discard(response)
-                if try await session.learn(challenges, for: purpose.scopes, client: self) {
+                let sent = request.headers.first(name: "Authorization")?.hasPrefix("Basic ") ?? false
+                if try await session.learn(challenges, for: purpose.scopes, sentAuthorization: sent, client: self) {
                     reauthenticated = true
                     continue
                 }
@@ -159,6 +160,12 @@ public final class RegistryClient: Sendable {
         case 404: return .notFound(what: notFound ?? purpose.description, host: host, detail: detail)
         default: return .unexpectedStatus(status, operation: purpose.description, host: host, detail: detail)
         }
+    }
+
+    /// Checks that the registry answers (scheme, TLS, reachability) before any work starts,
+    /// so those failures are one sentence instead of one per image.
+    public func checkReachable() async throws {
+        _ = try await baseURL()
     }
 
     /// `scheme://host`, found by pinging `/v2/` once per client (HTTPS first; plain HTTP only for

@@ -214,9 +214,17 @@ public struct DevRegistry: Sendable {
         }
     }
 
-    /// Tags of `repository` as skopeo (an independent client) sees them: tag → manifest digest.
+    /// skopeo flags that trust this registry's CA (a directory holding only ca.crt).
+    public func skopeoTLSFlags(prefix: String = "") throws -> [String] {
+        guard let caFile else { return ["--\(prefix)tls-verify=false"] }
+        let directory = try TestPaths.temporaryDirectory("skopeo-certs")
+        try FileManager.default.copyItem(atPath: caFile, toPath: directory.appendingPathComponent("ca.crt").path)
+        return ["--\(prefix)cert-dir", directory.path]
+    }
+
+    /// The manifest digest of `reference` as skopeo (an independent client) sees it.
     public func skopeoDigest(_ reference: String) throws -> String {
-        var arguments = ["inspect", "--raw"]
+        var arguments = ["inspect", "--raw", "--creds", "\(username):\(password)"]
         if let caFile {
             // skopeo reads every *.crt/*.key pair in --cert-dir, so give it the CA alone.
             let directory = try TestPaths.temporaryDirectory("skopeo-certs")
