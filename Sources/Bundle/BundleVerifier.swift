@@ -76,9 +76,12 @@ public struct BundleVerifier {
         var indexBytes: [UInt8] = []
         var bytesVerified: Int64 = 0
         var buffer = [UInt8](repeating: 0, count: 256 << 10)
+        // (name, header offset, size) of every entry, to hold the seek table to.
+        var observed: [(name: String, header: Int64, size: Int64)] = [(first.name, first.headerOffset, first.size)]
 
         // 2. Every other entry, each checked against the manifest.
         while let entry = try tar.next() {
+            observed.append((entry.name, entry.headerOffset, entry.size))
             switch entry.name {
             case "oci-layout":
                 guard !sawLayout, entry.isRegularFile, entry.size <= 4096 else { throw duplicateOrBad(entry) }
@@ -157,7 +160,7 @@ public struct BundleVerifier {
             throw BundleError.verification("\(name) lacks blob \(first.digest)" + (missing.count > 1 ? " and \(missing.count - 1) more" : "") + " listed in its manifest (truncated or tampered)")
         }
         try checkGraph(manifest, documents: manifestDocuments, present: seen, external: external, indexBytes: indexBytes)
-        try checkSeekTable(stream, name: name)
+        try checkSeekTable(stream, name: name, observed: observed)
         try onIndex(indexBytes)
 
         return VerificationReport(
@@ -221,7 +224,7 @@ public struct BundleVerifier {
         }
     }
 
-    private func checkSeekTable(_ stream: BundleStream, name: String) throws {
+    private func checkSeekTable(_ stream: BundleStream, name: String, observed: [(name: String, header: Int64, size: Int64)]) throws {
         let tables = stream.skippable.filter { $0.magic == SkippableFrame.seekTableMagic }
         guard stream.skippable.count == 1, let table = tables.first, table.afterFrames == stream.frames.count else {
             if stream.skippable.isEmpty { throw BundleError.verification("\(name) is truncated: its seek table is missing") }
@@ -234,8 +237,26 @@ public struct BundleVerifier {
         else {
             throw BundleError.verification("the seek table of \(name) is damaged")
         }
+        guard parsed.seekTable == 1 else { throw BundleError.unsupportedVersion("the seek table of \(name) has unknown version \(parsed.seekTable)") }
         guard parsed.frames == stream.frames, parsed.dataOffset == Int64(SkippableFrame.headerSize + SignatureSlot.size) else {
             throw BundleError.verification("the seek table of \(name) does not match its frames")
+        }
+        // Every entry with data, in order: same name and size, data right after its header
+        // (512-byte blocks), and the frames named are the ones that hold it.
+        let files = observed.enumerated().filter { !$0.element.name.hasSuffix("/") }
+        guard parsed.entries.count == files.count else {
+            throw BundleError.verification("the seek table of \(name) lists \(parsed.entries.count) entries, the archive has \(files.count)")
+        }
+        for (entry, (index, actual)) in zip(parsed.entries, files) {
+            let nextHeader = index + 1 < observed.count ? observed[index + 1].header : nil
+            let gap = entry.offset - actual.header
+            let end = (entry.offset + entry.size + 511) / 512 * 512
+            let (frame, count) = SeekTable.frameRange(offset: entry.offset, size: entry.size, frames: parsed.frames)
+            guard entry.name == actual.name, entry.size == actual.size, gap >= 512, gap % 512 == 0, gap <= 64 << 10,
+                  nextHeader.map({ end == $0 }) ?? true, entry.frame == frame, entry.frameCount == count
+            else {
+                throw BundleError.verification("the seek table of \(name) misplaces \(entry.name)")
+            }
         }
     }
 }

@@ -120,6 +120,8 @@ final class TarReader {
         let isRegularFile: Bool
         let isDirectory: Bool
         let typeDescription: String
+        /// Offset of the entry's header in the tar stream.
+        let headerOffset: Int64
     }
 
     /// `source` returns the next bytes (empty at end); the buffer must stay valid until the next call.
@@ -170,12 +172,14 @@ final class TarReader {
         default: archive_entry_hardlink(entry) != nil ? "hard link" : "unknown entry"
         }
         let isHardlink = archive_entry_hardlink(entry) != nil
+        let headerOffset = archive_read_header_position(archive)
         return Entry(
             name: name,
             size: archive_entry_size(entry),
             isRegularFile: type == airlock_AE_IFREG && !isHardlink,
             isDirectory: type == airlock_AE_IFDIR,
-            typeDescription: isHardlink ? "hard link" : description
+            typeDescription: isHardlink ? "hard link" : description,
+            headerOffset: headerOffset
         )
     }
 

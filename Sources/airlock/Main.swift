@@ -41,13 +41,21 @@ struct AirlockCommand: AsyncParsableCommand {
             }
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
-        } catch let error as ValidationError {
-            FileHandle.standardError.write(Data("airlock: \(error.message)\n".utf8))
-            Foundation.exit(ExitStatus.usage.rawValue)
-        } catch {
-            let status = ExitStatus.of(error)
+        } catch let error as any DomainError {
             FileHandle.standardError.write(Data("airlock: \(Self.sentence(error))\n".utf8))
-            Foundation.exit(status.rawValue)
+            Foundation.exit(ExitStatus.of(error).rawValue)
+        } catch {
+            // Errors ArgumentParser owns: help and version exit 0, validation is a usage error.
+            switch exitCode(for: error) {
+            case .success:
+                exit(withError: error)
+            case .validationFailure:
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.usage.rawValue)
+            default:
+                FileHandle.standardError.write(Data("airlock: \(Self.sentence(error))\n".utf8))
+                Foundation.exit(ExitStatus.of(error).rawValue)
+            }
         }
     }
 

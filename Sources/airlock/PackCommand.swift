@@ -51,6 +51,7 @@ struct PackCommand: AsyncParsableCommand {
     func validate() throws {
         if spec == nil, image.isEmpty { throw ValidationError("give a spec file or at least one --image") }
         if spec == nil, name == nil || version == nil { throw ValidationError("--image needs --name and --version") }
+        if name?.isEmpty == true || version?.isEmpty == true { throw ValidationError("--name and --version must not be empty") }
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
     }
 

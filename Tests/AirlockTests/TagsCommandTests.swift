@@ -71,6 +71,13 @@ struct TagsCommandTests {
         #expect(!result.stderr.isEmpty)
     }
 
+    @Test(arguments: ["", "keygen", "tags", "pack", "inspect", "verify", "sign", "push", "unpack"])
+    func helpExitsZero(_ command: String) throws {
+        let result = try AirlockCLI.run((command.isEmpty ? [] : [command]) + ["--help"])
+        #expect(result.status == 0, "\(command): \(result.stderr)")
+        #expect(result.stdout.contains("USAGE"))
+    }
+
     @Test func noMatchIsNotFound() throws {
         let registry = try DevRegistry.start(seed: ["agent"])
         defer { registry.stop() }
