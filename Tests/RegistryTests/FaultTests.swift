@@ -180,6 +180,6 @@ struct FaultTests {
                 $0.retry = .none
             }) { client in try await pullBlob(client, Self.blobDescriptor, repository: "acme/app") }
         }
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now - start < .seconds(60), "a stalled body must time out, not hang")
     }
 }
