@@ -16,26 +16,8 @@ public struct BundleHeader: Sendable {
         defer { close(fd) }
         var info = stat()
         fstat(fd, &info)
-        let stream = try BundleStream(fd: fd, name: path)
-        let slotBytes: [UInt8]
-        do {
-            slotBytes = try stream.readExact(SkippableFrame.headerSize + SignatureSlot.size, what: "the signature slot")
-        } catch {
-            throw BundleError.verification("\(path) is not an airlock bundle (too short for a signature slot)")
-        }
-        let slot = try SignatureSlot.parse(slotBytes)
-        let tar = try TarReader { try stream.next() }
-        guard let first = try tar.next(), first.name == BundleManifest.entryName, first.isRegularFile, first.size <= 64 << 20 else {
-            throw BundleError.verification("\(path) does not start with a bundle manifest")
-        }
-        var bytes = [UInt8](repeating: 0, count: Int(first.size))
-        var filled = 0
-        while filled < bytes.count {
-            let count = try bytes.withUnsafeMutableBytes { try tar.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
-            if count == 0 { throw BundleError.verification("\(path) is truncated inside its manifest") }
-            filled += count
-        }
-        return BundleHeader(slot: slot, manifestBytes: bytes, manifest: try BundleManifest.decode(bytes), fileSize: Int64(info.st_size))
+        let front = try BundleFront(stream: try BundleStream(fd: fd, name: path), name: path)
+        return BundleHeader(slot: front.slot, manifestBytes: front.manifestBytes, manifest: try BundleManifest.decode(front.manifestBytes), fileSize: Int64(info.st_size))
     }
 
     /// Adds a signature by `key` over the manifest, rewriting only the signature slot.

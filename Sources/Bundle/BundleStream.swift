@@ -114,3 +114,44 @@ final class BundleStream {
         }
     }
 }
+
+/// The front every reader starts with: the signature slot and the manifest entry's bytes, read
+/// from a stream, leaving the tar reader positioned after the manifest.
+struct BundleFront {
+    let slot: SignatureSlot
+    let tar: TarReader
+    let manifestEntry: TarReader.Entry
+    let manifestBytes: [UInt8]
+
+    init(stream: BundleStream, name: String) throws {
+        let slotBytes: [UInt8]
+        do {
+            slotBytes = try stream.readExact(SkippableFrame.headerSize + SignatureSlot.size, what: "the signature slot")
+        } catch {
+            throw BundleError.verification("\(name) is not an airlock bundle (too short for a signature slot)")
+        }
+        slot = try SignatureSlot.parse(slotBytes)
+        tar = try TarReader { try stream.next() }
+        guard let first = try tar.next() else { throw BundleError.verification("\(name) holds no entries") }
+        guard first.name == BundleManifest.entryName, first.isRegularFile else {
+            throw BundleError.verification("the first entry of \(name) is '\(first.name)', not the bundle manifest")
+        }
+        guard first.size <= 64 << 20 else { throw BundleError.verification("the bundle manifest is implausibly large (\(first.size) bytes)") }
+        manifestEntry = first
+        manifestBytes = try tar.readAll(size: first.size, what: "the bundle manifest")
+    }
+}
+
+extension TarReader {
+    /// The current entry's data in full (small entries only).
+    func readAll(size: Int64, what: String) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        var filled = 0
+        while filled < bytes.count {
+            let count = try bytes.withUnsafeMutableBytes { try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+            if count == 0 { throw BundleError.verification("the bundle is truncated inside \(what)") }
+            filled += count
+        }
+        return bytes
+    }
+}

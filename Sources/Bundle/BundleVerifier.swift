@@ -35,22 +35,9 @@ public struct BundleVerifier {
         onIndex: ([UInt8]) throws -> Void = { _ in }
     ) throws -> VerificationReport {
         let stream = try BundleStream(fd: fd, name: name)
-        let slotBytes: [UInt8]
-        do {
-            slotBytes = try stream.readExact(SkippableFrame.headerSize + SignatureSlot.size, what: "the signature slot")
-        } catch {
-            throw BundleError.verification("\(name) is not an airlock bundle (too short for a signature slot)")
-        }
-        let slot = try SignatureSlot.parse(slotBytes)
-        let tar = try TarReader { try stream.next() }
-
         // 1. The manifest, and the signatures over it, before anything else.
-        guard let first = try tar.next() else { throw BundleError.verification("\(name) holds no entries") }
-        guard first.name == BundleManifest.entryName, first.isRegularFile else {
-            throw BundleError.verification("the first entry of \(name) is '\(first.name)', not the bundle manifest")
-        }
-        guard first.size <= 64 << 20 else { throw BundleError.verification("the bundle manifest is implausibly large (\(first.size) bytes)") }
-        let manifestBytes = try readAll(tar, size: first.size, what: "the bundle manifest")
+        let front = try BundleFront(stream: stream, name: name)
+        let (slot, tar, first, manifestBytes) = (front.slot, front.tar, front.manifestEntry, front.manifestBytes)
         try BundleManifest.checkVersion(manifestBytes)
         let signatures = SignatureReport.check(slot, manifest: manifestBytes, required: requiredKeys)
         if !signatures.invalid.isEmpty {
@@ -86,14 +73,14 @@ public struct BundleVerifier {
             case "oci-layout":
                 guard !sawLayout, entry.isRegularFile, entry.size <= 4096 else { throw duplicateOrBad(entry) }
                 sawLayout = true
-                let bytes = try readAll(tar, size: entry.size, what: "oci-layout")
+                let bytes = try tar.readAll(size: entry.size, what: "oci-layout")
                 guard bytes == OCILayout.layoutFile else { throw BundleError.verification("oci-layout does not hold the expected layout version") }
             case "index.json":
                 guard !sawIndex, entry.isRegularFile, entry.size == manifest.index.size else {
                     throw BundleError.verification(sawIndex ? "index.json appears twice" : "index.json has \(entry.size) bytes, but the manifest says \(manifest.index.size)")
                 }
                 sawIndex = true
-                indexBytes = try readAll(tar, size: entry.size, what: "index.json")
+                indexBytes = try tar.readAll(size: entry.size, what: "index.json")
                 guard Digest.of(indexBytes) == manifest.index.digest else {
                     throw BundleError.verification("index.json does not match the digest in the signed manifest")
                 }
@@ -175,17 +162,6 @@ public struct BundleVerifier {
 
     private func duplicateOrBad(_ entry: TarReader.Entry) -> BundleError {
         .verification("unexpected or repeated entry '\(entry.name)' (\(entry.typeDescription))")
-    }
-
-    private func readAll(_ tar: TarReader, size: Int64, what: String) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: Int(size))
-        var filled = 0
-        while filled < bytes.count {
-            let count = try bytes.withUnsafeMutableBytes { try tar.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
-            if count == 0 { throw BundleError.verification("the bundle is truncated inside \(what)") }
-            filled += count
-        }
-        return bytes
     }
 
     /// Every image's manifests, configs and layers are present; index.json names exactly the images.
