@@ -15,6 +15,8 @@ public struct PackRequest: Sendable {
     public var output: String
     public var signers: [PrivateKey]
     public var concurrency: Int
+    /// Make a delta: leave out every blob this earlier bundle already holds.
+    public var base: BundleHeader?
 
     public init(name: String, version: String, spec: String?, patterns: [ImagePattern], platforms: [Platform]?, output: String, signers: [PrivateKey], concurrency: Int = 4) {
         self.name = name
@@ -25,6 +27,7 @@ public struct PackRequest: Sendable {
         self.output = output
         self.signers = signers
         self.concurrency = concurrency
+        self.base = nil
     }
 }
 
@@ -93,9 +96,19 @@ public struct Packer: Sendable {
                 unique[blob.descriptor.digest] = blob
             }
         }
-        let ordered = unique.values.sorted { a, b in
+        var ordered = unique.values.sorted { a, b in
             let am = MediaType.isManifest(a.descriptor.mediaType), bm = MediaType.isManifest(b.descriptor.mediaType)
             return am != bm ? am : a.descriptor.digest < b.descriptor.digest
+        }
+        var base: BundleManifest.Base?
+        if let old = request.base {
+            // A delta holds only what the base lacks; it still describes every image completely.
+            let inBase = BundleDiff.allBlobs(old.manifest)
+            let external = ordered.filter { inBase[$0.descriptor.digest] != nil }.map(\.descriptor)
+            ordered.removeAll { inBase[$0.descriptor.digest] != nil }
+            base = BundleManifest.Base(name: old.manifest.name, version: old.manifest.version,
+                                       manifestDigest: old.manifestDigest, externalBlobs: external)
+            logger.info("delta against \(old.manifest.name) \(old.manifest.version): \(external.count) blobs left to the base")
         }
 
         // 4. Names in index.json: repository path and tag, with the registry when two sources clash.
@@ -124,7 +137,7 @@ public struct Packer: Sendable {
         let manifest = BundleManifest(
             name: request.name, version: request.version, created: created.text, spec: request.spec, images: images,
             index: Descriptor(mediaType: MediaType.ociIndex, digest: Digest.of(indexJSON), size: Int64(indexJSON.count)),
-            blobs: ordered.map(\.descriptor), tool: "airlock \(AirlockVersion.current)")
+            blobs: ordered.map(\.descriptor), base: base, tool: "airlock \(AirlockVersion.current)")
 
         // 5. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
         let writer = try BundleWriter(outputPath: request.output, mtime: created.seconds)

@@ -82,25 +82,38 @@ public struct Pusher: Sendable {
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
 
         // 2. Plans: each image's manifests (read from the bundle, digests checked) and blobs.
+        //    A delta's unchanged manifests are not in the bundle: they must be in the target already.
+        let client = transport.client(for: request.naming.registry)
+        try await client.checkReachable()
         let descriptors = Dictionary(manifest.blobs.map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
         var plans: [Plan] = []
+        var missingManifests: [String] = []
         for image in manifest.images {
             let (repository, tag) = try request.naming.target(for: image)
             var manifests: [ManifestDocument] = []
             var blobs: [Descriptor] = []
-            func load(_ digest: Digest, depth: Int) throws {
-                guard depth < 4, let descriptor = descriptors[digest] else {
-                    throw AirlockError.verification("image \(image.refName) references \(digest), which the bundle manifest does not list")
-                }
+            func load(_ digest: Digest, depth: Int) async throws {
+                guard depth < 4 else { throw AirlockError.verification("image \(image.refName) nests manifests too deeply") }
                 let document: ManifestDocument
-                do {
-                    document = try ManifestDocument(bytes: try file.read(descriptor), declaredType: descriptor.mediaType)
-                } catch let error as OCIError {
-                    throw AirlockError.verification("manifest \(digest) of \(image.refName) is invalid: \(error.description)")
+                if let descriptor = descriptors[digest] {
+                    do {
+                        document = try ManifestDocument(bytes: try file.read(descriptor), declaredType: descriptor.mediaType)
+                    } catch let error as OCIError {
+                        throw AirlockError.verification("manifest \(digest) of \(image.refName) is invalid: \(error.description)")
+                    }
+                } else if external.contains(digest) {
+                    do {
+                        document = try await client.manifest(repository: repository, reference: digest.description)
+                    } catch RegistryError.notFound {
+                        missingManifests.append("\(digest) (manifest, \(repository))")
+                        return
+                    }
+                } else {
+                    throw AirlockError.verification("image \(image.refName) references \(digest), which the bundle manifest does not list")
                 }
                 for child in document.references {
                     if MediaType.isManifest(child.mediaType) {
-                        try load(child.digest, depth: depth + 1)
+                        try await load(child.digest, depth: depth + 1)
                     } else {
                         guard descriptors[child.digest] != nil || external.contains(child.digest) else {
                             throw AirlockError.verification("image \(image.refName) references blob \(child.digest), which the bundle does not list")
@@ -110,13 +123,11 @@ public struct Pusher: Sendable {
                 }
                 manifests.append(document)
             }
-            try load(image.digest, depth: 0)
+            try await load(image.digest, depth: 0)
             plans.append(Plan(image: image, repository: repository, tag: tag, manifests: manifests, blobs: blobs))
         }
 
         // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
-        let client = transport.client(for: request.naming.registry)
-        try await client.checkReachable()
         var owners: [Digest: [String]] = [:]
         var sizes: [Digest: Descriptor] = [:]
         for plan in plans {
@@ -125,6 +136,7 @@ public struct Pusher: Sendable {
                 sizes[blob.digest] = blob
             }
         }
+        try await checkExternalBlobs(plans, file: file, external: external, client: client, base: manifest.base, missing: missingManifests)
         let counters = PushCounters()
         let failures = FailureBook()
         let work = owners.keys.sorted().map { (descriptor: sizes[$0]!, repositories: owners[$0]!) }
@@ -195,6 +207,34 @@ public struct Pusher: Sendable {
         let totals = await counters.totals
         return PushResult(bundle: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
                           blobsPresent: totals.present, bytesUploaded: totals.bytes)
+    }
+
+    /// A delta relies on blobs it does not hold: each must already be in its target repository,
+    /// or be mountable from another repository of this push. Checked before anything is sent.
+    func checkExternalBlobs(_ plans: [Plan], file: BundleFile, external: Set<Digest>, client: RegistryClient, base: BundleManifest.Base?, missing manifests: [String]) async throws {
+        guard let base, !external.isEmpty else { return }
+        let repositories = Array(Set(plans.map(\.repository))).sorted()
+        var missing = manifests
+        var checked: Set<String> = []
+        for plan in plans {
+            for blob in plan.blobs where external.contains(blob.digest) && !file.contains(blob.digest) {
+                guard checked.insert("\(blob.digest)@\(plan.repository)").inserted else { continue }
+                if try await client.hasBlob(blob, repository: plan.repository) { continue }
+                var found = false
+                for other in repositories where other != plan.repository {
+                    if try await client.hasBlob(blob, repository: other),
+                       try await client.mountBlob(blob.digest, from: other, into: plan.repository) {
+                        found = true
+                        break
+                    }
+                }
+                if !found { missing.append("\(blob.digest) (\(plan.repository))") }
+            }
+        }
+        guard missing.isEmpty else {
+            let shown = missing.prefix(5).joined(separator: ", ")
+            throw AirlockError.notFound("this delta bundle relies on \(missing.count) blob(s) the target lacks; push the base bundle \(base.name) \(base.version) first. Missing: \(shown)\(missing.count > 5 ? ", …" : "")")
+        }
     }
 
     /// Streams a blob out of the bundle, one frame per chunk (pull-based: flat memory).

@@ -69,6 +69,13 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         public let manifestDigest: Digest
         /// Blobs this bundle references but does not contain (they are in the base).
         public let externalBlobs: [Descriptor]
+
+        public init(name: String, version: String, manifestDigest: Digest, externalBlobs: [Descriptor]) {
+            self.name = name
+            self.version = version
+            self.manifestDigest = manifestDigest
+            self.externalBlobs = externalBlobs
+        }
     }
 
     public init(name: String, version: String, created: String, spec: String?, images: [Image], index: Descriptor,

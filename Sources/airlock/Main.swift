@@ -15,7 +15,7 @@ struct AirlockCommand: AsyncParsableCommand {
             4 registry or network failure, 5 partial failure, 6 local file error, 7 not found.
             """,
         version: "0.1.0",
-        subcommands: [KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, PushCommand.self, UnpackCommand.self]
+        subcommands: [KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, PushCommand.self, UnpackCommand.self, DiffCommand.self]
     )
 
     /// Parses, runs, and turns every error into one sentence and a documented exit status.

@@ -41,6 +41,9 @@ struct PackCommand: AsyncParsableCommand {
     @Option(help: "Blobs fetched at once.")
     var concurrency: Int = 4
 
+    @Option(help: "Make a delta bundle: leave out every blob this earlier bundle holds.", completion: .file())
+    var base: String?
+
     @Flag(help: "Print the result as JSON to stdout.")
     var json = false
 
@@ -73,9 +76,10 @@ struct PackCommand: AsyncParsableCommand {
             platforms = try platform.split(separator: ",").map { try Platform(parsing: $0.trimmingCharacters(in: .whitespaces)) }
         }
         let signers = try passphrase.loadPrivateKeys(key)
-        let request = PackRequest(
+        var request = PackRequest(
             name: bundleName ?? "", version: bundleVersion ?? "", spec: specText, patterns: patterns,
             platforms: platforms, output: output, signers: signers, concurrency: concurrency)
+        if let base { request.base = try BundleHeader.read(path: base) }
         let logger = outputOptions.logger
         let result = try await registry.withTransport(hosts: Set(patterns.map(\.repository.registry)), logger: logger) { transport in
             try await Packer(transport: transport, logger: logger).pack(request)

@@ -24,6 +24,9 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print a JSON report to stdout.")
     var json = false
 
+    @Option(help: "For a delta bundle: the base bundle, to prove it holds every blob the delta leaves out.", completion: .file())
+    var base: String?
+
     func validate() throws {
         if key.isEmpty { throw ValidationError("verify needs at least one --key (the public key of a signer you trust)") }
     }
@@ -55,6 +58,7 @@ struct VerifyCommand: ParsableCommand {
             }
             throw error
         }
+        let baseChecked = try checkBase(report)
         if json {
             try Output.json(Report(ok: true, error: nil, name: report.manifest.name, version: report.manifest.version,
                                    manifestDigest: report.manifestDigest, signers: report.signatures.signers,
@@ -64,8 +68,31 @@ struct VerifyCommand: ParsableCommand {
         }
         let signers = report.signatures.signers.filter { $0.verified == true }.map { "\($0.keySource ?? "") (\($0.keyID.hex.prefix(16)))" }
         Output.line("verified \(report.manifest.name) \(report.manifest.version): signed by \(signers.joined(separator: ", ")); \(report.manifest.images.count) images, \(report.blobsVerified) blobs, \(ByteCount.format(report.bytesVerified)) checked")
-        if !report.externalBlobs.isEmpty {
-            Output.line("note: this is a delta bundle; \(report.externalBlobs.count) blobs it relies on are not inside it (they must already be in the target)")
+        if let delta = report.manifest.base {
+            if baseChecked {
+                Output.line("delta against \(delta.name) \(delta.version): all \(report.externalBlobs.count) blobs it leaves out are in \(base ?? "")")
+            } else {
+                Output.line("note: this is a delta against \(delta.name) \(delta.version); it relies on \(report.externalBlobs.count) blobs it does not hold (they must already be in the target; check with --base OLD):")
+                for blob in report.externalBlobs { Output.line("  \(blob.digest)  \(ByteCount.format(blob.size))") }
+            }
         }
+    }
+
+    /// With --base: the base is the bundle the delta names, and it lists every external blob.
+    func checkBase(_ report: VerificationReport) throws -> Bool {
+        guard let base else { return false }
+        guard let delta = report.manifest.base else {
+            throw AirlockError.usage("\(bundle) is not a delta bundle; --base does not apply")
+        }
+        let header = try BundleHeader.read(path: base)
+        guard header.manifestDigest == delta.manifestDigest else {
+            throw AirlockError.verification("\(base) is not the base this delta was made against (\(delta.name) \(delta.version), manifest \(delta.manifestDigest.short))")
+        }
+        let held = BundleDiff.allBlobs(header.manifest)
+        let absent = report.externalBlobs.filter { held[$0.digest] == nil }
+        guard absent.isEmpty else {
+            throw AirlockError.verification("\(base) lacks \(absent.count) blob(s) the delta relies on, e.g. \(absent[0].digest)")
+        }
+        return true
     }
 }
