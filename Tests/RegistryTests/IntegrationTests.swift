@@ -44,6 +44,15 @@ struct RegistryIntegrationTests {
         }
     }
 
+    @Test func manyTagsWithASmallPageSize() async throws {
+        // Debian's distribution 2.8 ignores n= on tag lists (pagination proper is tested against
+        // the fake registry); the client must still get every tag when it asks for pages of 10.
+        let registry = try DevRegistry.start(seed: ["many"])
+        defer { registry.stop() }
+        let tags = try await withClient(registry.host) { try await $0.tags(repository: "acme/many", pageSize: 10) }
+        #expect(Set(tags) == Set((0..<120).map { "1.0.\($0)" }))
+    }
+
     @Test func basicAuthWithHtpasswd() async throws {
         let registry = try DevRegistry.start(auth: .basic, seed: ["agent"])
         defer { registry.stop() }
