@@ -139,7 +139,9 @@ public struct Pusher: Sendable {
         try await checkExternalBlobs(plans, file: file, external: external, client: client, base: manifest.base, missing: missingManifests)
         let counters = PushCounters()
         let failures = FailureBook()
-        let work = owners.keys.sorted().map { (descriptor: sizes[$0]!, repositories: owners[$0]!) }
+        let work = owners.keys.sorted().compactMap { digest in
+            sizes[digest].map { (descriptor: $0, repositories: owners[digest] ?? []) }
+        }
         let failFast = request.failFast
         let logger = self.logger
         _ = try await BoundedConcurrency.map(work, limit: request.concurrency) { item in

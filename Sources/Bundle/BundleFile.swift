@@ -53,7 +53,9 @@ public final class BundleFile: @unchecked Sendable {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let n = bytes.withUnsafeMutableBytes { Foundation.pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+            let n = bytes.withUnsafeMutableBytes { buffer in
+                Foundation.pread(fd, buffer.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
+            }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
                 throw n == 0 ? BundleError.verification("\(path) is truncated") : BundleError.io("cannot read \(path): \(String(cString: strerror(errno)))")

@@ -38,7 +38,7 @@ final class BundleStream {
             start = 0
         }
         while true {
-            let count = input.withUnsafeMutableBytes { read(fd, $0.baseAddress! + end, $0.count - end) }
+            let count = input.withUnsafeMutableBytes { buffer in read(fd, buffer.baseAddress.map { $0 + end }, buffer.count - end) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw BundleError.io("cannot read \(name): \(String(cString: strerror(errno)))")

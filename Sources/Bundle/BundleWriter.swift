@@ -76,7 +76,7 @@ final class FileOutput {
     func write(_ buffer: UnsafeRawBufferPointer) throws(BundleError) {
         var done = 0
         while done < buffer.count {
-            let count = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
+            let count = Foundation.write(fd, buffer.baseAddress.map { $0 + done }, buffer.count - done)
             if count < 0 {
                 if errno == EINTR { continue }
                 throw BundleError.io("cannot write \(path): \(String(cString: strerror(errno)))")
