@@ -4,15 +4,16 @@
 # Sets the machine up first (scripts/setup.sh), so this is the one command for a fresh machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$(pwd)"
 scripts/setup.sh
-AIRLOCK="$(pwd)/.build/debug/airlock"
+AIRLOCK="$ROOT/.build/debug/airlock"
 SRC_PORT="${DEMO_PORT:-5070}"
 DST_PORT="$((SRC_PORT + 1))"
 WORK="$(mktemp -d /tmp/airlock-demo.XXXXXX)"
 
 cleanup() {
-  scripts/dev-registry.sh stop demo-src >/dev/null 2>&1 || true
-  scripts/dev-registry.sh stop demo-dst >/dev/null 2>&1 || true
+  "$ROOT/scripts/dev-registry.sh" stop demo-src >/dev/null 2>&1 || true
+  "$ROOT/scripts/dev-registry.sh" stop demo-dst >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 scripts/dev-registry.sh start demo-src "$SRC_PORT"

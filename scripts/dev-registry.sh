@@ -257,6 +257,11 @@ cmd_start() {
   nohup "$REGISTRY_BIN" serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$dir/registry.pid"
+  # Tests set DEV_REGISTRY_WATCH_PID: when that process dies (even by SIGKILL), so does this registry.
+  if [[ -n "${DEV_REGISTRY_WATCH_PID:-}" ]]; then
+    nohup bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; "$2" stop "$3" >/dev/null 2>&1' \
+      _ "$DEV_REGISTRY_WATCH_PID" "${BASH_SOURCE[0]}" "$NAME" >/dev/null 2>&1 </dev/null &
+  fi
 
   local i code=""
   for ((i = 0; i < 75; i++)); do  # ~15 s

@@ -128,6 +128,7 @@ public struct DevRegistry: Sendable {
         }
         var environment = ProcessInfo.processInfo.environment
         environment["AIRLOCK_DEV_DIR"] = stateRoot
+        environment["DEV_REGISTRY_WATCH_PID"] = String(getpid())
         registerCleanup()
         let started = try run(TestPaths.script("dev-registry.sh"), arguments, environment: environment)
         guard started.status == 0 else {
