@@ -9,6 +9,8 @@
 # State: ${AIRLOCK_DEV_DIR:-<repo>/.dev}/NAME/ (config.yml, data/, registry.log, registry.pid, ...).
 # Credentials (--auth / --token): $DEV_REGISTRY_USER / $DEV_REGISTRY_PASSWORD, default airlock / airlock-pass.
 # Binary: $DOCKER_REGISTRY_BIN (default docker-registry; upstream builds call it "registry").
+# With --token, $DEV_REGISTRY_READ_ONLY (a glob such as '*/acme/agent') names repositories the user
+# may pull but not push (to test partial failures).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -193,6 +195,7 @@ start_token_server() {
     --key "$dir/token.key" --cert "$dir/token.crt" \
     --service "$TOKEN_SERVICE" --issuer "$TOKEN_ISSUER" \
     --user "$USERNAME" --password "$PASSWORD" \
+    --read-only-repos "${DEV_REGISTRY_READ_ONLY:-}" \
     >"$dir/token-server.log" 2>&1 </dev/null &
   echo $! >"$dir/token-server.pid"
   for ((i = 0; i < 50; i++)); do

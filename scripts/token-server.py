@@ -20,6 +20,7 @@ Passwords and tokens are never logged.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import base64
 import binascii
 import hmac
@@ -69,6 +70,7 @@ class TokenIssuer:
         self.issuer = args.issuer
         self.user = args.user
         self.password = args.password
+        self.read_only = args.read_only_repos
         self.openssl = os.environ.get("OPENSSL", "openssl")
         with open(args.cert, encoding="ascii") as f:
             pem = f.read()
@@ -113,6 +115,9 @@ class TokenIssuer:
                 if not subject:  # anonymous: read-only on repositories
                     if entry["type"] != "repository":
                         continue
+                    entry["actions"] = [a for a in entry["actions"] if a == "pull"]
+                elif self.read_only and fnmatch.fnmatchcase(entry["name"], self.read_only):
+                    # Tests of partial failure: this user may pull but not push here.
                     entry["actions"] = [a for a in entry["actions"] if a == "pull"]
                 access.append(entry)
         return access
@@ -225,6 +230,7 @@ def main() -> None:
     p.add_argument("--issuer", required=True)
     p.add_argument("--user", required=True)
     p.add_argument("--password", required=True)
+    p.add_argument("--read-only-repos", default="", help="glob of repositories the user may pull but not push")
     args = p.parse_args()
 
     issuer = TokenIssuer(args)

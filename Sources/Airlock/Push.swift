@@ -68,6 +68,7 @@ public struct Pusher: Sendable {
     }
 
     public func push(_ request: PushRequest) async throws -> PushResult {
+        if request.bundle == "-" { return try await pushStream(request) }
         // 1. Trust: every required key signed this manifest.
         let file = try BundleFile(path: request.bundle)
         let header = file.header
@@ -81,10 +82,38 @@ public struct Pusher: Sendable {
         let manifest = header.manifest
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
 
-        // 2. Plans: each image's manifests (read from the bundle, digests checked) and blobs.
-        //    A delta's unchanged manifests are not in the bundle: they must be in the target already.
+        // 2. Plans from the manifests in the bundle (random access; digests checked).
         let client = transport.client(for: request.naming.registry)
         try await client.checkReachable()
+        let (plans, missingManifests) = try await makePlans(manifest, request: request, client: client) { descriptor in
+            try file.read(descriptor)
+        }
+        try await checkExternalBlobs(plans, held: { file.contains($0) }, external: external, client: client, base: manifest.base, missing: missingManifests)
+
+        // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
+        let book = PushBook()
+        let work = Self.blobWork(plans)
+        _ = try await BoundedConcurrency.map(work, limit: request.concurrency) { item in
+            let source = external.contains(item.descriptor.digest) && !file.contains(item.descriptor.digest)
+                ? Self.externalSource(item.descriptor)
+                : Self.bundleSource(file, item.descriptor)
+            try await self.pushBlob(source, to: item.repositories, client: client, book: book, request: request)
+            return 0
+        }
+
+        // 4. Manifests (children first) and tags last; only now is anything visible.
+        return try await finish(plans, request: request, client: client, book: book)
+    }
+
+    /// Each image's target and the manifests and blobs it needs. `read` returns the bytes of a
+    /// manifest the bundle holds; a delta's unchanged manifests come from the target registry.
+    func makePlans(
+        _ manifest: BundleManifest,
+        request: PushRequest,
+        client: RegistryClient,
+        read: (Descriptor) async throws -> [UInt8]
+    ) async throws -> ([Plan], [String]) {
+        let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
         let descriptors = Dictionary(manifest.blobs.map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
         var plans: [Plan] = []
         var missingManifests: [String] = []
@@ -97,7 +126,7 @@ public struct Pusher: Sendable {
                 let document: ManifestDocument
                 if let descriptor = descriptors[digest] {
                     do {
-                        document = try ManifestDocument(bytes: try file.read(descriptor), declaredType: descriptor.mediaType)
+                        document = try ManifestDocument(bytes: try await read(descriptor), declaredType: descriptor.mediaType)
                     } catch let error as OCIError {
                         throw AirlockError.verification("manifest \(digest) of \(image.refName) is invalid: \(error.description)")
                     }
@@ -126,66 +155,61 @@ public struct Pusher: Sendable {
             try await load(image.digest, depth: 0)
             plans.append(Plan(image: image, repository: repository, tag: tag, manifests: manifests, blobs: blobs))
         }
+        return (plans, missingManifests)
+    }
 
-        // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
+    /// Every blob the plans need, with the repositories that need it (in plan order).
+    static func blobWork(_ plans: [Plan]) -> [(descriptor: Descriptor, repositories: [String])] {
         var owners: [Digest: [String]] = [:]
-        var sizes: [Digest: Descriptor] = [:]
+        var descriptors: [Digest: Descriptor] = [:]
         for plan in plans {
             for blob in plan.blobs where !(owners[blob.digest]?.contains(plan.repository) ?? false) {
                 owners[blob.digest, default: []].append(plan.repository)
-                sizes[blob.digest] = blob
+                descriptors[blob.digest] = blob
             }
         }
-        try await checkExternalBlobs(plans, file: file, external: external, client: client, base: manifest.base, missing: missingManifests)
-        let counters = PushCounters()
-        let failures = FailureBook()
-        let work = owners.keys.sorted().compactMap { digest in
-            sizes[digest].map { (descriptor: $0, repositories: owners[digest] ?? []) }
+        return owners.keys.sorted().compactMap { digest in
+            descriptors[digest].map { (descriptor: $0, repositories: owners[digest] ?? []) }
         }
-        let failFast = request.failFast
-        let logger = self.logger
-        _ = try await BoundedConcurrency.map(work, limit: request.concurrency) { item in
-            var holder: String?
-            for repository in item.repositories {
-                if await failures.isFailed(repository) { continue }
-                do {
-                    let mountFrom = holder.map { [$0] } ?? []
-                    let source = external.contains(item.descriptor.digest) && !file.contains(item.descriptor.digest)
-                        ? Self.externalSource(item.descriptor)
-                        : Self.bundleSource(file, item.descriptor)
-                    let result = try await client.pushBlob(source, repository: repository, mountFrom: mountFrom)
-                    await counters.record(result)
-                    logger.info("blob \(item.descriptor.digest.short) → \(repository): \(result)")
-                    holder = repository
-                } catch let error as RegistryError {
-                    switch error {
-                    case .digestMismatch, .sizeMismatch:
-                        throw AirlockError.verification("blob \(item.descriptor.digest) in \(request.bundle) is corrupt; nothing was tagged")
-                    default:
-                        switch error {
-                        case .unreachable, .tls: throw error
-                        default: break
-                        }
-                        if failFast { throw error }
-                        await failures.fail(repository, error.description)
-                    }
-                } catch let error as BundleError {
-                    if case .io = error { throw error }
-                    throw AirlockError.verification("\(error.description); nothing was tagged")
-                } catch let error as AirlockError {
-                    throw error
-                }
-            }
-            return 0
-        }
+    }
 
-        // 4. Manifests (children first) and tags last, per image; only now is anything visible.
+    /// Puts one blob into each of `repositories`: the first gets it by HEAD, mount or upload, the
+    /// rest by mount from the first. A registry refusal marks that repository failed (unless
+    /// --fail-fast); bad bundle bytes abort the whole push before any tag.
+    func pushBlob(_ source: BlobSource, to repositories: [String], client: RegistryClient, book: PushBook, request: PushRequest) async throws {
+        var holder: String?
+        for repository in repositories {
+            if await book.isFailed(repository) { continue }
+            do {
+                let result = try await client.pushBlob(source, repository: repository, mountFrom: holder.map { [$0] } ?? [])
+                await book.record(result)
+                logger.info("blob \(source.descriptor.digest.short) → \(repository): \(result)")
+                holder = repository
+            } catch let error as RegistryError {
+                switch error {
+                case .digestMismatch, .sizeMismatch:
+                    throw AirlockError.verification("blob \(source.descriptor.digest) in \(request.bundle) is corrupt; nothing was tagged")
+                case .unreachable, .tls, .passthrough:
+                    throw error
+                default:
+                    if request.failFast { throw error }
+                    await book.fail(repository, error.description)
+                }
+            } catch let error as BundleError {
+                if case .io = error { throw error }
+                throw AirlockError.verification("\(error.description); nothing was tagged")
+            }
+        }
+    }
+
+    /// Writes each image's manifests (children first) and then its tag, and sums up.
+    func finish(_ plans: [Plan], request: PushRequest, client: RegistryClient, book: PushBook) async throws -> PushResult {
         var results: [PushResult.Image] = []
         for plan in plans {
             let target = "\(request.naming.registry)/\(plan.repository)"
             let pullBase = "\(request.pullHost ?? request.naming.registry)/\(plan.repository)"
             let tagSuffix = plan.tag.map { ":\($0)" } ?? ""
-            var error = await failures.reason(plan.repository)
+            var error = await book.reason(plan.repository)
             if error == nil {
                 do {
                     for document in plan.manifests {
@@ -206,20 +230,20 @@ public struct Pusher: Sendable {
                 target: target + tagSuffix, targetByDigest: "\(target)@\(plan.image.digest)",
                 pull: pullBase + tagSuffix, pullByDigest: "\(pullBase)@\(plan.image.digest)", error: error))
         }
-        let totals = await counters.totals
+        let totals = await book.totals
         return PushResult(bundle: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
                           blobsPresent: totals.present, bytesUploaded: totals.bytes)
     }
 
     /// A delta relies on blobs it does not hold: each must already be in its target repository,
     /// or be mountable from another repository of this push. Checked before anything is sent.
-    func checkExternalBlobs(_ plans: [Plan], file: BundleFile, external: Set<Digest>, client: RegistryClient, base: BundleManifest.Base?, missing manifests: [String]) async throws {
+    func checkExternalBlobs(_ plans: [Plan], held: (Digest) -> Bool, external: Set<Digest>, client: RegistryClient, base: BundleManifest.Base?, missing manifests: [String]) async throws {
         guard let base, !external.isEmpty else { return }
         let repositories = Array(Set(plans.map(\.repository))).sorted()
         var missing = manifests
         var checked: Set<String> = []
         for plan in plans {
-            for blob in plan.blobs where external.contains(blob.digest) && !file.contains(blob.digest) {
+            for blob in plan.blobs where external.contains(blob.digest) && !held(blob.digest) {
                 guard checked.insert("\(blob.digest)@\(plan.repository)").inserted else { continue }
                 if try await client.hasBlob(blob, repository: plan.repository) { continue }
                 var found = false
@@ -257,9 +281,11 @@ public struct Pusher: Sendable {
     }
 }
 
-actor PushCounters {
+/// What a push has done so far: counts, and the repositories that failed (with why).
+actor PushBook {
     var uploaded = 0, mounted = 0, present = 0
     var bytes: Int64 = 0
+    var reasons: [String: String] = [:]
 
     func record(_ result: BlobPushResult) {
         switch result {
@@ -272,10 +298,7 @@ actor PushCounters {
     }
 
     var totals: (uploaded: Int, mounted: Int, present: Int, bytes: Int64) { (uploaded, mounted, present, bytes) }
-}
 
-actor FailureBook {
-    var reasons: [String: String] = [:]
     func fail(_ repository: String, _ reason: String) { if reasons[repository] == nil { reasons[repository] = reason } }
     func isFailed(_ repository: String) -> Bool { reasons[repository] != nil }
     func reason(_ repository: String) -> String? { reasons[repository] }

@@ -21,7 +21,7 @@ struct PushCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The bundle file.", completion: .file())
+    @Argument(help: "The bundle file, or - for standard input (one pass, no temporary copy).", completion: .file())
     var bundle: String
 
     @Option(help: "Target REGISTRY[/NAMESPACE].")
@@ -63,7 +63,6 @@ struct PushCommand: AsyncParsableCommand {
     func validate() throws {
         if key.isEmpty { throw ValidationError("push needs at least one --key (the public key of a signer you trust)") }
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
-        if bundle == "-" { throw ValidationError("push reads a bundle file (random access); for a pipe, save it first or use unpack") }
     }
 
     func run() async throws {

@@ -134,6 +134,53 @@ struct PushUnpackTests {
         #expect(unsigned.stderr.contains("not signed by"))
     }
 
+    @Test func pushFromStandardInputInOnePass() throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let target = try DevRegistry.start()
+        defer { target.stop() }
+        let pipe = { (bundle: String, arguments: String) throws -> ProcessResult in
+            try run("sh", ["-c", "cat '\(bundle)' | '\(AirlockCLI.path)' push - --to \(target.host)/s --key '\(packed.vendorPub)' \(arguments)"])
+        }
+        let first = try pipe(packed.bundle, "--json")
+        #expect(first.status == 0, "\(first.stderr)")
+        try expectSameDigests(packed, target: target, namespace: "s")
+        let again = try pipe(packed.bundle, "--json")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        #expect(summary["bytesUploaded"] as? Int == 0)
+
+        let bad = packed.path("bad-stdin.tar.zst")
+        _ = try run("python3", [TestPaths.script("tamper.py"), "rewrite", packed.bundle, bad, "--edit", "blobs/sha256/" + (try packed.registry.skopeoDigest("acme/runtime:8.12.10")).dropFirst(7)])
+        let other = try DevRegistry.start()
+        defer { other.stop() }
+        let refused = try run("sh", ["-c", "cat '\(bad)' | '\(AirlockCLI.path)' push - --to \(other.host)/s --key '\(packed.vendorPub)'"])
+        #expect(refused.status == 3, "\(refused.stderr)")
+        for repository in Self.repositories {
+            #expect(try other.tags("s/\(repository)").isEmpty)
+        }
+    }
+
+    @Test func oneRefusedRepositoryDoesNotStopTheOthers() throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let target = try DevRegistry.start(auth: .token, readOnly: "*/acme/agent")
+        defer { target.stop() }
+        let login = ["--username", target.username, "--password-stdin"]
+        let input = Data((target.password + "\n").utf8)
+        let partial = try AirlockCLI.run(["push", packed.bundle, "--to", "\(target.host)/v", "--key", packed.vendorPub, "--json"] + login, input: input)
+        #expect(partial.status == 5, "\(partial.stdout) \(partial.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(partial.stdout.utf8)) as? [String: Any])
+        let images = try #require(summary["images"] as? [[String: Any]])
+        let failed = images.filter { $0["error"] != nil && !($0["error"] is NSNull) }.compactMap { $0["target"] as? String }
+        #expect(failed == ["\(target.host)/v/acme/agent:1.4.0"])
+        #expect(try target.tags("v/acme/runtime").count == 5)
+        #expect(try target.tags("v/acme/agent").isEmpty)
+
+        let fast = try AirlockCLI.run(["push", packed.bundle, "--to", "\(target.host)/w", "--key", packed.vendorPub, "--fail-fast"] + login, input: input)
+        #expect(fast.status == 4, "\(fast.stdout) \(fast.stderr)")
+        #expect(fast.stderr.contains("acme/agent"))
+    }
+
     @Test func unpackWritesAVerifiedLayoutAndNothingOutside() throws {
         let packed = try PackedBundle.make()
         defer { packed.registry.stop() }

@@ -116,7 +116,8 @@ public struct DevRegistry: Sendable {
     static let running = NIOLockedValueBox<Set<String>>([])
 
     /// Starts a registry; `seed` names sample sets for scripts/seed.sh (`runtime`, `operator`, `agent`, `legacy`, `many`).
-    public static func start(auth: Auth = .none, tls: Bool = false, seed: [String] = []) throws -> DevRegistry {
+    /// `readOnly` (token auth only) is a glob of repositories the user may pull but not push.
+    public static func start(auth: Auth = .none, tls: Bool = false, seed: [String] = [], readOnly: String? = nil) throws -> DevRegistry {
         let name = "t\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
         let port = try freePort()
         var arguments = ["start", name, String(port)]
@@ -129,6 +130,7 @@ public struct DevRegistry: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["AIRLOCK_DEV_DIR"] = stateRoot
         environment["DEV_REGISTRY_WATCH_PID"] = String(getpid())
+        if let readOnly { environment["DEV_REGISTRY_READ_ONLY"] = readOnly }
         registerCleanup()
         let started = try run(TestPaths.script("dev-registry.sh"), arguments, environment: environment)
         guard started.status == 0 else {
@@ -184,14 +186,11 @@ public struct DevRegistry: Sendable {
         guard result.status == 0 else { throw TestError("dev-registry.sh \(command) failed: \(result.stderr)") }
     }
 
-    /// Tags of a repository as the registry's own API lists them (empty when the repository is unknown).
+    /// Tags of a repository as skopeo lists them (empty when the repository is unknown).
     public func tags(_ repository: String) throws -> [String] {
-        var arguments = ["-s"]
-        if let caFile { arguments += ["--cacert", caFile] }
-        arguments += ["-u", "\(username):\(password)", "\(url)/v2/\(repository)/tags/list"]
-        let result = try run("curl", arguments)
+        let result = try run("skopeo", ["list-tags", "--creds", "\(username):\(password)"] + (try skopeoTLSFlags()) + ["docker://\(host)/\(repository)"])
         let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        return object?["tags"] as? [String] ?? []
+        return object?["Tags"] as? [String] ?? []
     }
 
     static func stop(name: String) {

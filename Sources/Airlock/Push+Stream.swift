@@ -1,0 +1,217 @@
+import Bundle
+import Foundation
+import NIOCore
+import OCI
+import Registry
+
+/// Pushing from a pipe (`push -`): one pass, no temporary copy. The verifier runs on its own
+/// thread and hands verified-as-it-goes bytes over a bounded channel; manifests come first in
+/// every bundle, so the plan is known before the first layer arrives. Uploads cannot be retried
+/// (the bytes are gone); a re-run resumes by skipping what the target already has.
+extension Pusher {
+    enum StreamEvent: Sendable {
+        case manifest(BundleManifest)
+        case start(Descriptor)
+        case data([UInt8])
+        case end(Descriptor)
+    }
+
+    func pushStream(_ request: PushRequest) async throws -> PushResult {
+        let channel = BlockingChannel<StreamEvent>(capacity: 16)
+        let keys = request.keys
+        let fd = try openForReading("-")
+        let thread = Thread {
+            defer { close(fd) }
+            var current: Digest?
+            do {
+                _ = try BundleVerifier(requiredKeys: keys).verify(
+                    fd: fd, name: "standard input",
+                    onManifest: { try channel.send(.manifest($0)) },
+                    onBlobData: { descriptor, bytes in
+                        if current != descriptor.digest {
+                            current = descriptor.digest
+                            try channel.send(.start(descriptor))
+                        }
+                        try channel.send(.data(Array(bytes)))
+                    },
+                    onBlobEnd: { descriptor in
+                        if current != descriptor.digest { try channel.send(.start(descriptor)) }
+                        current = nil
+                        try channel.send(.end(descriptor))
+                    })
+                channel.finish(nil)
+            } catch {
+                channel.finish(error)
+            }
+        }
+        thread.start()
+        defer { channel.cancel() }
+
+        guard case .manifest(let manifest)? = try await channel.next() else {
+            throw AirlockError.verification("standard input ended before its bundle manifest")
+        }
+        let client = transport.client(for: request.naming.registry)
+        try await client.checkReachable()
+        let book = PushBook()
+        var documents: [Digest: [UInt8]] = [:]
+        var plans: [Plan]?
+        var work: [Digest: [String]] = [:]
+
+        func plan() async throws -> [Plan] {
+            if let plans { return plans }
+            let (made, missing) = try await makePlans(manifest, request: request, client: client) { descriptor in
+                guard let bytes = documents[descriptor.digest] else {
+                    throw AirlockError.verification("manifest \(descriptor.digest) did not come before the layers")
+                }
+                return bytes
+            }
+            let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
+            try await checkExternalBlobs(made, held: { digest in manifest.blobs.contains { $0.digest == digest } },
+                                         external: external, client: client, base: manifest.base, missing: missing)
+            for item in Self.blobWork(made) { work[item.descriptor.digest] = item.repositories }
+            plans = made
+            return made
+        }
+
+        while let event = try await channel.next() {
+            guard case .start(let descriptor) = event else {
+                throw AirlockError.verification("the bundle stream is out of order")
+            }
+            if MediaType.isManifest(descriptor.mediaType) {
+                var bytes: [UInt8] = []
+                while case .data(let chunk)? = try await channel.next() { bytes += chunk }
+                documents[descriptor.digest] = bytes
+                continue
+            }
+            _ = try await plan()
+            let source = Self.channelSource(descriptor, channel: channel)
+            try await pushBlob(source, to: work[descriptor.digest] ?? [], client: client, book: book, request: request)
+            try await source.drain()
+        }
+        return try await finish(try await plan(), request: request, client: client, book: book)
+    }
+
+    /// A blob whose bytes are the channel's events up to its `.end`; readable once.
+    static func channelSource(_ descriptor: Descriptor, channel: BlockingChannel<StreamEvent>) -> ChannelBlobSource {
+        ChannelBlobSource(descriptor: descriptor, channel: channel)
+    }
+}
+
+/// Hands one blob's bytes from the channel to a single upload, and can drain what was not read.
+final class ChannelBlobSource: @unchecked Sendable {
+    // Touched only by the one task that pushes this blob.
+    let descriptor: Descriptor
+    let channel: BlockingChannel<Pusher.StreamEvent>
+    private var opened = false
+    private var ended = false
+
+    init(descriptor: Descriptor, channel: BlockingChannel<Pusher.StreamEvent>) {
+        self.descriptor = descriptor
+        self.channel = channel
+    }
+
+    func next() async throws -> ByteBuffer? {
+        guard !ended else { return nil }
+        switch try await channel.next() {
+        case .data(let bytes)?: return ByteBuffer(bytes: bytes)
+        case .end?:
+            ended = true
+            return nil
+        default:
+            throw AirlockError.verification("the bundle stream ended inside blob \(descriptor.digest)")
+        }
+    }
+
+    /// Skips the rest of the blob (it was already in the target, or its upload failed).
+    func drain() async throws {
+        while try await next() != nil {}
+    }
+
+    var blobSource: BlobSource {
+        BlobSource(descriptor: descriptor) { [self] in
+            guard !opened else {
+                throw AirlockError.partial("blob \(descriptor.digest) from standard input cannot be sent twice; run the push again to resume")
+            }
+            opened = true
+            return AsyncThrowingStream(unfolding: { try await self.next() })
+        }
+    }
+}
+
+extension Pusher {
+    func pushBlob(_ source: ChannelBlobSource, to repositories: [String], client: RegistryClient, book: PushBook, request: PushRequest) async throws {
+        try await pushBlob(source.blobSource, to: repositories, client: client, book: book, request: request)
+    }
+}
+
+/// A bounded hand-over from a blocking producer thread to an async consumer.
+final class BlockingChannel<Element: Sendable>: @unchecked Sendable {
+    // All state is guarded by `condition`.
+    private let condition = NSCondition()
+    private var buffer: [Element] = []
+    private let capacity: Int
+    private var finished = false
+    private var failure: (any Error)?
+    private var cancelled = false
+    private var waiter: CheckedContinuation<Element?, any Error>?
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Blocks while the buffer is full; throws once the consumer has gone.
+    func send(_ element: Element) throws {
+        condition.lock()
+        while buffer.count >= capacity, !cancelled { condition.wait() }
+        if cancelled {
+            condition.unlock()
+            throw CancellationError()
+        }
+        if let waiter {
+            self.waiter = nil
+            condition.unlock()
+            waiter.resume(returning: element)
+            return
+        }
+        buffer.append(element)
+        condition.unlock()
+    }
+
+    /// Ends the stream, with an error if the producer failed.
+    func finish(_ error: (any Error)?) {
+        condition.lock()
+        finished = true
+        failure = error
+        let waiter = self.waiter
+        self.waiter = nil
+        condition.unlock()
+        if let waiter {
+            if let error { waiter.resume(throwing: error) } else { waiter.resume(returning: nil) }
+        }
+    }
+
+    /// Unblocks and stops the producer (the consumer is done or failed).
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func next() async throws -> Element? {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            if !buffer.isEmpty {
+                let element = buffer.removeFirst()
+                condition.signal()
+                condition.unlock()
+                continuation.resume(returning: element)
+            } else if finished {
+                let failure = self.failure
+                condition.unlock()
+                if let failure { continuation.resume(throwing: failure) } else { continuation.resume(returning: nil) }
+            } else {
+                waiter = continuation
+                condition.unlock()
+            }
+        }
+    }
+}
