@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Benchmarks airlock against the tools a user would otherwise pick, side by side on the same images,
+# and reports ratios (absolute times drift on a shared machine). Not a test: CI does not run it.
+#
+#   scripts/bench.sh [SIZE_MIB]     # default 128; writes bench-results.json in the work directory
+#
+# Seeds a loopback registry with a large image (three incompressible layers of SIZE MiB and one
+# compressible one) plus the sample set (a dozen runtime tags sharing a base, a multi-arch index),
+# then times pack, verify, push, re-push, inspect and diff with peak RSS (/usr/bin/time -v).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$(pwd)"
+SIZE="${1:-128}"
+[[ "$SIZE" =~ ^[0-9]+$ ]] || { echo "bench: SIZE_MIB must be a number" >&2; exit 2; }
+scripts/setup.sh --no-build
+command -v /usr/bin/time >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
+echo "bench: building release" >&2
+swift build -c release 2>&1 | grep -E "error|Compiling airlock|Build complete" >&2 || true
+AIRLOCK="$ROOT/.build/release/airlock"
+[[ -x "$AIRLOCK" ]] || { echo "bench: release build failed" >&2; exit 1; }
+
+WORK="$(mktemp -d /tmp/airlock-bench.XXXXXX)"
+BASE_PORT="${BENCH_PORT:-5180}"
+SRC="127.0.0.1:$BASE_PORT"; DST_A="127.0.0.1:$((BASE_PORT + 1))"; DST_S="127.0.0.1:$((BASE_PORT + 2))"; DST_F="127.0.0.1:$((BASE_PORT + 3))"
+NAMES=(bench-src bench-airlock bench-skopeo bench-floor)
+cleanup() { for n in "${NAMES[@]}"; do "$ROOT/scripts/dev-registry.sh" stop "$n" >/dev/null 2>&1 || true; done; }
+trap cleanup EXIT
+i=0; for n in "${NAMES[@]}"; do scripts/dev-registry.sh start "$n" "$((BASE_PORT + i))" >/dev/null; i=$((i + 1)); done
+scripts/seed.sh "$SRC" --plain-http --only runtime,operator >/dev/null
+
+echo "bench: seeding a large image ($SIZE MiB layers)" >&2
+cd "$WORK"
+umoci init --layout big >/dev/null
+umoci new --image big:1 >/dev/null
+for n in 1 2 3; do
+  mkdir -p "l$n/data"; head -c "$((SIZE * 1048576))" /dev/urandom > "l$n/data/random-$n.bin"
+  umoci insert --rootless --image big:1 "l$n/data" "/data$n" >/dev/null
+  rm -rf "l$n"
+done
+mkdir -p text; yes "airlock benchmark line of compressible text 0123456789" | head -c "$((SIZE * 1048576))" > text/log.txt
+umoci insert --rootless --image big:1 text /text >/dev/null; rm -rf text
+skopeo copy -q --dest-tls-verify=false oci:big:1 "docker://$SRC/acme/big:1.0.0"
+rm -rf big
+
+cat > spec.yaml <<SPEC
+name: bench
+version: 1.0.0
+images:
+  - ref: $SRC/acme/big:1.0.0
+  - ref: $SRC/acme/runtime
+    tags: ["*"]
+  - ref: $SRC/acme/operator:2.10.2
+SPEC
+REFS=(acme/big:1.0.0 acme/operator:2.10.2)
+for t in $(skopeo list-tags --tls-verify=false "docker://$SRC/acme/runtime" | jq -r '.Tags[]'); do REFS+=("acme/runtime:$t"); done
+
+# measure NAME COMMAND...: wall seconds and peak RSS (KiB) of one command (or a sh -c pipeline).
+declare -A SECONDS_OF RSS_OF
+measure() {
+  local name="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$WORK/time.$name" "$@" >/dev/null 2>"$WORK/err.$name" || { echo "bench: $name failed:" >&2; cat "$WORK/err.$name" >&2; exit 1; }
+  read -r SECONDS_OF[$name] RSS_OF[$name] < "$WORK/time.$name"
+}
+sync
+
+measure pack "$AIRLOCK" pack spec.yaml -o bundle.tar.zst -q
+measure peer_pack sh -c "set -e; for r in ${REFS[*]}; do skopeo copy -q --all --src-tls-verify=false docker://$SRC/\$r oci:layout:\$r; done; tar -C layout -cf - . | zstd -q -T0 -3 > peer.tar.zst"
+"$AIRLOCK" keygen --out k >/dev/null; "$AIRLOCK" sign bundle.tar.zst --key k.key >/dev/null
+measure verify "$AIRLOCK" verify bundle.tar.zst --key k.pub
+measure floor_verify sh -c "zstd -dc bundle.tar.zst | openssl dgst -sha256"
+measure push "$AIRLOCK" push bundle.tar.zst --to "$DST_A/b" --key k.pub
+measure repush "$AIRLOCK" push bundle.tar.zst --to "$DST_A/b" --key k.pub
+measure peer_push sh -c "set -e; for r in ${REFS[*]}; do skopeo copy -q --all --dest-tls-verify=false oci:layout:\$r docker://$DST_S/b/\$r; done"
+# The registry's ingest floor: POST + monolithic PUT of every unique blob with curl, one at a time.
+measure floor_push sh -c "set -e; cd layout/blobs/sha256; for f in *; do loc=\$(curl -sf -X POST -D - -o /dev/null http://$DST_F/v2/floor/blobs/uploads/ | tr -d '\r' | sed -n 's/^[Ll]ocation: //p'); case \$loc in http*) ;; *) loc=http://$DST_F\$loc;; esac; sep='?'; case \$loc in *\\?*) sep='&';; esac; curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @\$f \"\$loc\${sep}digest=sha256:\$f\" >/dev/null; done"
+measure inspect "$AIRLOCK" inspect bundle.tar.zst
+measure diff sh -c "'$AIRLOCK' diff bundle.tar.zst bundle.tar.zst"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 0.001; printf "%.2f", a / b }'; }
+row() { printf '%-34s %9s %9s %7s %8s  %s\n' "$@"; }
+echo
+echo "airlock bench, layers of $SIZE MiB, bundle $(du -m bundle.tar.zst | cut -f1) MiB, $(nproc) cores"
+row "measure" "airlock s" "peer s" "ratio" "target" "peak RSS airlock"
+row "pack vs skopeo+tar|zstd" "${SECONDS_OF[pack]}" "${SECONDS_OF[peer_pack]}" "$(ratio "${SECONDS_OF[pack]}" "${SECONDS_OF[peer_pack]}")" "<=1.00" "$((RSS_OF[pack] / 1024)) MiB"
+row "verify vs zstd|openssl" "${SECONDS_OF[verify]}" "${SECONDS_OF[floor_verify]}" "$(ratio "${SECONDS_OF[verify]}" "${SECONDS_OF[floor_verify]}")" "<=1.00" "$((RSS_OF[verify] / 1024)) MiB"
+row "push vs skopeo" "${SECONDS_OF[push]}" "${SECONDS_OF[peer_push]}" "$(ratio "${SECONDS_OF[push]}" "${SECONDS_OF[peer_push]}")" "<=0.80" "$((RSS_OF[push] / 1024)) MiB"
+row "push vs curl ingest floor" "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}" "$(ratio "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}")" "<=1.20" ""
+row "re-push vs first push" "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}" "$(ratio "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}")" "<=0.05" "$((RSS_OF[repush] / 1024)) MiB"
+row "inspect" "${SECONDS_OF[inspect]}" "" "" "" "$((RSS_OF[inspect] / 1024)) MiB"
+row "diff (self)" "${SECONDS_OF[diff]}" "" "" "" "$((RSS_OF[diff] / 1024)) MiB"
+{
+  printf '{"sizeMiB": %s, "cores": %s' "$SIZE" "$(nproc)"
+  for k in "${!SECONDS_OF[@]}"; do printf ', "%s": {"seconds": %s, "peakRSSKiB": %s}' "$k" "${SECONDS_OF[$k]}" "${RSS_OF[$k]}"; done
+  printf '}\n'
+} > "$WORK/bench-results.json"
+echo
+echo "bench: results in $WORK/bench-results.json"
