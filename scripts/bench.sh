@@ -26,7 +26,7 @@ NAMES=(bench-src bench-airlock bench-skopeo bench-floor)
 cleanup() { for n in "${NAMES[@]}"; do "$ROOT/scripts/dev-registry.sh" stop "$n" >/dev/null 2>&1 || true; done; }
 trap cleanup EXIT
 i=0; for n in "${NAMES[@]}"; do scripts/dev-registry.sh start "$n" "$((BASE_PORT + i))" >/dev/null; i=$((i + 1)); done
-scripts/seed.sh "$SRC" --plain-http --only runtime,operator >/dev/null
+scripts/seed.sh "$SRC" --plain-http --only runtime,operator >/dev/null 2>&1
 
 echo "bench: seeding a large image ($SIZE MiB layers)" >&2
 cd "$WORK"
@@ -37,7 +37,7 @@ for n in 1 2 3; do
   umoci insert --rootless --image big:1 "l$n/data" "/data$n" >/dev/null
   rm -rf "l$n"
 done
-mkdir -p text; yes "airlock benchmark line of compressible text 0123456789" | head -c "$((SIZE * 1048576))" > text/log.txt
+mkdir -p text; { yes "airlock benchmark line of compressible text 0123456789" || true; } | head -c "$((SIZE * 1048576))" > text/log.txt
 umoci insert --rootless --image big:1 text /text >/dev/null; rm -rf text
 skopeo copy -q --dest-tls-verify=false oci:big:1 "docker://$SRC/acme/big:1.0.0"
 rm -rf big

@@ -124,7 +124,8 @@ public final class BundleFile: @unchecked Sendable {
                 guard from < bytes.count else { continue }  // the data starts in a later frame
                 let take = Int(min(Int64(bytes.count - from), remaining))
                 remaining -= Int64(take)
-                return Array(bytes[from..<(from + take)])
+                // Most frames belong wholly to one blob: hand the buffer over without a copy.
+                return from == 0 && take == bytes.count ? bytes : Array(bytes[from..<(from + take)])
             }
             return nil
         }
