@@ -203,9 +203,9 @@ public struct Pusher: Sendable {
     }
 
     /// Writes each image's manifests (children first) and then its tag, and sums up.
+    /// Images are independent of each other, so they are written several at a time.
     func finish(_ plans: [Plan], request: PushRequest, client: RegistryClient, book: PushBook) async throws -> PushResult {
-        var results: [PushResult.Image] = []
-        for plan in plans {
+        let results = try await BoundedConcurrency.map(plans, limit: request.concurrency) { plan in
             let target = "\(request.naming.registry)/\(plan.repository)"
             let pullBase = "\(request.pullHost ?? request.naming.registry)/\(plan.repository)"
             let tagSuffix = plan.tag.map { ":\($0)" } ?? ""
@@ -225,10 +225,10 @@ public struct Pusher: Sendable {
                     error = failure.description
                 }
             }
-            results.append(PushResult.Image(
+            return PushResult.Image(
                 source: plan.image.source + (plan.image.tag.map { ":\($0)" } ?? ""), sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
                 target: target + tagSuffix, targetByDigest: "\(target)@\(plan.image.digest)",
-                pull: pullBase + tagSuffix, pullByDigest: "\(pullBase)@\(plan.image.digest)", error: error))
+                pull: pullBase + tagSuffix, pullByDigest: "\(pullBase)@\(plan.image.digest)", error: error)
         }
         let totals = await book.totals
         return PushResult(bundle: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
