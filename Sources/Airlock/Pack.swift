@@ -51,8 +51,8 @@ public struct Packer: Sendable {
         self.logger = logger
     }
 
-    /// A blob to pack and where to get it.
-    struct BlobSource: Sendable {
+    /// A blob to pack and where to get it (not to be confused with Registry.BlobSource, an upload source).
+    struct PackedBlob: Sendable {
         let descriptor: Descriptor
         let registry: String
         let repository: String
@@ -67,7 +67,7 @@ public struct Packer: Sendable {
         let top: ManifestDocument
         let sourceDigest: Digest?
         let platforms: [String]
-        let blobs: [BlobSource]
+        let blobs: [PackedBlob]
     }
 
     public func pack(_ request: PackRequest) async throws -> PackResult {
@@ -90,7 +90,7 @@ public struct Packer: Sendable {
         }
 
         // 3. Unique blobs: manifests first, then the rest, each by digest.
-        var unique: [Digest: BlobSource] = [:]
+        var unique: [Digest: PackedBlob] = [:]
         for image in walked {
             for blob in image.blobs where unique[blob.descriptor.digest] == nil || (unique[blob.descriptor.digest]?.bytes == nil && blob.bytes != nil) {
                 unique[blob.descriptor.digest] = blob
@@ -179,10 +179,10 @@ public struct Packer: Sendable {
         let client = transport.client(for: registry)
         let name = resolved.repository + (resolved.tag.map { ":\($0)" } ?? "@\(resolved.digest)")
         let top = try await client.manifest(repository: repository, reference: resolved.digest.description)
-        var blobs: [BlobSource] = []
+        var blobs: [PackedBlob] = []
 
-        func source(_ document: ManifestDocument) -> BlobSource {
-            BlobSource(descriptor: document.descriptor(), registry: registry, repository: repository, bytes: document.bytes)
+        func source(_ document: ManifestDocument) -> PackedBlob {
+            PackedBlob(descriptor: document.descriptor(), registry: registry, repository: repository, bytes: document.bytes)
         }
 
         /// Adds an image manifest's config and layers; returns the platform its config names.
@@ -197,9 +197,9 @@ public struct Packer: Sendable {
                 configBytes = bytes
                 platform = Self.platform(ofConfig: bytes)
             }
-            blobs.append(BlobSource(descriptor: config, registry: registry, repository: repository, bytes: configBytes))
+            blobs.append(PackedBlob(descriptor: config, registry: registry, repository: repository, bytes: configBytes))
             for layer in manifest.layers {
-                blobs.append(BlobSource(descriptor: layer, registry: registry, repository: repository, bytes: nil))
+                blobs.append(PackedBlob(descriptor: layer, registry: registry, repository: repository, bytes: nil))
             }
             return platform
         }
