@@ -263,13 +263,12 @@ public struct Pusher: Sendable {
         }
     }
 
-    /// Streams a blob out of the bundle, one frame per chunk (pull-based: flat memory).
+    /// Streams a blob out of the bundle (pull-based: flat memory). Each decompressed frame is
+    /// handed on in 256 KiB slices, so the HTTP layer never holds a whole frame's copy.
     static func bundleSource(_ file: BundleFile, _ descriptor: Descriptor) -> BlobSource {
         BlobSource(descriptor: descriptor) {
-            let reader = try file.reader(for: descriptor.digest)
-            return AsyncThrowingStream(unfolding: {
-                try reader.next().map { ByteBuffer(bytes: $0) }
-            })
+            let slices = FrameSlices(try file.reader(for: descriptor.digest))
+            return AsyncThrowingStream(unfolding: { try slices.next() })
         }
     }
 
@@ -278,6 +277,28 @@ public struct Pusher: Sendable {
         BlobSource(descriptor: descriptor) {
             throw AirlockError.notFound("blob \(descriptor.digest) is not in this delta bundle and not in the target registry; push the base bundle first")
         }
+    }
+}
+
+/// Cuts a blob reader's frames into small ByteBuffers, one frame in memory at a time.
+final class FrameSlices: @unchecked Sendable {
+    // Used by one upload stream at a time (the body is consumed sequentially).
+    static let sliceSize = 256 << 10
+    let reader: BundleFile.BlobReader
+    var frame: [UInt8] = []
+    var offset = 0
+
+    init(_ reader: BundleFile.BlobReader) { self.reader = reader }
+
+    func next() throws -> ByteBuffer? {
+        if offset == frame.count {
+            guard let next = try reader.next() else { return nil }
+            frame = next
+            offset = 0
+        }
+        let end = min(offset + Self.sliceSize, frame.count)
+        defer { offset = end }
+        return ByteBuffer(bytes: frame[offset..<end])
     }
 }
 
