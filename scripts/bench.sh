@@ -72,7 +72,7 @@ measure push "$AIRLOCK" push bundle.tar.zst --to "$DST_A/b" --key k.pub
 measure repush "$AIRLOCK" push bundle.tar.zst --to "$DST_A/b" --key k.pub
 measure peer_push sh -c "set -e; for r in ${REFS[*]}; do skopeo copy -q --all --dest-tls-verify=false oci:layout:\$r docker://$DST_S/b/\$r; done"
 # The registry's ingest floor: POST + monolithic PUT of every unique blob with curl, one at a time.
-measure floor_push sh -c "set -e; cd layout/blobs/sha256; for f in *; do loc=\$(curl -sf -X POST -D - -o /dev/null http://$DST_F/v2/floor/blobs/uploads/ | tr -d '\r' | sed -n 's/^[Ll]ocation: //p'); case \$loc in http*) ;; *) loc=http://$DST_F\$loc;; esac; sep='?'; case \$loc in *\\?*) sep='&';; esac; curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @\$f \"\$loc\${sep}digest=sha256:\$f\" >/dev/null; done"
+measure floor_push sh -c "set -e; cd layout/blobs/sha256; for f in *; do loc=\$(curl -sf -X POST -D - -o /dev/null http://$DST_F/v2/floor/blobs/uploads/ | tr -d '\r' | sed -n 's/^[Ll]ocation: //p'); case \$loc in http*) ;; *) loc=http://$DST_F\$loc;; esac; sep='?'; case \$loc in *\\?*) sep='&';; esac; curl -sf -X PUT -H 'Content-Type: application/octet-stream' -T \$f \"\$loc\${sep}digest=sha256:\$f\" >/dev/null; done"
 measure inspect "$AIRLOCK" inspect bundle.tar.zst
 measure diff sh -c "'$AIRLOCK' diff bundle.tar.zst bundle.tar.zst"
 
@@ -93,5 +93,6 @@ row "diff (self)" "${SECONDS_OF[diff]}" "" "" "" "$((RSS_OF[diff] / 1024)) MiB"
   for k in "${!SECONDS_OF[@]}"; do printf ', "%s": {"seconds": %s, "peakRSSKiB": %s}' "$k" "${SECONDS_OF[$k]}" "${RSS_OF[$k]}"; done
   printf '}\n'
 } > "$WORK/bench-results.json"
+rm -rf "$WORK/layout" "$WORK/bundle.tar.zst" "$WORK/peer.tar.zst"  # gigabytes; the numbers are what matter
 echo
 echo "bench: results in $WORK/bench-results.json"
