@@ -69,8 +69,7 @@ extension RegistryClient {
         let purpose = Purpose.pull("blob \(descriptor.digest.short) of \(host)/\(repository)", repository)
         let hasher = DigestHasher(descriptor.digest.algorithm)
         var received: Int64 = 0
-        var attempt = 1
-        var waited = Duration.zero
+        var budget = RetryBudget(transport.options.retry)
         let what = "blob \(descriptor.digest) of \(host)/\(repository)"
         while true {
             var headers = HTTPHeaders()
@@ -101,23 +100,15 @@ extension RegistryClient {
                 throw error
             } catch {
                 let failure = TransportFailure.classify(error, host: host)
-                guard failure.isRetryable, let delay = transport.options.retry.delay(afterAttempt: attempt, retryAfter: nil, waited: waited) else {
-                    throw failure.error
-                }
+                guard failure.isRetryable, try await budget.backOff() != nil else { throw failure.error }
                 logger.debug("blob \(descriptor.digest.short) broke at \(received) bytes (\(failure.reason)); resuming")
-                try await Task.sleep(for: delay)
-                waited += delay
-                attempt += 1
                 continue
             }
             if received < descriptor.size {
                 // The body ended early without an error: resume like a break, within the same budget.
-                guard let delay = transport.options.retry.delay(afterAttempt: attempt, retryAfter: nil, waited: waited) else {
+                guard try await budget.backOff() != nil else {
                     throw RegistryError.sizeMismatch(what: what, expected: descriptor.size, actual: received)
                 }
-                try await Task.sleep(for: delay)
-                waited += delay
-                attempt += 1
                 continue
             }
             break

@@ -107,8 +107,7 @@ extension RegistryClient {
     public func uploadBlob(_ source: BlobSource, repository: String, mode: UploadMode = .monolithic) async throws {
         let descriptor = source.descriptor
         let purpose = Purpose.push("upload of blob \(descriptor.digest.short) to \(host)/\(repository)", repository)
-        var attempt = 1
-        var waited = Duration.zero
+        var budget = RetryBudget(transport.options.retry)
         var mode = mode
         while true {
             do {
@@ -129,13 +128,8 @@ extension RegistryClient {
                 }
                 return
             } catch let error as RegistryError {
-                guard case .unreachable = error,
-                      let delay = transport.options.retry.delay(afterAttempt: attempt, retryAfter: nil, waited: waited)
-                else { throw error }
+                guard case .unreachable = error, try await budget.backOff() != nil else { throw error }
                 logger.debug("upload of \(descriptor.digest.short) failed (\(error)); starting again")
-                try await Task.sleep(for: delay)
-                waited += delay
-                attempt += 1
             }
         }
     }

@@ -57,11 +57,9 @@ public final class RegistryClient: Sendable {
         let base = try await baseURL()
         var url = pathOrURL.hasPrefix("http://") || pathOrURL.hasPrefix("https://") ? pathOrURL : base + pathOrURL
         var method = method
-        var attempt = 1
-        var waited = Duration.zero
+        var budget = RetryBudget(retry ? transport.options.retry : .none)
         var reauthenticated = false
         var redirects = 0
-        let policy = retry ? transport.options.retry : .none
         while true {
             var request = HTTPClientRequest(url: url)
             request.method = method
@@ -82,15 +80,12 @@ public final class RegistryClient: Sendable {
                 throw CancellationError()
             } catch {
                 let failure = TransportFailure.classify(error, host: host)
-                if failure.isRetryable, let delay = policy.delay(afterAttempt: attempt, retryAfter: nil, waited: waited) {
-                    logger.debug("\(method) \(URLParts.redacted(url)) failed (\(failure.reason)); retrying in \(delay)")
-                    try await Task.sleep(for: delay)
-                    waited += delay
-                    attempt += 1
+                if failure.isRetryable, let delay = try await budget.backOff() {
+                    logger.debug("\(method) \(URLParts.redacted(url)) failed (\(failure.reason)); retried after \(delay)")
                     continue
                 }
-                if failure.isRetryable, attempt > 1 {
-                    throw RegistryError.unreachable(host: host, reason: "\(failure.reason) (after \(attempt) attempts)")
+                if failure.isRetryable, budget.attempt > 1 {
+                    throw RegistryError.unreachable(host: host, reason: "\(failure.reason) (after \(budget.attempt) attempts)")
                 }
                 throw failure.error
             }
@@ -130,15 +125,12 @@ public final class RegistryClient: Sendable {
             if RetryPolicy.isRetryable(status: status) {
                 let retryAfter = RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After"))
                 let detail = await Self.errorSummary(response)
-                if let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter, waited: waited) {
-                    logger.debug("\(method) \(URLParts.redacted(url)) → \(status); retrying in \(delay)")
-                    try await Task.sleep(for: delay)
-                    waited += delay
-                    attempt += 1
+                if let delay = try await budget.backOff(retryAfter: retryAfter) {
+                    logger.debug("\(method) \(URLParts.redacted(url)) → \(status); retried after \(delay)")
                     continue
                 }
-                if attempt > 1 {
-                    throw RegistryError.gaveUp(operation: purpose.description, host: host, lastStatus: status, attempts: attempt)
+                if budget.attempt > 1 {
+                    throw RegistryError.gaveUp(operation: purpose.description, host: host, lastStatus: status, attempts: budget.attempt)
                 }
                 throw RegistryError.unexpectedStatus(status, operation: purpose.description, host: host, detail: detail)
             }
@@ -177,9 +169,7 @@ public final class RegistryClient: Sendable {
     /// One ping of `/v2/` at `scheme`; returns the challenges of a 401.
     func ping(scheme: String, retry: Bool) async throws -> [AuthChallenge] {
         let url = "\(scheme)://\(host)/v2/"
-        let policy = retry ? transport.options.retry : .none
-        var attempt = 1
-        var waited = Duration.zero
+        var budget = RetryBudget(retry ? transport.options.retry : .none)
         while true {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "User-Agent", value: transport.options.userAgent)
@@ -193,10 +183,7 @@ public final class RegistryClient: Sendable {
                 case 200..<300, 401, 403, 404:
                     return status == 401 ? challenges : []
                 case _ where RetryPolicy.isRetryable(status: status):
-                    if let delay = policy.delay(afterAttempt: attempt, retryAfter: RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After")), waited: waited) {
-                        try await Task.sleep(for: delay)
-                        waited += delay
-                        attempt += 1
+                    if try await budget.backOff(retryAfter: RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After"))) != nil {
                         continue
                     }
                     throw RegistryError.unexpectedStatus(status, operation: "the API check GET /v2/", host: host, detail: nil)
@@ -207,12 +194,7 @@ public final class RegistryClient: Sendable {
                 throw error
             } catch {
                 let failure = TransportFailure.classify(error, host: host)
-                if failure.isRetryable, let delay = policy.delay(afterAttempt: attempt, retryAfter: nil, waited: waited) {
-                    try await Task.sleep(for: delay)
-                    waited += delay
-                    attempt += 1
-                    continue
-                }
+                if failure.isRetryable, try await budget.backOff() != nil { continue }
                 throw failure.error
             }
         }
