@@ -172,11 +172,7 @@ struct CredentialHelper {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw RegistryError.credentialHelper(helper: name, reason: "could not start \(executable)")
-        }
+        try await start(process, executable: executable)
         input.fileHandleForWriting.write(Data(serverURL.utf8))
         try? input.fileHandleForWriting.close()
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
@@ -195,6 +191,22 @@ struct CredentialHelper {
             return Credential(username: "<token>", password: "", identityToken: reply.Secret)
         }
         return Credential(username: reply.Username, password: reply.Secret)
+    }
+
+    /// Starts the helper. Linux refuses to run a file that some process still holds open for
+    /// writing (ETXTBSY), which happens for a moment while a helper is being installed or
+    /// updated; that is retried briefly rather than reported.
+    private func start(_ process: Process, executable: String) async throws {
+        for attempt in 1...5 {
+            do {
+                try process.run()
+                return
+            } catch let error as NSError where error.domain == NSPOSIXErrorDomain && error.code == Int(ETXTBSY) && attempt < 5 {
+                try await Task.sleep(for: .milliseconds(20 * attempt))
+            } catch {
+                throw RegistryError.credentialHelper(helper: name, reason: "could not start \(executable)")
+            }
+        }
     }
 
     private func locate(_ program: String) -> String? {
