@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import OCI
 import Registry
+import Synchronization
 
 /// What to pack.
 public struct PackRequest: Sendable {
@@ -17,6 +18,8 @@ public struct PackRequest: Sendable {
     public var concurrency: Int
     /// Make a delta: leave out every blob this earlier bundle already holds.
     public var base: BundleHeader?
+    /// Where bytes fetched and images finished are reported.
+    public var progress = TransferProgress()
 
     public init(name: String, version: String, spec: String?, patterns: [ImagePattern], platforms: [Platform]?, output: String, signers: [PrivateKey], concurrency: Int = 4) {
         self.name = name
@@ -76,7 +79,10 @@ public struct Packer: Sendable {
         let resolver = TagResolver(transport: transport)
         var selected: [(ImagePattern, ResolvedTag)] = []
         var seen: Set<String> = []
+        let progress = request.progress
+        progress.begin("resolve", totalBytes: 0)
         for pattern in request.patterns {
+            progress.working(on: pattern.description)
             for tag in try await resolver.resolve(pattern) where seen.insert(tag.repository + (tag.tag.map { ":\($0)" } ?? "@\(tag.digest)")).inserted {
                 selected.append((pattern, tag))
             }
@@ -86,7 +92,8 @@ public struct Packer: Sendable {
         // 2. Walk each image's graph.
         let platforms = request.platforms
         let walked = try await BoundedConcurrency.map(selected, limit: request.concurrency) { pattern, resolved in
-            try await self.walk(resolved, pattern: pattern, platforms: platforms)
+            progress.working(on: resolved.repository + (resolved.tag.map { ":\($0)" } ?? ""))
+            return try await self.walk(resolved, pattern: pattern, platforms: platforms)
         }
 
         // 3. Unique blobs: manifests first, then the rest, each by digest.
@@ -144,18 +151,30 @@ public struct Packer: Sendable {
         do {
             let transport = self.transport
             let logger = self.logger
+            let completion = ImageCompletion(images.map { image in
+                let needed = walked.first { $0.top.digest == image.digest && $0.resolved.repository == image.source }?.blobs.map(\.descriptor.digest) ?? []
+                return (image.refName, Set(needed).intersection(ordered.map(\.descriptor.digest)))
+            })
+            progress.begin("fetch", totalBytes: ordered.reduce(0) { $0 + $1.descriptor.size }, items: images.count)
             let parts = try await BoundedConcurrency.map(ordered, limit: request.concurrency) { blob in
-                try await writer.part(for: blob.descriptor) { sink in
+                let part = try await writer.part(for: blob.descriptor) { sink in
                     if let bytes = blob.bytes {
                         try sink.write(bytes)
+                        progress.add(Int64(bytes.count))
                     } else {
                         logger.info("fetching \(blob.descriptor.digest.short) (\(blob.descriptor.size) bytes) from \(blob.registry)/\(blob.repository)")
+                        progress.working(on: "\(blob.descriptor.digest.short) ← \(blob.repository)")
                         try await transport.client(for: blob.registry).blob(blob.descriptor, repository: blob.repository) { chunk in
                             try chunk.withUnsafeReadableBytes { try sink.write($0) }
+                            progress.add(Int64(chunk.readableBytes))
                         }
                     }
                 }
+                for name in completion.done(blob.descriptor.digest) { progress.itemDone("fetched \(name)") }
+                return part
             }
+            progress.begin("write", totalBytes: 0)
+            progress.working(on: request.output)
             let result = try writer.finish(manifest: manifest, indexJSON: indexJSON, parts: parts, signers: request.signers)
             return PackResult(
                 path: result.path, size: result.size, manifestDigest: result.manifestDigest, images: images,
@@ -267,4 +286,24 @@ public struct Packer: Sendable {
 
 public enum AirlockVersion {
     public static let current = "0.1.0"
+}
+
+/// Which images have all their blobs done, for one progress line per image.
+final class ImageCompletion: Sendable {
+    private let pending: Mutex<[(name: String, blobs: Set<Digest>)]>
+
+    init(_ images: [(String, Set<Digest>)]) {
+        pending = Mutex(images.map { (name: $0.0, blobs: $0.1) })
+    }
+
+    /// Marks a blob done; returns the images that it completed.
+    func done(_ digest: Digest) -> [String] {
+        pending.withLock { pending in
+            var completed: [String] = []
+            for i in pending.indices where pending[i].blobs.remove(digest) != nil && pending[i].blobs.isEmpty {
+                completed.append(pending[i].name)
+            }
+            return completed
+        }
+    }
 }

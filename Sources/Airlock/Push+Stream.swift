@@ -50,6 +50,7 @@ extension Pusher {
         guard case .manifest(let manifest)? = try await channel.next() else {
             throw AirlockError.verification("standard input ended before its bundle manifest")
         }
+        request.progress.begin("push", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, items: manifest.images.count)
         let client = transport.client(for: request.naming.registry)
         try await client.checkReachable()
         let book = PushBook()
@@ -80,11 +81,12 @@ extension Pusher {
             if MediaType.isManifest(descriptor.mediaType) {
                 var bytes: [UInt8] = []
                 while case .data(let chunk)? = try await channel.next() { bytes += chunk }
+                request.progress.add(Int64(bytes.count))
                 documents[descriptor.digest] = bytes
                 continue
             }
             _ = try await plan()
-            let source = Self.channelSource(descriptor, channel: channel)
+            let source = Self.channelSource(descriptor, channel: channel, progress: request.progress)
             try await pushBlob(source, to: work[descriptor.digest] ?? [], client: client, book: book, request: request)
             try await source.drain()
         }
@@ -92,8 +94,8 @@ extension Pusher {
     }
 
     /// A blob whose bytes are the channel's events up to its `.end`; readable once.
-    static func channelSource(_ descriptor: Descriptor, channel: BlockingChannel<StreamEvent>) -> ChannelBlobSource {
-        ChannelBlobSource(descriptor: descriptor, channel: channel)
+    static func channelSource(_ descriptor: Descriptor, channel: BlockingChannel<StreamEvent>, progress: TransferProgress) -> ChannelBlobSource {
+        ChannelBlobSource(descriptor: descriptor, channel: channel, progress: progress)
     }
 }
 
@@ -102,18 +104,23 @@ final class ChannelBlobSource: @unchecked Sendable {
     // Touched only by the one task that pushes this blob.
     let descriptor: Descriptor
     let channel: BlockingChannel<Pusher.StreamEvent>
+    /// Counts every byte taken from the stream, sent or skipped.
+    let progress: TransferProgress
     private var opened = false
     private var ended = false
 
-    init(descriptor: Descriptor, channel: BlockingChannel<Pusher.StreamEvent>) {
+    init(descriptor: Descriptor, channel: BlockingChannel<Pusher.StreamEvent>, progress: TransferProgress) {
         self.descriptor = descriptor
         self.channel = channel
+        self.progress = progress
     }
 
     func next() async throws -> ByteBuffer? {
         guard !ended else { return nil }
         switch try await channel.next() {
-        case .data(let bytes)?: return ByteBuffer(bytes: bytes)
+        case .data(let bytes)?:
+            progress.add(Int64(bytes.count))
+            return ByteBuffer(bytes: bytes)
         case .end?:
             ended = true
             return nil

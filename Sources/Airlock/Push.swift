@@ -12,6 +12,8 @@ public struct PushRequest: Sendable {
     public var concurrency: Int
     public var failFast: Bool
     public var pullHost: String?
+    /// Where bytes sent and images pushed are reported.
+    public var progress = TransferProgress()
 
     public init(bundle: String, keys: [PublicKey], naming: TargetNaming, concurrency: Int = 4, failFast: Bool = false, pullHost: String? = nil) {
         self.bundle = bundle
@@ -93,11 +95,13 @@ public struct Pusher: Sendable {
         // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
         let book = PushBook()
         let work = Self.blobWork(plans)
+        request.progress.begin("push", totalBytes: work.reduce(0) { $0 + $1.descriptor.size }, items: plans.count)
         _ = try await BoundedConcurrency.map(work, limit: request.concurrency) { item in
             let source = external.contains(item.descriptor.digest) && !file.contains(item.descriptor.digest)
                 ? Self.externalSource(item.descriptor)
-                : Self.bundleSource(file, item.descriptor)
-            try await self.pushBlob(source, to: item.repositories, client: client, book: book, request: request)
+                : Self.bundleSource(file, item.descriptor, progress: request.progress)
+            let first = try await self.pushBlob(source, to: item.repositories, client: client, book: book, request: request)
+            if case .uploaded? = first {} else { request.progress.add(item.descriptor.size) }  // skipped or failed: done all the same
             return 0
         }
 
@@ -176,13 +180,18 @@ public struct Pusher: Sendable {
     /// Puts one blob into each of `repositories`: the first gets it by HEAD, mount or upload, the
     /// rest by mount from the first. A registry refusal marks that repository failed (unless
     /// --fail-fast); bad bundle bytes abort the whole push before any tag.
-    func pushBlob(_ source: BlobSource, to repositories: [String], client: RegistryClient, book: PushBook, request: PushRequest) async throws {
+    /// Returns how the first repository got it (nil when every repository failed).
+    @discardableResult
+    func pushBlob(_ source: BlobSource, to repositories: [String], client: RegistryClient, book: PushBook, request: PushRequest) async throws -> BlobPushResult? {
         var holder: String?
+        var first: BlobPushResult?
         for repository in repositories {
             if await book.isFailed(repository) { continue }
             do {
+                request.progress.working(on: "\(source.descriptor.digest.short) → \(repository)")
                 let result = try await client.pushBlob(source, repository: repository, mountFrom: holder.map { [$0] } ?? [])
                 await book.record(result)
+                if holder == nil { first = result }
                 logger.info("blob \(source.descriptor.digest.short) → \(repository): \(result)")
                 holder = repository
             } catch let error as RegistryError {
@@ -200,6 +209,7 @@ public struct Pusher: Sendable {
                 throw AirlockError.verification("\(error.description); nothing was tagged")
             }
         }
+        return first
     }
 
     /// Writes each image's manifests (children first) and then its tag, and sums up.
@@ -225,6 +235,8 @@ public struct Pusher: Sendable {
                     error = failure.description
                 }
             }
+            let shown = "\(target)\(tagSuffix)"
+            request.progress.itemDone(error.map { "failed \(shown): \($0)" } ?? "pushed \(shown) (\(plan.image.digest.short))")
             return PushResult.Image(
                 source: plan.image.source + (plan.image.tag.map { ":\($0)" } ?? ""), sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
                 target: target + tagSuffix, targetByDigest: "\(target)@\(plan.image.digest)",
@@ -265,9 +277,9 @@ public struct Pusher: Sendable {
 
     /// Streams a blob out of the bundle (pull-based: flat memory). Each decompressed frame is
     /// handed on in 256 KiB slices, so the HTTP layer never holds a whole frame's copy.
-    static func bundleSource(_ file: BundleFile, _ descriptor: Descriptor) -> BlobSource {
+    static func bundleSource(_ file: BundleFile, _ descriptor: Descriptor, progress: TransferProgress) -> BlobSource {
         BlobSource(descriptor: descriptor) {
-            let slices = FrameSlices(try file.reader(for: descriptor.digest))
+            let slices = FrameSlices(try file.reader(for: descriptor.digest), progress: progress)
             return AsyncThrowingStream(unfolding: { try slices.next() })
         }
     }
@@ -285,10 +297,14 @@ final class FrameSlices: @unchecked Sendable {
     // Used by one upload stream at a time (the body is consumed sequentially).
     static let sliceSize = 256 << 10
     let reader: BundleFile.BlobReader
+    let progress: TransferProgress
     var frame: [UInt8] = []
     var offset = 0
 
-    init(_ reader: BundleFile.BlobReader) { self.reader = reader }
+    init(_ reader: BundleFile.BlobReader, progress: TransferProgress) {
+        self.reader = reader
+        self.progress = progress
+    }
 
     func next() throws -> ByteBuffer? {
         if offset == frame.count {
@@ -298,6 +314,7 @@ final class FrameSlices: @unchecked Sendable {
         }
         let end = min(offset + Self.sliceSize, frame.count)
         defer { offset = end }
+        progress.add(Int64(end - offset))
         return ByteBuffer(bytes: frame[offset..<end])
     }
 }

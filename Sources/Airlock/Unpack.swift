@@ -10,8 +10,12 @@ import OCI
 /// from the signed manifest's digests, never from tar paths, so nothing can land outside DIR.
 public struct Unpacker {
     public let keys: [PublicKey]
+    public let progress: TransferProgress
 
-    public init(keys: [PublicKey]) { self.keys = keys }
+    public init(keys: [PublicKey], progress: TransferProgress = TransferProgress()) {
+        self.keys = keys
+        self.progress = progress
+    }
 
     public struct Result: Sendable, Encodable {
         public let directory: String
@@ -39,17 +43,23 @@ public struct Unpacker {
 
         var current: (descriptor: Descriptor, handle: FileHandle, path: String)?
         var indexJSON: [UInt8] = []
+        let progress = self.progress
         do {
             let report = try BundleVerifier(requiredKeys: keys).verify(
                 fd: fd,
                 name: bundle == "-" ? "standard input" : bundle,
+                onManifest: { manifest in
+                    progress.begin("unpack", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)
+                },
                 onBlobData: { descriptor, bytes in
+                    progress.add(Int64(bytes.count))
                     if current?.descriptor.digest != descriptor.digest {
                         let path = "\(blobs)/.\(descriptor.digest.hex).partial"
                         guard fileManager.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
                             throw AirlockError.io("cannot write \(path)")
                         }
                         current = (descriptor, handle, path)
+                        progress.working(on: descriptor.digest.short)
                     }
                     try current?.handle.write(contentsOf: Data(bytes))
                 },

@@ -50,6 +50,7 @@ struct PackCommand: AsyncParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
         if spec == nil, image.isEmpty { throw ValidationError("give a spec file or at least one --image") }
@@ -81,8 +82,12 @@ struct PackCommand: AsyncParsableCommand {
             platforms: platforms, output: output, signers: signers, concurrency: concurrency)
         if let base { request.base = try BundleHeader.read(path: base) }
         let logger = outputOptions.logger
-        let result = try await registry.withTransport(hosts: Set(patterns.map(\.repository.registry)), logger: logger) { transport in
-            try await Packer(transport: transport, logger: logger).pack(request)
+        let display = progress.display(outputOptions)
+        request.progress = display.progress
+        let result = try await display.run { _ in
+            try await registry.withTransport(hosts: Set(patterns.map(\.repository.registry)), logger: logger) { transport in
+                try await Packer(transport: transport, logger: logger).pack(request)
+            }
         }
         if json {
             try Output.json(result)
@@ -95,18 +100,5 @@ struct PackCommand: AsyncParsableCommand {
         }
         let signed = result.signers.isEmpty ? "unsigned" : "signed by \(result.signers.joined(separator: ", "))"
         Output.line("packed \(result.images.count) images, \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.path) (\(ByteCount.format(result.size)), \(signed))")
-    }
-}
-
-enum ByteCount {
-    static func format(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
     }
 }

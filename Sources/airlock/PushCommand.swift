@@ -59,6 +59,7 @@ struct PushCommand: AsyncParsableCommand {
 
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
         if key.isEmpty { throw ValidationError("push needs at least one --key (the public key of a signer you trust)") }
@@ -73,11 +74,15 @@ struct PushCommand: AsyncParsableCommand {
             namespaces[parts[0]] = parts[1]
         }
         let naming = try TargetNaming(to: to, stripComponents: stripComponents, registryNamespaces: namespaces, template: nameTemplate)
-        let request = PushRequest(bundle: bundle, keys: try loadPublicKeys(key), naming: naming, concurrency: concurrency,
+        var request = PushRequest(bundle: bundle, keys: try loadPublicKeys(key), naming: naming, concurrency: concurrency,
                                   failFast: failFast, pullHost: pullHost)
         let logger = output.logger
-        let result = try await registry.withTransport(hosts: [naming.registry], logger: logger) { transport in
-            try await Pusher(transport: transport, logger: logger).push(request)
+        let display = progress.display(output)
+        request.progress = display.progress
+        let result = try await display.run { _ in
+            try await registry.withTransport(hosts: [naming.registry], logger: logger) { transport in
+                try await Pusher(transport: transport, logger: logger).push(request)
+            }
         }
         if let mapping { try Self.writeMapping(result, to: mapping) }
         if let kustomize { try Self.writeKustomize(result, to: kustomize) }
@@ -141,31 +146,5 @@ struct PushCommand: AsyncParsableCommand {
         if let at = reference.firstIndex(of: "@") { return String(reference[..<at]) }
         if let colon = reference.lastIndex(of: ":"), !reference[colon...].contains("/") { return String(reference[..<colon]) }
         return reference
-    }
-}
-
-struct UnpackCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "unpack",
-        abstract: "Verify a bundle and write it as a plain OCI image layout (BUNDLE may be - for stdin).",
-        discussion: "DIR must be new or empty. Blobs appear under their final names only once verified; index.json is written last."
-    )
-
-    @Argument(help: "The bundle, or - for standard input.", completion: .file())
-    var bundle: String
-
-    @Option(help: "Directory to write the OCI layout into.", completion: .directory)
-    var toDir: String
-
-    @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
-    var key: [String] = []
-
-    func validate() throws {
-        if key.isEmpty { throw ValidationError("unpack needs at least one --key (the public key of a signer you trust)") }
-    }
-
-    func run() throws {
-        let result = try Unpacker(keys: try loadPublicKeys(key)).unpack(bundle: bundle, to: toDir)
-        Output.line("unpacked \(result.images.count) images, \(result.blobs) blobs (\(ByteCount.format(result.bytes))) into \(result.directory)")
     }
 }

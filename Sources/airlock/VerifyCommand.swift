@@ -27,6 +27,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "For a delta bundle: the base bundle, to prove it holds every blob the delta leaves out.", completion: .file())
     var base: String?
 
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var progress: ProgressOptions
+
     func validate() throws {
         if key.isEmpty { throw ValidationError("verify needs at least one --key (the public key of a signer you trust)") }
     }
@@ -50,7 +53,17 @@ struct VerifyCommand: ParsableCommand {
         defer { close(fd) }
         let report: VerificationReport
         do {
-            report = try BundleVerifier(requiredKeys: keys).verify(fd: fd, name: bundle == "-" ? "standard input" : bundle)
+            report = try progress.display(output).run { progress in
+                try BundleVerifier(requiredKeys: keys).verify(
+                    fd: fd, name: bundle == "-" ? "standard input" : bundle,
+                    onManifest: { manifest in
+                        progress.begin("verify", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)
+                    },
+                    onBlobData: { descriptor, bytes in
+                        progress.working(on: descriptor.digest.short)
+                        progress.add(Int64(bytes.count))
+                    })
+            }
         } catch {
             if json {
                 try Output.json(Report(ok: false, error: AirlockCommand.sentence(error), name: nil, version: nil, manifestDigest: nil,

@@ -69,8 +69,13 @@ struct PackVerifyTests {
         let verified = try packed.verify(packed.bundle)
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("8 images"))
-        let piped = try run("sh", ["-c", "cat '\(packed.bundle)' | '\(AirlockCLI.path)' verify - --key '\(packed.vendorPub)'"])
+        #expect(verified.stderr.isEmpty, "not a terminal: nothing but the result")
+        let piped = try run("sh", ["-c", "cat '\(packed.bundle)' | '\(AirlockCLI.path)' verify - --key '\(packed.vendorPub)' --progress plain"])
         #expect(piped.status == 0, "\(piped.stderr)")
+        // --progress plain: a line per tenth of the bytes, ending at 100%.
+        #expect(piped.stderr.split(separator: "\n").last?.hasPrefix("verify 100% (") == true, "\(piped.stderr)")
+        let quiet = try AirlockCLI.run(["verify", packed.bundle, "--key", packed.vendorPub, "--progress", "tty", "--quiet"])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "--quiet wins over --progress")
 
         // zstd -dc | tar -x gives an OCI layout whose blobs hash to their names.
         let layout = packed.path("layout")

@@ -34,6 +34,7 @@ struct PushUnpackTests {
         let first = try AirlockCLI.run(["push", packed.bundle, "--to", "\(target.host)/vendor", "--key", packed.vendorPub, "--json",
                                         "--mapping", packed.path("map.json"), "--kustomize", packed.path("kustomization.yaml")], environment: environment)
         #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.isEmpty, "not a terminal: no progress, no logs")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
         #expect((summary["bytesUploaded"] as? Int ?? 0) > 0)
         try expectSameDigests(packed, target: target, namespace: "vendor")
@@ -72,8 +73,15 @@ struct PushUnpackTests {
         let untrusted = try AirlockCLI.run(["push", packed.bundle, "--to", target.host, "--key", packed.vendorPub])
         #expect(untrusted.status == 4)
         #expect(untrusted.stderr.contains("TLS"), "\(untrusted.stderr)")
-        let pushed = try AirlockCLI.run(["push", packed.bundle, "--to", "\(target.host)/mirror", "--key", packed.vendorPub, "--ca-file", caFile])
+        let pushed = try AirlockCLI.run(["push", packed.bundle, "--to", "\(target.host)/mirror", "--key", packed.vendorPub, "--ca-file", caFile,
+                                         "--progress", "plain"])
         #expect(pushed.status == 0, "\(pushed.stderr)")
+        // --progress plain: one numbered line per image on stderr; the results stay on stdout.
+        let count = PackedBundle.expectedRefs.count
+        let lines = pushed.stderr.split(separator: "\n")
+        #expect(lines.count == count, "\(pushed.stderr)")
+        #expect(lines.last?.hasPrefix("[\(count)/\(count)] pushed \(target.host)/mirror/") == true, "\(pushed.stderr)")
+        #expect(!pushed.stdout.contains("[1/"))
         try expectSameDigests(packed, target: target, namespace: "mirror")
     }
 

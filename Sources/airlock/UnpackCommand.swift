@@ -1,0 +1,42 @@
+import Airlock
+import ArgumentParser
+import Foundation
+
+struct UnpackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unpack",
+        abstract: "Verify a bundle and write it as a plain OCI image layout (BUNDLE may be - for stdin).",
+        discussion: "DIR must be new or empty. Blobs appear under their final names only once verified; index.json is written last."
+    )
+
+    @Argument(help: "The bundle, or - for standard input.", completion: .file())
+    var bundle: String
+
+    @Option(help: "Directory to write the OCI layout into.", completion: .directory)
+    var toDir: String
+
+    @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
+    var key: [String] = []
+
+    @Flag(help: "Print the result as JSON to stdout.")
+    var json = false
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var progress: ProgressOptions
+
+    func validate() throws {
+        if key.isEmpty { throw ValidationError("unpack needs at least one --key (the public key of a signer you trust)") }
+    }
+
+    func run() throws {
+        let keys = try loadPublicKeys(key)
+        let result = try progress.display(output).run { progress in
+            try Unpacker(keys: keys, progress: progress).unpack(bundle: bundle, to: toDir)
+        }
+        if json {
+            try Output.json(result)
+            return
+        }
+        Output.line("unpacked \(result.images.count) images, \(result.blobs) blobs (\(ByteCount.format(result.bytes))) into \(result.directory)")
+    }
+}
