@@ -34,7 +34,7 @@ let package = Package(
         ),
 
         // Pure OCI values plus the one hashing primitive every layer needs.
-        .target(name: "OCI", dependencies: ["COpenSSL"]),
+        .target(name: "OCI", dependencies: ["COpenSSL"], exclude: ["README.md"]),
         .target(
             name: "Registry",
             dependencies: [

@@ -30,6 +30,8 @@ public struct PushResult: Sendable, Encodable {
     public struct Image: Sendable, Encodable {
         public let source: String
         public let sourceDigest: Digest
+        /// The manifest digest written to the target (differs from `sourceDigest` for a platform-filtered index).
+        public let digest: Digest
         public let target: String
         public let targetByDigest: String
         public let pull: String
@@ -74,13 +76,7 @@ public struct Pusher: Sendable {
         // 1. Trust: every required key signed this manifest.
         let file = try BundleFile(path: request.bundle)
         let header = file.header
-        let signatures = SignatureReport.check(header.slot, manifest: header.manifestBytes, required: request.keys)
-        if let invalid = signatures.invalid.first {
-            throw AirlockError.verification("the signature by \(invalid) does not match the bundle manifest: the bundle was modified after signing")
-        }
-        if !signatures.missing.isEmpty {
-            throw AirlockError.verification("\(request.bundle) is not signed by \(signatures.missing.joined(separator: ", "))")
-        }
+        try SignatureReport.check(header.slot, manifest: header.manifestBytes, required: request.keys).requireTrusted(name: request.bundle)
         let manifest = header.manifest
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
 
@@ -239,6 +235,7 @@ public struct Pusher: Sendable {
             request.progress.itemDone(error.map { "failed \(shown): \($0)" } ?? "pushed \(shown) (\(plan.image.digest.short))")
             return PushResult.Image(
                 source: plan.image.source + (plan.image.tag.map { ":\($0)" } ?? ""), sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
+                digest: plan.image.digest,
                 target: target + tagSuffix, targetByDigest: "\(target)@\(plan.image.digest)",
                 pull: pullBase + tagSuffix, pullByDigest: "\(pullBase)@\(plan.image.digest)", error: error)
         }

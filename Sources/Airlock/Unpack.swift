@@ -6,8 +6,9 @@ import OCI
 ///
 /// The bundle is verified in the same single pass (so `-` works): blob data goes to a hidden
 /// temporary file and is renamed to `blobs/sha256/<hex>` only once its digest is confirmed;
-/// `index.json` and `oci-layout` are written last, after everything verified. Names come only
-/// from the signed manifest's digests, never from tar paths, so nothing can land outside DIR.
+/// `index.json` and `oci-layout` are written last, after everything verified; a failure removes
+/// what was written, leaving DIR as it was. Names come only from the signed manifest's digests,
+/// never from tar paths, so nothing can land outside DIR.
 public struct Unpacker {
     public let keys: [PublicKey]
     public let progress: TransferProgress
@@ -27,7 +28,8 @@ public struct Unpacker {
     public func unpack(bundle: String, to directory: String) throws -> Result {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
-        if fileManager.fileExists(atPath: directory, isDirectory: &isDirectory) {
+        let existed = fileManager.fileExists(atPath: directory, isDirectory: &isDirectory)
+        if existed {
             guard isDirectory.boolValue else { throw AirlockError.usage("\(directory) exists and is not a directory") }
             let contents = (try? fileManager.contentsOfDirectory(atPath: directory)) ?? []
             guard contents.isEmpty else { throw AirlockError.usage("\(directory) is not empty; unpack writes into an empty or new directory") }
@@ -41,7 +43,13 @@ public struct Unpacker {
         let fd = try openForReading(bundle)
         defer { close(fd) }
 
-        var current: (descriptor: Descriptor, handle: FileHandle, path: String)?
+        var current: (descriptor: Descriptor, output: FileOutput)?
+        func open(_ descriptor: Descriptor) throws {
+            if current?.descriptor.digest != descriptor.digest {
+                current = (descriptor, try FileOutput(creating: "\(blobs)/.\(descriptor.digest.hex).partial"))
+                progress.working(on: descriptor.digest.short)
+            }
+        }
         var indexJSON: [UInt8] = []
         let progress = self.progress
         do {
@@ -52,44 +60,33 @@ public struct Unpacker {
                     progress.begin("unpack", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)
                 },
                 onBlobData: { descriptor, bytes in
+                    try open(descriptor)
+                    try current?.output.write(bytes)
                     progress.add(Int64(bytes.count))
-                    if current?.descriptor.digest != descriptor.digest {
-                        let path = "\(blobs)/.\(descriptor.digest.hex).partial"
-                        guard fileManager.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-                            throw AirlockError.io("cannot write \(path)")
-                        }
-                        current = (descriptor, handle, path)
-                        progress.working(on: descriptor.digest.short)
-                    }
-                    try current?.handle.write(contentsOf: Data(bytes))
                 },
                 onBlobEnd: { descriptor in
-                    if current?.descriptor.digest != descriptor.digest {
-                        // An empty blob gets no data callback.
-                        let path = "\(blobs)/.\(descriptor.digest.hex).partial"
-                        guard fileManager.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-                            throw AirlockError.io("cannot write \(path)")
-                        }
-                        current = (descriptor, handle, path)
-                    }
-                    guard let open = current else { return }
-                    try open.handle.synchronize()
-                    try open.handle.close()
-                    guard rename(open.path, "\(blobs)/\(descriptor.digest.hex)") == 0 else {
-                        throw AirlockError.io("cannot rename \(open.path): \(String(cString: strerror(errno)))")
+                    try open(descriptor)  // an empty blob gets no data callback
+                    guard let done = current else { return }
+                    try done.output.sync()
+                    guard rename(done.output.path, "\(blobs)/\(descriptor.digest.hex)") == 0 else {
+                        throw BundleError.system("rename", done.output.path)
                     }
                     current = nil
                 },
                 onIndex: { indexJSON = $0 }
             )
-            try Data(indexJSON).write(to: URL(fileURLWithPath: directory + "/index.json"))
-            try Data(OCILayout.layoutFile).write(to: URL(fileURLWithPath: directory + "/oci-layout"))
+            for (name, bytes) in [("index.json", indexJSON), ("oci-layout", OCILayout.layoutFile)] {
+                let output = try FileOutput(creating: "\(directory)/\(name)")
+                try output.write(bytes)
+                try output.sync()
+            }
             return Result(directory: directory, images: report.manifest.images.map(\.refName), blobs: report.blobsVerified, bytes: report.bytesVerified)
         } catch {
-            if let open = current {
-                try? open.handle.close()
-                try? fileManager.removeItem(atPath: open.path)
-            }
+            // DIR was new or empty: leave it as it was, not half a layout that looks usable.
+            current = nil
+            try? fileManager.removeItem(atPath: directory + "/blobs")
+            try? fileManager.removeItem(atPath: directory + "/index.json")
+            if !existed { try? fileManager.removeItem(atPath: directory) }
             throw error
         }
     }

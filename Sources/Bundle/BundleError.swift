@@ -1,3 +1,4 @@
+import Foundation
 import OCI
 
 /// Errors from reading, writing, signing and verifying bundles. Each is one sentence.
@@ -21,5 +22,22 @@ public enum BundleError: DomainError, Sendable {
         case .verification(let text), .unsupportedVersion(let text), .key(let text), .io(let text), .library(let text), .usage(let text):
             text
         }
+    }
+
+    /// A failed system call on `path`: the reason in words and, for the usual causes, what to do.
+    public static func system(_ action: String, _ path: String, errno code: Int32 = errno) -> BundleError {
+        let reason = switch code {
+        case ENOSPC, EDQUOT: "the disk is full (free some space, or write somewhere else)"
+        case EACCES, EPERM: "permission denied"
+        case EROFS: "the file system is read-only"
+        case ENOENT: "no such file or directory"
+        default: String(cString: strerror(code)).lowercased()
+        }
+        return .io("cannot \(action) \(path): \(reason)")
+    }
+
+    /// A bundle that ends early: almost always an incomplete copy.
+    public static func truncated(_ name: String, _ detail: String) -> BundleError {
+        .verification("\(name) is truncated (\(detail)): the copy is incomplete; copy it again and compare its size and sha256sum with the original")
     }
 }

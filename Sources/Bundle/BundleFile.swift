@@ -20,11 +20,11 @@ public final class BundleFile: @unchecked Sendable {
         do {
             let size = header.fileSize
             guard size > Int64(SkippableFrame.headerSize + SignatureSlot.size + SeekTable.footerSize) else {
-                throw BundleError.verification("\(path) is truncated")
+                throw BundleError.truncated(path, "it is shorter than its header says")
             }
             let footer = try Self.pread(fd, offset: size - Int64(SeekTable.footerSize), count: SeekTable.footerSize, path: path)
             guard Array(footer.suffix(4)) == SeekTable.footerMagic else {
-                throw BundleError.verification("\(path) has no seek table at its end (truncated?)")
+                throw BundleError.truncated(path, "there is no seek table at its end")
             }
             let length = Int64(SkippableFrame.readUInt64(footer))
             guard length > 0, length < 64 << 20, length + Int64(SeekTable.footerSize) + 8 < size else {
@@ -58,7 +58,7 @@ public final class BundleFile: @unchecked Sendable {
             }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
-                throw n == 0 ? BundleError.verification("\(path) is truncated") : BundleError.io("cannot read \(path): \(String(cString: strerror(errno)))")
+                throw n == 0 ? BundleError.truncated(path, "it is shorter than its header says") : BundleError.system("read", path)
             }
             done += n
         }

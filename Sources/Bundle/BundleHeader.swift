@@ -32,10 +32,10 @@ public struct BundleHeader: Sendable {
         slot.signatures.removeAll { $0.keyID == key.publicKey.id }
         slot.signatures.append(signature)
         let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BundleError.io("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw BundleError.system("open", path + " for writing") }
         defer { close(fd) }
         try writeSlot(slot, fd: fd, path: path)
-        guard fsync(fd) == 0 else { throw BundleError.io("cannot flush \(path): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw BundleError.system("flush", path) }
         return signature
     }
 }
@@ -44,10 +44,7 @@ public struct BundleHeader: Sendable {
 public func openForReading(_ path: String) throws(BundleError) -> Int32 {
     if path == "-" { return dup(STDIN_FILENO) }
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-        let reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
-        throw BundleError.io("cannot open \(path): \(reason)")
-    }
+    guard fd >= 0 else { throw BundleError.system("open", path) }
     var info = stat()
     if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
         close(fd)

@@ -41,7 +41,7 @@ final class BundleStream {
             let count = input.withUnsafeMutableBytes { buffer in read(fd, buffer.baseAddress.map { $0 + end }, buffer.count - end) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw BundleError.io("cannot read \(name): \(String(cString: strerror(errno)))")
+                throw BundleError.system("read", name)
             }
             if count == 0 { eof = true; return false }
             end += count
@@ -57,7 +57,7 @@ final class BundleStream {
         result.reserveCapacity(count)
         while result.count < count {
             if buffered == 0, !(try fill()) {
-                throw BundleError.verification("\(name) is truncated: it ends inside \(what)")
+                throw BundleError.truncated(name, "it ends inside \(what)")
             }
             let take = min(buffered, count - result.count)
             result.append(contentsOf: input[start..<(start + take)])
@@ -91,7 +91,7 @@ final class BundleStream {
                 }
             }
             if buffered == 0, !(try fill()) {
-                throw BundleError.verification("\(name) is truncated: it ends in the middle of a compressed frame")
+                throw BundleError.truncated(name, "it ends in the middle of a compressed frame")
             }
             let (used, made) = try input.withUnsafeBytes { inBytes in
                 try output.withUnsafeMutableBytes { outBytes in
@@ -149,7 +149,7 @@ extension TarReader {
         var filled = 0
         while filled < bytes.count {
             let count = try bytes.withUnsafeMutableBytes { try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
-            if count == 0 { throw BundleError.verification("the bundle is truncated inside \(what)") }
+            if count == 0 { throw BundleError.truncated("the bundle", "it ends inside \(what)") }
             filled += count
         }
         return bytes

@@ -40,13 +40,7 @@ public struct BundleVerifier {
         let (slot, tar, first, manifestBytes) = (front.slot, front.tar, front.manifestEntry, front.manifestBytes)
         try BundleManifest.checkVersion(manifestBytes)
         let signatures = SignatureReport.check(slot, manifest: manifestBytes, required: requiredKeys)
-        if !signatures.invalid.isEmpty {
-            throw BundleError.verification("the signature by \(signatures.invalid[0]) does not match the bundle manifest: the bundle was modified after signing")
-        }
-        if !signatures.missing.isEmpty {
-            throw BundleError.verification("\(name) is not signed by \(signatures.missing.joined(separator: ", "))" +
-                (slot.signatures.isEmpty ? " (it has no signatures)" : " (it has \(slot.signatures.count) other signature(s))"))
-        }
+        try signatures.requireTrusted(name: name)
         let manifest = try BundleManifest.decode(manifestBytes)
         try onManifest(manifest)
 
@@ -116,7 +110,7 @@ public struct BundleVerifier {
                     }
                 }
                 guard total == descriptor.size else {
-                    throw BundleError.verification("\(name) is truncated: blob \(digest) ends after \(total) of \(descriptor.size) bytes")
+                    throw BundleError.truncated(name, "blob \(digest) ends after \(total) of \(descriptor.size) bytes")
                 }
                 let actual = hasher.finalize()
                 guard actual == digest else {
@@ -203,7 +197,7 @@ public struct BundleVerifier {
     private func checkSeekTable(_ stream: BundleStream, name: String, observed: [(name: String, header: Int64, size: Int64)]) throws {
         let tables = stream.skippable.filter { $0.magic == SkippableFrame.seekTableMagic }
         guard stream.skippable.count == 1, let table = tables.first, table.afterFrames == stream.frames.count else {
-            if stream.skippable.isEmpty { throw BundleError.verification("\(name) is truncated: its seek table is missing") }
+            if stream.skippable.isEmpty { throw BundleError.truncated(name, "its seek table is missing") }
             throw BundleError.verification("\(name) has unexpected skippable frames")
         }
         let payload = table.payload

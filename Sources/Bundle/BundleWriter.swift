@@ -50,20 +50,20 @@ final class FrameSink {
 }
 
 /// An append-only file written through a file descriptor.
-final class FileOutput {
-    let path: String
+public final class FileOutput {
+    public let path: String
     let fd: Int32
-    private(set) var offset: Int64 = 0
+    public private(set) var offset: Int64 = 0
 
-    init(creating path: String) throws(BundleError) {
+    public init(creating path: String) throws(BundleError) {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BundleError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw BundleError.system("create", path) }
     }
 
     deinit { close(fd) }
 
-    func write(_ bytes: [UInt8]) throws(BundleError) {
+    public func write(_ bytes: [UInt8]) throws(BundleError) {
         do {
             try bytes.withUnsafeBytes { try write($0) }
         } catch let error as BundleError {
@@ -73,21 +73,21 @@ final class FileOutput {
         }
     }
 
-    func write(_ buffer: UnsafeRawBufferPointer) throws(BundleError) {
+    public func write(_ buffer: UnsafeRawBufferPointer) throws(BundleError) {
         var done = 0
         while done < buffer.count {
             let count = Foundation.write(fd, buffer.baseAddress.map { $0 + done }, buffer.count - done)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw BundleError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+                throw BundleError.system("write", path)
             }
             done += count
         }
         offset += Int64(buffer.count)
     }
 
-    func sync() throws(BundleError) {
-        guard fsync(fd) == 0 else { throw BundleError.io("cannot flush \(path) to disk: \(String(cString: strerror(errno)))") }
+    public func sync() throws(BundleError) {
+        guard fsync(fd) == 0 else { throw BundleError.system("flush", path + " to disk") }
     }
 }
 
@@ -251,7 +251,7 @@ public final class BundleWriter: @unchecked Sendable {
         try writeSlot(SignatureSlot(signatures: signatures), fd: output.fd, path: temporary)
         try output.sync()
         guard rename(temporary, outputPath) == 0 else {
-            throw BundleError.io("cannot move the bundle to \(outputPath): \(String(cString: strerror(errno)))")
+            throw BundleError.system("move the bundle to", outputPath)
         }
         let size = output.offset
         discard()
@@ -260,13 +260,13 @@ public final class BundleWriter: @unchecked Sendable {
 
     private func append(_ path: String, to output: FileOutput) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BundleError.io("cannot read back \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw BundleError.system("read back", path) }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw BundleError.io("cannot read back \(path): \(String(cString: strerror(errno)))") }
+            guard count >= 0 else { throw BundleError.system("read back", path) }
             if count == 0 { break }
             try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
         }
@@ -278,7 +278,7 @@ func writeSlot(_ slot: SignatureSlot, fd: Int32, path: String) throws(BundleErro
     let frame = try slot.frame()
     let written = frame.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
     guard written == frame.count else {
-        throw BundleError.io("cannot write signatures to \(path): \(String(cString: strerror(errno)))")
+        throw BundleError.system("write signatures to", path)
     }
 }
 

@@ -225,12 +225,12 @@ private func readKeyFile(_ path: String) throws(BundleError) -> [UInt8] {
 func writeExclusive(_ path: String, _ bytes: [UInt8], mode: mode_t) throws(BundleError) {
     let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
     guard fd >= 0 else {
-        throw BundleError.io("cannot create \(path): \(String(cString: strerror(errno)))")
+        throw BundleError.system("create", path)
     }
     defer { close(fd) }
     let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     guard written == bytes.count else {
-        throw BundleError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+        throw BundleError.system("write", path)
     }
     fchmod(fd, mode)
 }

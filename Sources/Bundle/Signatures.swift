@@ -117,6 +117,25 @@ public struct SignatureReport: Sendable, Codable {
             .map { "\($0.source) (key \($0.shortID))" }
         return SignatureReport(signers: signers, missing: missing, invalid: invalid)
     }
+
+    /// Throws unless every required key made a valid signature, with a sentence that tells a
+    /// tampered bundle, a wrong key and a missing countersignature apart.
+    public func requireTrusted(name: String) throws(BundleError) {
+        if let first = invalid.first {
+            throw .verification("the signature by \(first) does not match the bundle manifest: \(name) was modified after signing; do not use it")
+        }
+        guard !missing.isEmpty else { return }
+        let wanted = missing.joined(separator: ", ")
+        let trusted = signers.filter { $0.verified == true }.compactMap(\.keySource)
+        if !trusted.isEmpty {
+            throw .verification("\(name) is signed by \(trusted.joined(separator: ", ")) but not by \(wanted): that signer has not countersigned it yet (airlock sign \(name) --key THEIR.key)")
+        }
+        if signers.isEmpty {
+            throw .verification("\(name) has no signatures, so \(wanted) cannot vouch for it; ask for a bundle packed with --key")
+        }
+        let others = signers.map { String($0.keyID.hex.prefix(16)) }.joined(separator: ", ")
+        throw .verification("\(name) is not signed by \(wanted); it is signed by key \(others) (is that the right public key?)")
+    }
 }
 
 extension SignatureSlot {

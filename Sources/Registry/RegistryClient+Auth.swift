@@ -44,20 +44,25 @@ actor HostSession {
         }
     }
 
-    /// Tries each allowed scheme; reports the HTTPS failure when the HTTP fallback fails too.
+    /// Tries each allowed scheme. When all fail, reports a failure from a scheme the server
+    /// answered in (a status says more), else the HTTPS failure.
     private static func discoverBase(client: RegistryClient) async throws -> (String, [AuthChallenge]) {
         let schemes = RegistryHost.schemes(for: client.host, plainHTTP: client.transport.options.plainHTTP)
-        var firstError: (any Error)?
+        var reported: (any Error)?
         for (position, scheme) in schemes.enumerated() {
             do {
                 let challenges = try await client.ping(scheme: scheme, retry: position == schemes.count - 1)
                 return ("\(scheme)://\(client.host)", challenges)
             } catch {
                 client.logger.debug("\(scheme) ping of \(client.host) failed: \(error)")
-                if firstError == nil { firstError = error }
+                let answered = switch error as? RegistryError {
+                case .unreachable?, .tls?, .speaksHTTPS?, nil: false  // the HTTPS failure says more
+                default: true
+                }
+                if reported == nil || answered { reported = error }
             }
         }
-        throw firstError ?? RegistryError.unreachable(host: client.host, reason: "no scheme to try")
+        throw reported ?? RegistryError.unreachable(host: client.host, reason: "no scheme to try")
     }
 
     private static func preferred(_ challenges: [AuthChallenge]) -> AuthChallenge? {

@@ -103,8 +103,14 @@ public final class RegistryClient: Sendable {
                 throw await unauthorized(purpose, detail: nil)
             }
             if status == 401 {
+                let challenges = response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
                 let detail = await Self.errorSummary(response)
-                throw await unauthorized(purpose, detail: detail)
+                let error = await unauthorized(purpose, detail: detail)
+                // Authenticated, but the token does not grant this: a denial, not a login problem.
+                if case .unauthorized(_, _, true, _) = error, challenges.contains(where: { $0.parameters["error"] == "insufficient_scope" }) {
+                    throw RegistryError.forbidden(host: host, repository: purpose.repository, detail: detail)
+                }
+                throw error
             }
             if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "Location") {
                 await Self.discard(response)
@@ -186,7 +192,13 @@ public final class RegistryClient: Sendable {
                     if try await budget.backOff(retryAfter: RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After"))) != nil {
                         continue
                     }
+                    if budget.attempt > 1 {
+                        throw RegistryError.gaveUp(operation: "the API check GET /v2/", host: host, lastStatus: status, attempts: budget.attempt)
+                    }
                     throw RegistryError.unexpectedStatus(status, operation: "the API check GET /v2/", host: host, detail: nil)
+                case 400 where scheme == "http":
+                    // What an HTTPS server answers to a plain HTTP request (Go: "Client sent an HTTP request to an HTTPS server").
+                    throw RegistryError.speaksHTTPS(host: host)
                 default:
                     throw RegistryError.unexpectedStatus(status, operation: "the API check GET /v2/ (\(scheme))", host: host, detail: nil)
                 }
@@ -277,11 +289,11 @@ struct TransportFailure {
         if lower.contains("certificate") || lower.contains("handshake") || lower.contains("ssl") || lower.contains("tls") {
             let reason: String
             if lower.contains("certificate_verify_failed") || lower.contains("certificate verify failed") || lower.contains("unable to get local issuer") {
-                reason = "certificate signed by unknown authority"
+                reason = RegistryError.TLSReason.unknownAuthority
             } else if lower.contains("hostname") || lower.contains("mismatch") {
-                reason = "the certificate does not name this host"
+                reason = RegistryError.TLSReason.wrongHost
             } else if lower.contains("wrong_version_number") || lower.contains("record") {
-                reason = "the server does not speak TLS here"
+                reason = RegistryError.TLSReason.notTLS
             } else {
                 reason = "handshake failed"
             }

@@ -21,18 +21,41 @@ public enum RegistryError: DomainError, Sendable {
     case sizeMismatch(what: String, expected: Int64, actual: Int64)
     /// A response that breaks the protocol (bad JSON, missing header, oversized manifest).
     case protocolViolation(host: String, reason: String)
+    /// Plain HTTP was sent to a registry that answers only HTTPS.
+    case speaksHTTPS(host: String)
     case authServer(realm: String, reason: String)
     case credentialHelper(helper: String, reason: String)
     case badConfiguration(String)
     /// An error from outside the registry layer (a body source, a consumer), carried unchanged.
     case passthrough(any Error)
 
+    /// What to do about a TLS failure, by its cause.
+    static func tlsHint(_ reason: String) -> String {
+        switch reason {
+        case TLSReason.unknownAuthority:
+            return "pass --ca-file with the CA certificate that signed the registry's certificate (or --insecure-skip-tls-verify, at your own risk)"
+        case TLSReason.wrongHost:
+            return "use a host name the certificate lists, or pass --insecure-skip-tls-verify at your own risk"
+        case TLSReason.notTLS:
+            return "it answers in plain HTTP: add --plain-http"
+        default:
+            return "use --ca-file to trust a private CA, or --plain-http if it does not speak HTTPS"
+        }
+    }
+
+    /// The TLS failure causes the transport tells apart.
+    enum TLSReason {
+        static let unknownAuthority = "certificate signed by unknown authority"
+        static let wrongHost = "the certificate does not name this host"
+        static let notTLS = "the server does not speak TLS here"
+    }
+
     public var description: String {
         switch self {
         case .unreachable(let host, let reason):
             return "cannot reach registry \(host): \(reason)"
         case .tls(let host, let reason):
-            return "TLS with registry \(host) failed: \(reason) (use --ca-file to trust a private CA, or --plain-http if it does not speak HTTPS)"
+            return "TLS with registry \(host) failed: \(reason); \(Self.tlsHint(reason))"
         case .unauthorized(let host, let repository, let hadCredentials, let detail):
             let target = repository.map { "\(host)/\($0)" } ?? host
             let hint = hadCredentials
@@ -41,18 +64,25 @@ public enum RegistryError: DomainError, Sendable {
             return "registry \(target) refused access (401 Unauthorized): \(hint)" + (detail.map { " [\($0)]" } ?? "")
         case .forbidden(let host, let repository, let detail):
             let target = repository.map { "\(host)/\($0)" } ?? host
-            return "registry \(target) denied the operation (403 Forbidden): the account lacks permission" + (detail.map { " [\($0)]" } ?? "")
+            return "registry \(target) denied the operation (403 Forbidden): the account may not write there, or the registry does not accept that name (create the project or repository first, or choose another --to namespace)" + (detail.map { " [\($0)]" } ?? "")
         case .notFound(let what, let host, let detail):
             return "\(what) not found on \(host)" + (detail.map { " [\($0)]" } ?? "")
         case .unexpectedStatus(let status, let operation, let host, let detail):
             return "registry \(host) answered \(status) to \(operation)" + (detail.map { " [\($0)]" } ?? "")
         case .gaveUp(let operation, let host, let lastStatus, let attempts):
             let last = lastStatus.map { "the last answer was \($0)" } ?? "the connection kept failing"
-            return "gave up on \(operation) at \(host) after \(attempts) attempts; \(last)"
+            let hint = switch lastStatus {
+            case 429: "the registry is rate-limiting: wait, then run again (a re-run resumes), or lower --concurrency"
+            case .some(500...): "the registry kept failing: check its logs and storage, then run again (a re-run resumes)"
+            default: "check the network path to it, then run again (a re-run resumes)"
+            }
+            return "gave up on \(operation) at \(host) after \(attempts) attempts; \(last); \(hint)"
         case .digestMismatch(let what, let expected, let actual):
             return "\(what) does not match its digest: expected \(expected), got \(actual)"
         case .sizeMismatch(let what, let expected, let actual):
             return "\(what) has the wrong size: expected \(expected) bytes, got \(actual)"
+        case .speaksHTTPS(let host):
+            return "registry \(host) speaks HTTPS, not plain HTTP (it answered 400 to http://); drop --plain-http, and pass --ca-file if its CA is private"
         case .protocolViolation(let host, let reason):
             return "registry \(host) broke the protocol: \(reason)"
         case .authServer(let realm, let reason):

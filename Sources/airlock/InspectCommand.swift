@@ -47,6 +47,7 @@ struct InspectCommand: ParsableCommand {
             totalBytes: manifest.images.reduce(0) { $0 + $1.totalSize }, base: manifest.base)
         if json {
             try Output.json(report)
+            if !signatures.ok { throw ExitCode(ExitStatus.verificationFailed.rawValue) }
             return
         }
         Output.line("\(manifest.name) \(manifest.version)")

@@ -12,7 +12,7 @@ struct AirlockCommand: AsyncParsableCommand {
         abstract: "Pack container images into signed bundles, verify them, and push them into air-gapped registries.",
         discussion: """
             Exit status: 0 success, 1 bundles differ (diff), 2 usage error, 3 verification failed, \
-            4 registry or network failure, 5 partial failure, 6 local file error, 7 not found.
+            4 registry or network failure, 5 partial failure, 6 local file error, 7 not found, 70 internal error (a bug).
             """,
         version: "0.1.0",
         subcommands: [KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, PushCommand.self, UnpackCommand.self, DiffCommand.self]

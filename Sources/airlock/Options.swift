@@ -21,12 +21,18 @@ struct RegistryOptions: ParsableArguments {
     @Flag(help: "Do not verify registry TLS certificates (dangerous).")
     var insecureSkipTLSVerify = false
 
+    @Option(help: "Retries of a request that failed with 429, 5xx or a dropped connection (backoff honours Retry-After).")
+    var retries: Int = 5
+
     func validate() throws {
         if passwordStdin, username == nil {
             throw ValidationError("--password-stdin needs --username")
         }
         if username != nil, !passwordStdin {
             throw ValidationError("--username needs --password-stdin (passwords are never taken as arguments)")
+        }
+        if !(0...20).contains(retries) {
+            throw ValidationError("--retries must be between 0 and 20")
         }
         if plainHTTP, caFile != nil || insecureSkipTLSVerify {
             throw ValidationError("--plain-http cannot be combined with --ca-file or --insecure-skip-tls-verify")
@@ -38,6 +44,7 @@ struct RegistryOptions: ParsableArguments {
         options.plainHTTP = plainHTTP
         options.caFile = caFile
         options.insecureSkipTLSVerify = insecureSkipTLSVerify
+        options.retry.maxAttempts = retries + 1
         return options
     }
 

@@ -64,6 +64,7 @@ struct PushCommand: AsyncParsableCommand {
     func validate() throws {
         if key.isEmpty { throw ValidationError("push needs at least one --key (the public key of a signer you trust)") }
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
+        if bundle == "-", registry.passwordStdin { throw ValidationError("push - reads the bundle from standard input, so the password cannot come from there too; use docker login or a credential helper") }
     }
 
     func run() async throws {
@@ -90,7 +91,7 @@ struct PushCommand: AsyncParsableCommand {
             try Output.json(result)
         } else {
             for image in result.images {
-                Output.line(image.error == nil ? "pushed \(image.target)  \(image.sourceDigest.short)" : "FAILED \(image.target): \(image.error ?? "")")
+                Output.line(image.error == nil ? "pushed \(image.target)  \(image.digest.short)" : "FAILED \(image.target): \(image.error ?? "")")
             }
             Output.line("\(result.images.count - result.failed.count) of \(result.images.count) images pushed; blobs: \(result.blobsUploaded) uploaded (\(ByteCount.format(result.bytesUploaded))), \(result.blobsMounted) mounted, \(result.blobsPresent) already present")
         }
@@ -133,7 +134,7 @@ struct PushCommand: AsyncParsableCommand {
             guard let images = groups[name], let first = images.first else { continue }
             lines.append("- name: \(name)")
             lines.append("  newName: \(stripTag(first.pull))")
-            if images.count == 1 { lines.append("  digest: \(first.sourceDigest)") }
+            if images.count == 1 { lines.append("  digest: \(first.digest)") }
         }
         do {
             try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)

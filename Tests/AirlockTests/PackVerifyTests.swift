@@ -163,7 +163,8 @@ struct PackVerifyTests {
         let before = try Data(contentsOf: URL(fileURLWithPath: packed.bundle))
         let missing = try packed.verify(packed.bundle, keys: [packed.vendorPub, packed.securityPub])
         #expect(missing.status == 3)
-        #expect(missing.stderr.contains("not signed by"))
+        #expect(missing.stderr.contains("but not by \(packed.securityPub)"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("has not countersigned it yet"))
 
         let signed = try AirlockCLI.run(["sign", packed.bundle, "--key", packed.securityKey])
         #expect(signed.status == 0, "\(signed.stderr)")
