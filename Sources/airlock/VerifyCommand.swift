@@ -48,28 +48,32 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let keys = try loadPublicKeys(key)
-        let fd = try openForReading(bundle)
-        defer { close(fd) }
-        let report: VerificationReport
         do {
-            report = try progress.display(output).run { progress in
-                try BundleVerifier(requiredKeys: keys).verify(
-                    fd: fd, name: bundle == "-" ? "standard input" : bundle,
-                    onManifest: { manifest in
-                        progress.begin("verify", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)
-                    },
-                    onBlobData: { descriptor, bytes in
-                        progress.working(on: descriptor.digest.short)
-                        progress.add(Int64(bytes.count))
-                    })
-            }
+            try verify()
         } catch {
+            // With --json, every failure is a report on stdout too, not only a sentence on stderr.
             if json {
                 try Output.json(Report(ok: false, error: AirlockCommand.sentence(error), name: nil, version: nil, manifestDigest: nil,
                                        signers: nil, images: nil, blobsVerified: nil, bytesVerified: nil, externalBlobs: nil))
             }
             throw error
+        }
+    }
+
+    func verify() throws {
+        let keys = try loadPublicKeys(key)
+        let fd = try openForReading(bundle)
+        defer { close(fd) }
+        let report = try progress.display(output).run { progress in
+            try BundleVerifier(requiredKeys: keys).verify(
+                fd: fd, name: bundle == "-" ? "standard input" : bundle,
+                onManifest: { manifest in
+                    progress.begin("verify", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)
+                },
+                onBlobData: { descriptor, bytes in
+                    progress.working(on: descriptor.digest.short)
+                    progress.add(Int64(bytes.count))
+                })
         }
         let baseChecked = try checkBase(report)
         if json {
