@@ -60,7 +60,7 @@ extension Pusher {
 
         func plan() async throws -> [Plan] {
             if let plans { return plans }
-            let (made, missing) = try await makePlans(manifest, request: request, client: client) { descriptor in
+            var (made, missing) = try await makePlans(manifest, request: request, client: client) { descriptor in
                 guard let bytes = documents[descriptor.digest] else {
                     throw AirlockError.verification("manifest \(descriptor.digest) did not come before the layers")
                 }
@@ -69,6 +69,7 @@ extension Pusher {
             let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
             try await checkExternalBlobs(made, held: { digest in manifest.blobs.contains { $0.digest == digest } },
                                          external: external, client: client, base: manifest.base, missing: missing)
+            made = await markPresent(made, client: client, concurrency: request.concurrency)
             for item in Self.blobWork(made) { work[item.descriptor.digest] = item.repositories }
             plans = made
             return made

@@ -44,6 +44,8 @@ public struct PushResult: Sendable, Encodable {
     public let blobsUploaded: Int
     public let blobsMounted: Int
     public let blobsPresent: Int
+    /// Images whose tag already named the right manifest: nothing was sent for them.
+    public let imagesAlreadyPresent: Int
     public let bytesUploaded: Int64
 
     public var failed: [Image] { images.filter { $0.error != nil } }
@@ -69,6 +71,8 @@ public struct Pusher: Sendable {
         /// Manifests in push order (children before the index), then the image's other blobs.
         let manifests: [ManifestDocument]
         let blobs: [Descriptor]
+        /// The target already has the tag (or digest) on this image: nothing to send for it.
+        var alreadyThere = false
     }
 
     public func push(_ request: PushRequest) async throws -> PushResult {
@@ -83,9 +87,10 @@ public struct Pusher: Sendable {
         // 2. Plans from the manifests in the bundle (random access; digests checked).
         let client = transport.client(for: request.naming.registry)
         try await client.checkReachable()
-        let (plans, missingManifests) = try await makePlans(manifest, request: request, client: client) { descriptor in
+        var (plans, missingManifests) = try await makePlans(manifest, request: request, client: client) { descriptor in
             try file.read(descriptor)
         }
+        plans = await markPresent(plans, client: client, concurrency: request.concurrency)
         try await checkExternalBlobs(plans, held: { file.contains($0) }, external: external, client: client, base: manifest.base, missing: missingManifests)
 
         // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
@@ -158,11 +163,27 @@ public struct Pusher: Sendable {
         return (plans, missingManifests)
     }
 
+    /// Marks the images whose target reference already names their manifest. The registry
+    /// accepted that manifest only once every blob it references was there, so a re-push of a
+    /// complete image costs one HEAD (as go-containerregistry's remote.Write does).
+    func markPresent(_ plans: [Plan], client: RegistryClient, concurrency: Int) async -> [Plan] {
+        let present = (try? await BoundedConcurrency.map(plans, limit: concurrency) { plan -> Bool in
+            guard let top = plan.manifests.last else { return false }
+            let reference = plan.tag ?? top.digest.description
+            return (try? await client.manifestDescriptor(repository: plan.repository, reference: reference))?.digest == top.digest
+        }) ?? []
+        return plans.enumerated().map { index, plan in
+            var plan = plan
+            plan.alreadyThere = index < present.count && present[index]
+            return plan
+        }
+    }
+
     /// Every blob the plans need, with the repositories that need it (in plan order).
     static func blobWork(_ plans: [Plan]) -> [(descriptor: Descriptor, repositories: [String])] {
         var owners: [Digest: [String]] = [:]
         var descriptors: [Digest: Descriptor] = [:]
-        for plan in plans {
+        for plan in plans where !plan.alreadyThere {
             for blob in plan.blobs where !(owners[blob.digest]?.contains(plan.repository) ?? false) {
                 owners[blob.digest, default: []].append(plan.repository)
                 descriptors[blob.digest] = blob
@@ -216,7 +237,7 @@ public struct Pusher: Sendable {
             let pullBase = "\(request.pullHost ?? request.naming.registry)/\(plan.repository)"
             let tagSuffix = plan.tag.map { ":\($0)" } ?? ""
             var error = await book.reason(plan.repository)
-            if error == nil {
+            if error == nil, !plan.alreadyThere {
                 do {
                     for document in plan.manifests {
                         if try await client.manifestDescriptor(repository: plan.repository, reference: document.digest.description)?.digest != document.digest {
@@ -232,7 +253,7 @@ public struct Pusher: Sendable {
                 }
             }
             let shown = "\(target)\(tagSuffix)"
-            request.progress.itemDone(error.map { "failed \(shown): \($0)" } ?? "pushed \(shown) (\(plan.image.digest.short))")
+            request.progress.itemDone(error.map { "failed \(shown): \($0)" } ?? "pushed \(shown) (\(plan.image.digest.short)\(plan.alreadyThere ? ", already there" : ""))")
             return PushResult.Image(
                 source: plan.image.source + (plan.image.tag.map { ":\($0)" } ?? ""), sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
                 digest: plan.image.digest,
@@ -241,7 +262,7 @@ public struct Pusher: Sendable {
         }
         let totals = await book.totals
         return PushResult(bundle: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
-                          blobsPresent: totals.present, bytesUploaded: totals.bytes)
+                          blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes)
     }
 
     /// A delta relies on blobs it does not hold: each must already be in its target repository,

@@ -93,7 +93,8 @@ struct PushCommand: AsyncParsableCommand {
             for image in result.images {
                 Output.line(image.error == nil ? "pushed \(image.target)  \(image.digest.short)" : "FAILED \(image.target): \(image.error ?? "")")
             }
-            Output.line("\(result.images.count - result.failed.count) of \(result.images.count) images pushed; blobs: \(result.blobsUploaded) uploaded (\(ByteCount.format(result.bytesUploaded))), \(result.blobsMounted) mounted, \(result.blobsPresent) already present")
+            let already = result.imagesAlreadyPresent > 0 ? " (\(result.imagesAlreadyPresent) already there)" : ""
+            Output.line("\(result.images.count - result.failed.count) of \(result.images.count) images pushed\(already); blobs: \(result.blobsUploaded) uploaded (\(ByteCount.format(result.bytesUploaded))), \(result.blobsMounted) mounted, \(result.blobsPresent) already present")
         }
         if !result.failed.isEmpty {
             throw ExitCode(result.failed.count == result.images.count ? ExitStatus.registry.rawValue : ExitStatus.partial.rawValue)

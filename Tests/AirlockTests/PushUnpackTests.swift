@@ -56,6 +56,7 @@ struct PushUnpackTests {
         let repeated = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
         #expect(repeated["bytesUploaded"] as? Int == 0)
         #expect(repeated["blobsUploaded"] as? Int == 0)
+        #expect(repeated["imagesAlreadyPresent"] as? Int == PackedBundle.expectedRefs.count, "a complete image costs one HEAD")
         #expect(repushTime < .seconds(30))
 
         // Without credentials: one sentence, registry failure status.
