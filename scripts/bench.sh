@@ -54,12 +54,13 @@ SPEC
 REFS=(acme/big:1.0.0 acme/operator:2.10.2)
 for t in $(skopeo list-tags --tls-verify=false "docker://$SRC/acme/runtime" | jq -r '.Tags[]'); do REFS+=("acme/runtime:$t"); done
 
-# measure NAME COMMAND...: wall seconds and peak RSS (KiB) of one command (or a sh -c pipeline).
-declare -A SECONDS_OF RSS_OF
+# measure NAME COMMAND...: wall seconds, peak RSS (KiB) and blocks written to local file systems
+# (512-byte units, counted when pages are dirtied) of one command (or a sh -c pipeline).
+declare -A SECONDS_OF RSS_OF WRITES_OF
 measure() {
   local name="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/time.$name" "$@" >/dev/null 2>"$WORK/err.$name" || { echo "bench: $name failed:" >&2; cat "$WORK/err.$name" >&2; exit 1; }
-  read -r SECONDS_OF[$name] RSS_OF[$name] < "$WORK/time.$name"
+  /usr/bin/time -f "%e %M %O" -o "$WORK/time.$name" "$@" >/dev/null 2>"$WORK/err.$name" || { echo "bench: $name failed:" >&2; cat "$WORK/err.$name" >&2; exit 1; }
+  read -r SECONDS_OF[$name] RSS_OF[$name] WRITES_OF[$name] < "$WORK/time.$name"
 }
 sync
 
@@ -85,12 +86,13 @@ row "pack vs skopeo+tar|zstd" "${SECONDS_OF[pack]}" "${SECONDS_OF[peer_pack]}" "
 row "verify vs zstd|openssl" "${SECONDS_OF[verify]}" "${SECONDS_OF[floor_verify]}" "$(ratio "${SECONDS_OF[verify]}" "${SECONDS_OF[floor_verify]}")" "<=1.00" "$((RSS_OF[verify] / 1024)) MiB"
 row "push vs skopeo" "${SECONDS_OF[push]}" "${SECONDS_OF[peer_push]}" "$(ratio "${SECONDS_OF[push]}" "${SECONDS_OF[peer_push]}")" "<=0.80" "$((RSS_OF[push] / 1024)) MiB"
 row "push vs curl ingest floor" "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}" "$(ratio "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}")" "<=1.20" ""
+row "push: local disk written" "$((WRITES_OF[push] / 2)) KiB" "" "" "0" ""
 row "re-push vs first push" "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}" "$(ratio "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}")" "<=0.05" "$((RSS_OF[repush] / 1024)) MiB"
 row "inspect" "${SECONDS_OF[inspect]}" "" "" "" "$((RSS_OF[inspect] / 1024)) MiB"
 row "diff (self)" "${SECONDS_OF[diff]}" "" "" "" "$((RSS_OF[diff] / 1024)) MiB"
 {
   printf '{"sizeMiB": %s, "cores": %s' "$SIZE" "$(nproc)"
-  for k in "${!SECONDS_OF[@]}"; do printf ', "%s": {"seconds": %s, "peakRSSKiB": %s}' "$k" "${SECONDS_OF[$k]}" "${RSS_OF[$k]}"; done
+  for k in "${!SECONDS_OF[@]}"; do printf ', "%s": {"seconds": %s, "peakRSSKiB": %s, "writtenKiB": %s}' "$k" "${SECONDS_OF[$k]}" "${RSS_OF[$k]}" "$((WRITES_OF[$k] / 2))"; done
   printf '}\n'
 } > "$WORK/bench-results.json"
 rm -rf "$WORK/layout" "$WORK/bundle.tar.zst" "$WORK/peer.tar.zst"  # gigabytes; the numbers are what matter

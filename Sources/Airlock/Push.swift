@@ -316,7 +316,9 @@ final class FrameSlices: @unchecked Sendable {
     static let sliceSize = 256 << 10
     let reader: BundleFile.BlobReader
     let progress: TransferProgress
+    /// One frame, reused for every frame of the blob.
     var frame: [UInt8] = []
+    var range = 0..<0
     var offset = 0
 
     init(_ reader: BundleFile.BlobReader, progress: TransferProgress) {
@@ -325,12 +327,12 @@ final class FrameSlices: @unchecked Sendable {
     }
 
     func next() throws -> ByteBuffer? {
-        if offset == frame.count {
-            guard let next = try reader.next() else { return nil }
-            frame = next
-            offset = 0
+        if offset == range.upperBound {
+            guard let next = try reader.next(into: &frame) else { return nil }
+            range = next
+            offset = next.lowerBound
         }
-        let end = min(offset + Self.sliceSize, frame.count)
+        let end = min(offset + Self.sliceSize, range.upperBound)
         defer { offset = end }
         progress.add(Int64(end - offset))
         return ByteBuffer(bytes: frame[offset..<end])

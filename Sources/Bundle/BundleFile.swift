@@ -50,7 +50,15 @@ public final class BundleFile: @unchecked Sendable {
     public var manifest: BundleManifest { header.manifest }
 
     static func pread(_ fd: Int32, offset: Int64, count: Int, path: String) throws(BundleError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
+        var bytes: [UInt8] = []
+        try pread(fd, offset: offset, count: count, path: path, into: &bytes)
+        return bytes
+    }
+
+    /// Reads `count` bytes at `offset` into the front of `bytes`, growing it only when too small
+    /// (a reused buffer: no allocation per frame).
+    static func pread(_ fd: Int32, offset: Int64, count: Int, path: String, into bytes: inout [UInt8]) throws(BundleError) {
+        if bytes.count < count { bytes = [UInt8](repeating: 0, count: count) }
         var done = 0
         while done < count {
             let n = bytes.withUnsafeMutableBytes { buffer in
@@ -62,7 +70,6 @@ public final class BundleFile: @unchecked Sendable {
             }
             done += n
         }
-        return bytes
     }
 
     /// Whether the bundle holds the blob's data (delta bundles do not hold external blobs).
@@ -97,6 +104,8 @@ public final class BundleFile: @unchecked Sendable {
         let decompressor: ZstdFrameDecompressor
         var frame: Int
         var remaining: Int64
+        /// Reused for every frame's compressed bytes.
+        private var compressed: [UInt8] = []
 
         init(file: BundleFile, entry: SeekTable.Entry) throws {
             self.file = file
@@ -108,24 +117,31 @@ public final class BundleFile: @unchecked Sendable {
 
         /// The next piece of the blob's data, or nil when all of it has been returned.
         public func next() throws -> [UInt8]? {
+            var buffer: [UInt8] = []
+            guard let range = try next(into: &buffer) else { return nil }
+            // Most frames belong wholly to one blob: hand the buffer over without a copy.
+            return range == buffer.indices ? buffer : Array(buffer[range])
+        }
+
+        /// Decompresses the next frame into `buffer` (reused across calls: flat memory, no
+        /// allocation per frame) and returns the part of it that is the blob's, or nil at the end.
+        public func next(into buffer: inout [UInt8]) throws -> Range<Int>? {
             while remaining > 0 {
                 guard frame < entry.frame + entry.frameCount else {
                     throw BundleError.verification("the seek table entry for \(entry.name) ends early")
                 }
                 let compressedSize = Int(file.table.frames[frame][0])
                 let decompressedSize = Int(file.table.frames[frame][1])
-                let compressed = try BundleFile.pread(file.fd, offset: file.layout.fileOffsets[frame], count: compressedSize, path: file.path)
-                let bytes = try compressed.withUnsafeBytes { buffer throws(BundleError) in
-                    try decompressor.decompress(buffer, expectedSize: decompressedSize, what: "\(file.path), frame \(frame)")
-                }
+                try BundleFile.pread(file.fd, offset: file.layout.fileOffsets[frame], count: compressedSize, path: file.path, into: &compressed)
+                try decompressor.decompress(compressed, count: compressedSize, into: &buffer, expectedSize: decompressedSize,
+                                            what: "\(file.path), frame \(frame)")
                 let frameStart = file.layout.streamOffsets[frame]
                 let from = Int(max(entry.offset, frameStart) - frameStart)
                 frame += 1
-                guard from < bytes.count else { continue }  // the data starts in a later frame
-                let take = Int(min(Int64(bytes.count - from), remaining))
+                guard from < decompressedSize else { continue }  // the data starts in a later frame
+                let take = Int(min(Int64(decompressedSize - from), remaining))
                 remaining -= Int64(take)
-                // Most frames belong wholly to one blob: hand the buffer over without a copy.
-                return from == 0 && take == bytes.count ? bytes : Array(bytes[from..<(from + take)])
+                return from..<(from + take)
             }
             return nil
         }

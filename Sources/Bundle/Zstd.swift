@@ -59,6 +59,25 @@ final class ZstdFrameDecompressor {
 
     /// Decompresses `input` (exactly one frame) expecting exactly `expectedSize` bytes.
     func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int, what: String) throws(BundleError) -> [UInt8] {
+        var output: [UInt8] = []
+        try decompress(input, into: &output, expectedSize: expectedSize, what: what)
+        return output.count == expectedSize ? output : Array(output[..<expectedSize])
+    }
+
+    /// Decompresses the first `count` bytes of `input` (exactly one frame) into the front of
+    /// `output`, which grows only when too small: a caller that keeps both allocates once.
+    func decompress(_ input: [UInt8], count: Int, into output: inout [UInt8], expectedSize: Int, what: String) throws(BundleError) {
+        let outcome = input.withUnsafeBytes { bytes in
+            Result { () throws(BundleError) in
+                try decompress(UnsafeRawBufferPointer(rebasing: bytes[..<count]), into: &output, expectedSize: expectedSize, what: what)
+            }
+        }
+        try outcome.get()
+    }
+
+    /// Decompresses `input` (exactly one frame) into the front of `output`, which grows only
+    /// when too small.
+    func decompress(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], expectedSize: Int, what: String) throws(BundleError) {
         guard expectedSize <= Zstd.frameSize * 2 else {
             throw BundleError.verification("\(what): a frame claims \(expectedSize) bytes, over the format's limit")
         }
@@ -66,15 +85,14 @@ final class ZstdFrameDecompressor {
         guard declared == UInt64(expectedSize) else {
             throw BundleError.verification("\(what): the frame does not hold the \(expectedSize) bytes the seek table says")
         }
-        var output = [UInt8](repeating: 0, count: expectedSize)
+        if output.count < expectedSize { output = [UInt8](repeating: 0, count: expectedSize) }
         let size = output.withUnsafeMutableBytes { out in
-            ZSTD_decompressDCtx(context, out.baseAddress, out.count, input.baseAddress, input.count)
+            ZSTD_decompressDCtx(context, out.baseAddress, expectedSize, input.baseAddress, input.count)
         }
         let count = try Zstd.check(size, what)
         guard count == expectedSize else {
             throw BundleError.verification("\(what): decompressed to \(count) bytes, expected \(expectedSize)")
         }
-        return output
     }
 }
 
