@@ -157,6 +157,33 @@ struct PackVerifyTests {
         #expect(digests[0] != digests[2])
     }
 
+    @Test func killedPacksLeaveNothingAtTheOutputName() throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let directory = packed.path("out")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let output = directory + "/killed.tar.zst"
+        let arguments = ["pack", packed.path("spec.yaml"), "-o", output, "--key", packed.vendorKey, "--concurrency", "1"]
+        let command = ([AirlockCLI.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        var killed = 0
+        for delay in KillSchedule.delays(count: 8, upTo: 0.5, seed: 11) {
+            let outcome = try run("sh", ["-c", "\(command) >/dev/null 2>&1 & pid=$!; sleep \(delay); kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; echo status=$?"])
+            guard outcome.stdout.contains("status=137") else {
+                try? FileManager.default.removeItem(atPath: output)  // it finished first: a complete bundle is fine
+                continue
+            }
+            killed += 1
+            #expect(!FileManager.default.fileExists(atPath: output), "a pack killed at \(delay) s left a file at the output name")
+        }
+        #expect(killed >= 4, "only \(killed) of 8 kills landed before pack finished")
+        let finished = try AirlockCLI.run(arguments)
+        #expect(finished.status == 0, "\(finished.stderr)")
+        #expect(try packed.verify(output).status == 0)
+        // The next run removed the work folders that killed runs left behind.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0 != "killed.tar.zst" }
+        #expect(leftovers.isEmpty, "left behind: \(leftovers)")
+    }
+
     @Test func countersignInPlace() throws {
         let packed = try PackedBundle.make()
         defer { packed.registry.stop() }

@@ -100,14 +100,15 @@ struct PushUnpackTests {
         #expect(down.stderr.contains("cannot reach"))
         try target.resume()
 
-        // Killed part-way (several times), then re-run to completion.
-        for delay in ["0.05", "0.15", "0.3"] {
+        // Killed at ten points in a row (spread over a whole push), then re-run to completion.
+        let delays = KillSchedule.delays(count: 10, upTo: 1.2, seed: 7)
+        for delay in delays {
             _ = try run("sh", ["-c", "'\(AirlockCLI.path)' \(arguments.map { "'\($0)'" }.joined(separator: " ")) >/dev/null 2>&1 & pid=$!; sleep \(delay); kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; true"])
             // At no point does a tag name an incomplete image.
             for repository in Self.repositories {
                 for tag in try target.tags("v/\(repository)") {
                     let copy = try run("skopeo", ["copy", "--all", "--src-tls-verify=false", "docker://\(target.host)/v/\(repository):\(tag)", "dir:\(packed.path("check-\(UUID().uuidString.prefix(6))"))"])
-                    #expect(copy.status == 0, "v/\(repository):\(tag) is tagged but incomplete: \(copy.stderr)")
+                    #expect(copy.status == 0, "after a kill at \(delay) s, v/\(repository):\(tag) is tagged but incomplete: \(copy.stderr)")
                 }
             }
         }

@@ -265,3 +265,16 @@ public enum AirlockCLI {
         return try TestSupport.run(path, arguments, input: input, environment: merged)
     }
 }
+
+/// Reproducible "random" moments to kill a process at: the same seed gives the same schedule,
+/// so a failure names delays that can be replayed.
+public enum KillSchedule {
+    public static func delays(count: Int, upTo limit: Double, seed: UInt64) -> [String] {
+        var state = seed &* 6364136223846793005 &+ 1442695040888963407
+        return (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let fraction = Double(state >> 11) / Double(1 << 53)
+            return String(format: "%.3f", 0.01 + fraction * limit)
+        }
+    }
+}
