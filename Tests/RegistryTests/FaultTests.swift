@@ -182,4 +182,76 @@ struct FaultTests {
         }
         #expect(clock.now - start < .seconds(60), "a stalled body must time out, not hang")
     }
+
+    @Test func tokenRealmOnAnotherHost() async throws {
+        // An auth server on another host: it gets the credentials (Basic), the registry only tokens.
+        let auth = try await FakeRegistry.start { request in
+            guard request.headers.first(name: "Authorization")?.hasPrefix("Basic ") == true else { return FakeResponse(.unauthorized) }
+            return .json(.ok, #"{"token":"tok-123","expires_in":300}"#)
+        }
+        defer { Task { await auth.stop() } }
+        let realm = "http://\(auth.host)/token"
+        let fake = try await FakeRegistry.start { request in
+            guard request.headers.first(name: "Authorization") == "Bearer tok-123" else {
+                return FakeResponse(.unauthorized, headers: [("WWW-Authenticate", #"Bearer realm="\#(realm)",service="fake""#)])
+            }
+            return request.path == "/v2/" ? FakeResponse(.ok) : .json(.ok, Self.tagsJSON)
+        }
+        defer { Task { await fake.stop() } }
+        let credentials = FixedCredentials(credential: Credential(username: "u", password: "topsecret"))
+        let tags = try await withClient(fake.host, credentials: credentials, configure: { $0.plainHTTP = true }) { try await $0.tags(repository: "acme/app") }
+        #expect(tags == ["1.0", "2.0"])
+        #expect(auth.requests.contains { $0.headers.first(name: "Authorization")?.hasPrefix("Basic ") == true })
+        #expect(fake.requests.allSatisfy { $0.headers.first(name: "Authorization")?.hasPrefix("Basic ") != true }, "the registry saw the password")
+
+        // A realm in plain HTTP on a public host would expose the password: refused, never contacted.
+        let exposed = try await FakeRegistry.start { _ in
+            FakeResponse(.unauthorized, headers: [("WWW-Authenticate", #"Bearer realm="http://auth.example.invalid/token",service="x""#)])
+        }
+        defer { Task { await exposed.stop() } }
+        do {
+            _ = try await withClient(exposed.host, credentials: credentials, configure: { $0.plainHTTP = true }) { try await $0.tags(repository: "acme/app") }
+            Issue.record("expected a refusal")
+        } catch let error as RegistryError {
+            #expect(error.description.contains("refusing to send credentials there"), "\(error.description)")
+        }
+    }
+
+    @Test func headThatLiesIsCaughtBeforeAnyTag() async throws {
+        // The registry claims to hold the blob (right size) but does not: the manifest PUT fails
+        // with MANIFEST_BLOB_UNKNOWN, and that is reported, not hidden.
+        let manifest = try ManifestDocument(bytes: Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(Self.blobDescriptor.digest)","size":\#(Self.blob.count)},"layers":[]}"#.utf8))
+        let fake = try await Self.registry { request, _ in
+            switch request.method {
+            case .HEAD: FakeResponse(.ok, headers: [("Content-Length", String(Self.blob.count)), ("Docker-Content-Digest", Self.blobDescriptor.digest.description)])
+            case .PUT: .json(.badRequest, #"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}"#)
+            default: FakeResponse(.notFound)
+            }
+        }
+        defer { Task { await fake.stop() } }
+        let source = BlobSource(descriptor: Self.blobDescriptor) { AsyncThrowingStream { $0.finish() } }
+        do {
+            try await withClient(fake.host, configure: { $0.plainHTTP = true }) { client in
+                #expect(try await client.pushBlob(source, repository: "acme/app") == .alreadyPresent)
+                try await client.putManifest(manifest, repository: "acme/app", reference: "1.0")
+            }
+            Issue.record("expected the manifest to be refused")
+        } catch let error as RegistryError {
+            #expect(error.description.contains("MANIFEST_BLOB_UNKNOWN"), "\(error.description)")
+        }
+        #expect(!fake.requests.contains { $0.method == .POST }, "the HEAD was believed: nothing uploaded")
+    }
+
+    @Test func endlessManifestBodyIsCutOff() async throws {
+        // 64 MiB of JSON-looking bytes for a manifest: refused at the 4 MiB limit, not buffered.
+        let body = [UInt8](repeating: 0x20, count: 64 << 20)
+        let fake = try await Self.registry { _, _ in FakeResponse(.ok, headers: [("Content-Type", MediaType.ociManifest)], body: body) }
+        defer { Task { await fake.stop() } }
+        do {
+            _ = try await withClient(fake.host, configure: { $0.plainHTTP = true }) { try await $0.manifest(repository: "a/b", reference: "1") }
+            Issue.record("expected a size refusal")
+        } catch let error as RegistryError {
+            #expect(error.description.contains("4194304") || error.description.lowercased().contains("limit") || error.description.contains("MiB"), "\(error.description)")
+        }
+    }
 }
