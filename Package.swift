@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "airlock", targets: ["airlock"]),
+        .executable(name: "airlock-fuzz", targets: ["airlock-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -67,6 +68,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Fuzz targets over everything that reads untrusted bytes (scripts/fuzz.sh); built
+        // normally it replays saved inputs.
+        .executableTarget(
+            name: "airlock-fuzz",
+            dependencies: ["Bundle", "OCI", "Registry"],
+            path: "Fuzz"
         ),
 
         .target(
