@@ -58,7 +58,10 @@ def rewrite(data, edits, drops, adds, symlinks, dups):
         info.linkname = "/etc/passwd"
         target.addfile(info)
     target.close()
-    compressed = subprocess.run(["zstd", "-q", "-c"], input=out.getvalue(), capture_output=True, check=True).stdout
+    # One frame that declares its size and has a checksum, as every data frame must (format-spec §3.2).
+    tar_out = out.getvalue()
+    compressed = subprocess.run(["zstd", "-q", "-c", "-C", f"--stream-size={len(tar_out)}"], input=tar_out,
+                                capture_output=True, check=True).stdout
     return data[:SLOT] + compressed
 
 

@@ -126,8 +126,10 @@ public struct Pusher: Sendable {
             let (repository, tag) = try request.naming.target(for: image)
             var manifests: [ManifestDocument] = []
             var blobs: [Descriptor] = []
+            var loaded: Set<Digest> = []
             func load(_ digest: Digest, depth: Int) async throws {
                 guard depth < 4 else { throw AirlockError.verification("image \(image.refName) nests manifests too deeply") }
+                guard loaded.insert(digest).inserted else { return }  // listed twice: pushed once
                 let document: ManifestDocument
                 if let descriptor = descriptors[digest] {
                     do {

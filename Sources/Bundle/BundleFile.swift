@@ -26,8 +26,7 @@ public final class BundleFile: @unchecked Sendable {
             guard Array(footer.suffix(4)) == SeekTable.footerMagic else {
                 throw BundleError.truncated(path, "there is no seek table at its end")
             }
-            let length = Int64(SkippableFrame.readUInt64(footer))
-            guard length > 0, length < 64 << 20, length + Int64(SeekTable.footerSize) + 8 < size else {
+            guard let length = Int64(exactly: SkippableFrame.readUInt64(footer)), length > 0, length < 64 << 20, length + Int64(SeekTable.footerSize) + 8 < size else {
                 throw BundleError.verification("the seek table of \(path) is damaged")
             }
             let json = try Self.pread(fd, offset: size - Int64(SeekTable.footerSize) - length, count: Int(length), path: path)

@@ -103,29 +103,67 @@ public struct BundleManifest: Codable, Sendable, Hashable {
     /// Checks that `bytes` claim to be a bundle manifest of a major version this code reads.
     /// Runs before signatures are checked, so it reads only the two fields it needs.
     public static func checkVersion(_ bytes: [UInt8]) throws(BundleError) {
-        struct Probe: Decodable {
-            let mediaType: String?
-            let formatVersion: String?
+        // Unparseable bytes are left to the signature check and the full decode: a damaged
+        // manifest must read as "modified after signing", not as a JSON error.
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return }
+        guard object["mediaType"] as? String == mediaType else {
+            throw BundleError.verification("this is not an airlock bundle (manifest media type \(object["mediaType"].map { "\($0)" } ?? "missing"))")
         }
-        guard let probe = try? JSONDecoder().decode(Probe.self, from: Data(bytes)) else {
-            throw BundleError.verification("the bundle manifest is not valid JSON")
+        guard let version = object["formatVersion"] as? String else {
+            throw BundleError.verification("the bundle manifest has no formatVersion string (damaged or not an airlock bundle)")
         }
-        guard probe.mediaType == mediaType else {
-            throw BundleError.verification("this is not an airlock bundle (manifest media type \(probe.mediaType ?? "missing"))")
+        let parts = version.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let major = Int(parts[0]), Int(parts[1]) != nil, parts.allSatisfy({ $0.allSatisfy(\.isASCII) }) else {
+            throw BundleError.verification("the bundle manifest's formatVersion '\(version)' is not MAJOR.MINOR")
         }
-        let major = probe.formatVersion?.split(separator: ".").first.map(String.init) ?? "?"
-        guard major == "1" else {
-            throw BundleError.unsupportedVersion("the bundle uses format version \(probe.formatVersion ?? "?"), but this airlock reads only 1.x; upgrade airlock")
+        guard major == 1 else {
+            throw BundleError.unsupportedVersion("the bundle uses format version \(version), but this airlock reads only 1.x; upgrade airlock")
         }
     }
 
     /// Parses a manifest after `checkVersion` (and, for anything trusted, after its signatures).
     public static func decode(_ bytes: [UInt8]) throws(BundleError) -> BundleManifest {
         try checkVersion(bytes)
+        let manifest: BundleManifest
         do {
-            return try JSONDecoder().decode(BundleManifest.self, from: Data(bytes))
+            manifest = try JSONDecoder().decode(BundleManifest.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw BundleError.verification("the bundle manifest is malformed: \(Self.describe(error))")
         } catch {
-            throw BundleError.verification("the bundle manifest is malformed: \(error)")
+            throw BundleError.verification("the bundle manifest is malformed")
+        }
+        // Names reach terminals and file names: printable text only.
+        for text in [manifest.name, manifest.version] where text.isEmpty || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw BundleError.verification("the bundle manifest's name or version '\(text)' is empty or holds control characters")
+        }
+        // Reference names become index.json annotations and registry tags: nothing path-like.
+        for image in manifest.images {
+            let parts = image.refName.split(separator: "/", omittingEmptySubsequences: false)
+            guard !image.refName.isEmpty, image.refName.count <= 512, !image.refName.hasPrefix("/"),
+                  !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }),
+                  !image.refName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw BundleError.verification("the bundle manifest names an image '\(image.refName)', which is not a valid reference name")
+            }
+        }
+        return manifest
+    }
+
+    /// A decoding failure in words: which field, and what is wrong with it (no Swift type names).
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context.codingPath)
+            return "the field '\(parent.isEmpty ? key.stringValue : parent + "." + key.stringValue)' is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "the field '\(path(context.codingPath))' has the wrong type"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "it is not valid JSON" : "the field '\(path(context.codingPath))' is invalid"
+        @unknown default:
+            return "it does not have the expected fields"
         }
     }
 

@@ -9,6 +9,8 @@ final class BundleStream {
     private var input = [UInt8](repeating: 0, count: 1 << 20)
     private var start = 0, end = 0
     private var eof = false
+    /// The file ended before any tar-stream byte (a copy cut right after the slot).
+    var endedBeforeData: Bool { eof && produced == 0 && buffered == 0 }
     private var output = [UInt8](repeating: 0, count: 256 << 10)
     private let decoder: ZstdStreamDecoder
     private var frameCompressed: Int64 = 0, frameDecompressed: Int64 = 0
@@ -51,6 +53,22 @@ final class BundleStream {
 
     private var buffered: Int { end - start }
 
+    /// A data frame must declare its size (at most 8 MiB, §3.2) and carry a checksum: a frame
+    /// that would inflate a small file into gigabytes is refused before it is decompressed.
+    private func checkFrameHeader() throws {
+        while buffered < Zstd.maxFrameHeaderSize, !eof { _ = try fill() }
+        let header = input.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[start..<end]) }
+        guard let facts = Zstd.frameHeader(header) else {
+            throw BundleError.truncated(name, "it ends inside a frame header")
+        }
+        guard let size = facts.contentSize, size <= UInt64(Zstd.frameSize * 2) else {
+            throw BundleError.verification("\(name) has a frame at offset \(consumed) that does not declare a size of at most 8 MiB (damaged, or a decompression bomb)")
+        }
+        guard facts.checksum else {
+            throw BundleError.verification("\(name) has a frame at offset \(consumed) without a checksum")
+        }
+    }
+
     /// Exactly `count` bytes, or an error naming truncation.
     func readExact(_ count: Int, what: String) throws(BundleError) -> [UInt8] {
         var result: [UInt8] = []
@@ -89,6 +107,7 @@ final class BundleStream {
                 guard magic == 0xFD2F_B528 else {
                     throw BundleError.verification("\(name) has bytes that are not a zstd frame at offset \(consumed)")
                 }
+                if frameCompressed == 0 { try checkFrameHeader() }
             }
             if buffered == 0, !(try fill()) {
                 throw BundleError.truncated(name, "it ends in the middle of a compressed frame")
@@ -124,27 +143,42 @@ struct BundleFront {
     let manifestBytes: [UInt8]
 
     init(stream: BundleStream, name: String) throws {
-        let slotBytes: [UInt8]
-        do {
-            slotBytes = try stream.readExact(SkippableFrame.headerSize + SignatureSlot.size, what: "the signature slot")
-        } catch {
-            throw BundleError.verification("\(name) is not an airlock bundle (too short for a signature slot)")
+        // A file that starts like a bundle but ends early is a truncated copy; anything else is
+        // not a bundle at all.
+        let magic = (try? stream.readExact(4, what: "the signature slot")) ?? []
+        guard magic.count == 4, SkippableFrame.readUInt32(magic) == SkippableFrame.signatureMagic else {
+            throw BundleError.verification("\(name) is not an airlock bundle (it does not start with a signature slot)")
         }
-        slot = try SignatureSlot.parse(slotBytes)
-        tar = try TarReader { try stream.next() }
-        guard let first = try tar.next() else { throw BundleError.verification("\(name) holds no entries") }
+        let rest = try stream.readExact(SkippableFrame.headerSize + SignatureSlot.size - 4, what: "the signature slot")
+        slot = try SignatureSlot.parse(magic + rest)
+        let firstEntry: TarReader.Entry?
+        do {
+            tar = try TarReader { try stream.next() }
+            firstEntry = try tar.next()
+        } catch {
+            if stream.endedBeforeData { throw BundleError.truncated(name, "nothing follows the signature slot") }
+            throw error
+        }
+        guard let first = firstEntry else { throw BundleError.verification("\(name) holds no entries") }
         guard first.name == BundleManifest.entryName, first.isRegularFile else {
             throw BundleError.verification("the first entry of \(name) is '\(first.name)', not the bundle manifest")
         }
-        guard first.size <= 64 << 20 else { throw BundleError.verification("the bundle manifest is implausibly large (\(first.size) bytes)") }
         manifestEntry = first
         manifestBytes = try tar.readAll(size: first.size, what: "the bundle manifest")
     }
 }
 
 extension TarReader {
+    /// The largest metadata entry (bundle manifest, index.json) a reader takes: 16 MiB lists
+    /// about 100,000 blobs. The size comes from an unauthenticated tar header, so it is checked
+    /// before anything is allocated.
+    static let metadataLimit: Int64 = 16 << 20
+
     /// The current entry's data in full (small entries only).
     func readAll(size: Int64, what: String) throws -> [UInt8] {
+        guard (0...Self.metadataLimit).contains(size) else {
+            throw BundleError.verification("\(what) is too large: it declares \(size) bytes, more than the \(Self.metadataLimit >> 20) MiB a bundle's metadata may have (damaged or hostile)")
+        }
         var bytes = [UInt8](repeating: 0, count: Int(size))
         var filled = 0
         while filled < bytes.count {

@@ -71,7 +71,9 @@ public struct BundleVerifier {
                 guard bytes == OCILayout.layoutFile else { throw BundleError.verification("oci-layout does not hold the expected layout version") }
             case "index.json":
                 guard !sawIndex, entry.isRegularFile, entry.size == manifest.index.size else {
-                    throw BundleError.verification(sawIndex ? "index.json appears twice" : "index.json has \(entry.size) bytes, but the manifest says \(manifest.index.size)")
+                    throw BundleError.verification(sawIndex ? "index.json appears twice"
+                        : !entry.isRegularFile ? "index.json is a \(entry.typeDescription), not a regular file"
+                        : "index.json has \(entry.size) bytes, but the manifest says \(manifest.index.size)")
                 }
                 sawIndex = true
                 indexBytes = try tar.readAll(size: entry.size, what: "index.json")
@@ -140,6 +142,12 @@ public struct BundleVerifier {
         if let first = missing.first {
             throw BundleError.verification("\(name) lacks blob \(first.digest)" + (missing.count > 1 ? " and \(missing.count - 1) more" : "") + " listed in its manifest (truncated or tampered)")
         }
+        // The entries in exactly the order §3.3 fixes: a reader may rely on it.
+        let order = [BundleManifest.entryName, "oci-layout", "index.json", "blobs/", "blobs/sha256/"]
+            + manifest.blobs.filter { !external.contains($0.digest) }.map { "blobs/\($0.digest.algorithm.rawValue)/\($0.digest.hex)" }
+        guard observed.map(\.name) == order else {
+            throw BundleError.verification("\(name) does not hold its entries in the order the format fixes (manifest, oci-layout, index.json, blobs/, blobs/sha256/, then the blobs in manifest order)")
+        }
         try checkGraph(manifest, documents: manifestDocuments, present: seen, external: external, indexBytes: indexBytes)
         try checkSeekTable(stream, name: name, observed: observed)
         try onIndex(indexBytes)
@@ -161,8 +169,13 @@ public struct BundleVerifier {
     /// Every image's manifests, configs and layers are present; index.json names exactly the images.
     private func checkGraph(_ manifest: BundleManifest, documents: [Digest: ManifestDocument], present: Set<Digest>, external: Set<Digest>, indexBytes: [UInt8]) throws {
         let available = present.union(external)
+        // Each manifest is checked once (at the shallowest depth it is reached): a hostile graph of
+        // indexes that list each other many times is linear work, not exponential.
+        var checked: [Digest: Int] = [:]
         func walk(_ digest: Digest, from image: String, depth: Int) throws {
             guard depth < 8 else { throw BundleError.verification("image \(image) nests indexes too deeply") }
+            if let shallowest = checked[digest], shallowest <= depth { return }
+            checked[digest] = depth
             guard available.contains(digest) else {
                 throw BundleError.verification("image \(image) references \(digest), which the bundle does not hold")
             }
@@ -208,6 +221,7 @@ public struct BundleVerifier {
             throw BundleError.verification("the seek table of \(name) is damaged")
         }
         guard parsed.seekTable == 1 else { throw BundleError.unsupportedVersion("the seek table of \(name) has unknown version \(parsed.seekTable)") }
+        try parsed.checkBounds()
         guard parsed.frames == stream.frames, parsed.dataOffset == Int64(SkippableFrame.headerSize + SignatureSlot.size) else {
             throw BundleError.verification("the seek table of \(name) does not match its frames")
         }
@@ -226,6 +240,20 @@ public struct BundleVerifier {
                   nextHeader.map({ end == $0 }) ?? true, entry.frame == frame, entry.frameCount == count
             else {
                 throw BundleError.verification("the seek table of \(name) misplaces \(entry.name)")
+            }
+        }
+        // No empty frames; the last frame is the 1024-byte end-of-archive marker and nothing else.
+        guard parsed.frames.allSatisfy({ $0[1] > 0 }) else {
+            throw BundleError.verification("\(name) has an empty data frame")
+        }
+        let lastEntryFrame = parsed.entries.last.map { $0.frame + $0.frameCount - 1 } ?? 0
+        guard parsed.frames.last?[1] == 1024, lastEntryFrame < parsed.frames.count - 1 else {
+            throw BundleError.verification("\(name) has data after the end-of-archive marker, or no marker frame")
+        }
+        // A frame never holds bytes of two blobs.
+        for (a, b) in zip(parsed.entries, parsed.entries.dropFirst()) where a.name.hasPrefix("blobs/") && b.name.hasPrefix("blobs/") {
+            guard a.frame + a.frameCount <= b.frame else {
+                throw BundleError.verification("the seek table of \(name) puts two blobs in one frame")
             }
         }
     }

@@ -72,9 +72,22 @@ public struct SeekTable: Codable, Sendable, Equatable {
         let end: Int64
     }
 
+    /// The seek table is not signed: every number in it is bounded before any arithmetic, so a
+    /// hostile value is an error, never an overflow.
+    func checkBounds() throws(BundleError) {
+        let limit: Int64 = 1 << 50  // 1 PiB: far beyond any bundle
+        let counts = Int64(Int32.max)
+        let numbersOK = (0...limit).contains(dataOffset)
+            && frames.allSatisfy { $0.allSatisfy { (0...limit).contains($0) } }
+            && entries.allSatisfy { (0...limit).contains($0.offset) && (0...limit).contains($0.size)
+                && (0...counts).contains(Int64($0.frame)) && (0...counts).contains(Int64($0.frameCount)) }
+        guard numbersOK else { throw BundleError.verification("the seek table holds out-of-range numbers (damaged or hostile)") }
+    }
+
     /// Checks internal consistency against the file size; returns cumulative offsets.
     func layout(fileSize: Int64) throws(BundleError) -> Layout {
         guard seekTable == 1 else { throw BundleError.unsupportedVersion("unknown seek table version \(seekTable)") }
+        try checkBounds()
         var file = dataOffset, stream: Int64 = 0
         var fileOffsets: [Int64] = [], streamOffsets: [Int64] = []
         fileOffsets.reserveCapacity(frames.count)

@@ -159,7 +159,8 @@ final class TarReader {
         var entry: OpaquePointer?
         let status = archive_read_next_header(archive, &entry)
         if status == ARCHIVE_EOF { return nil }
-        guard status >= ARCHIVE_WARN, let entry else { throw rethrow("the tar stream is damaged") }
+        // ARCHIVE_RETRY (a bad header checksum) is damage too, not an entry.
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { throw rethrow("the tar stream is damaged") }
         let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
         let type = archive_entry_filetype(entry)
         let description: String = switch type {

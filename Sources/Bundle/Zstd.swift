@@ -5,6 +5,16 @@ import CZstd
 enum Zstd {
     /// Largest decompressed size of one frame the writer makes.
     static let frameSize = 4 << 20
+    /// The most bytes a zstd frame header takes (ZSTD_FRAMEHEADERSIZE_MAX).
+    static let maxFrameHeaderSize = 18
+
+    /// What a frame's header declares: its content size (nil when absent) and whether it ends
+    /// with a checksum. Nil when `bytes` do not hold a complete, valid header.
+    static func frameHeader(_ bytes: UnsafeRawBufferPointer) -> (contentSize: UInt64?, checksum: Bool)? {
+        var header = ZSTD_frameHeader()
+        guard ZSTD_getFrameHeader(&header, bytes.baseAddress, bytes.count) == 0 else { return nil }
+        return (header.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN ? nil : header.frameContentSize, header.checksumFlag != 0)
+    }
     /// Readers refuse frames that need a bigger window (decompression bombs): 8 MiB.
     static let maxWindowLog: Int32 = 23
 

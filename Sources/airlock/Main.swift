@@ -42,7 +42,7 @@ struct AirlockCommand: AsyncParsableCommand {
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch let error as any DomainError {
-            FileHandle.standardError.write(Data("airlock: \(Self.sentence(error))\n".utf8))
+            FileHandle.standardError.write(Data("airlock: \(Output.printable(Self.sentence(error)))\n".utf8))
             Foundation.exit(ExitStatus.of(error).rawValue)
         } catch {
             // Errors ArgumentParser owns: help and version exit 0, validation is a usage error.
@@ -53,7 +53,7 @@ struct AirlockCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(ExitStatus.usage.rawValue)
             default:
-                FileHandle.standardError.write(Data("airlock: \(Self.sentence(error))\n".utf8))
+                FileHandle.standardError.write(Data("airlock: \(Output.printable(Self.sentence(error)))\n".utf8))
                 Foundation.exit(ExitStatus.of(error).rawValue)
             }
         }

@@ -94,7 +94,21 @@ struct OutputOptions: ParsableArguments {
 /// Writes results to stdout; logs and progress go to stderr.
 enum Output {
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileHandle.standardOutput.write(Data((printable(text) + "\n").utf8))
+    }
+
+    /// Names come from bundles and registries, which may be hostile: control characters (terminal
+    /// escapes, carriage returns, newlines that forge a second result line) are shown escaped.
+    static func printable(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control {
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 
     static func json<T: Encodable>(_ value: T) throws {
