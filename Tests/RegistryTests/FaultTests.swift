@@ -180,7 +180,7 @@ struct FaultTests {
                 $0.retry = .none
             }) { client in try await pullBlob(client, Self.blobDescriptor, repository: "acme/app") }
         }
-        #expect(clock.now - start < .seconds(60), "a stalled body must time out, not hang")
+        #expect(clock.now - start < .seconds(150), "a stalled body must time out, not hang (the bound is loose: under a sanitizer the whole suite shares two cores)")
     }
 
     @Test func tokenRealmOnAnotherHost() async throws {
