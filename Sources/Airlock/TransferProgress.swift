@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What a long operation has done so far. Operations feed it from any thread or task; the CLI's
 /// display samples it. It knows nothing about terminals: `TransferProgress()` is a silent sink.
@@ -24,7 +24,8 @@ public final class TransferProgress: Sendable {
         var itemsTotal = 0
     }
 
-    private let state = Mutex(State())
+    // A pthread lock (not Synchronization.Mutex, whose futexes ThreadSanitizer cannot see).
+    private let state = NIOLockedValueBox(State())
     private let onMilestone: MilestoneHandler?
 
     public init(onMilestone: MilestoneHandler? = nil) {
@@ -35,7 +36,7 @@ public final class TransferProgress: Sendable {
     /// (for operations whose natural unit is a byte stream, not an image).
     /// `items` is how many images the phase will finish (numbered in their milestones).
     public func begin(_ phase: String, totalBytes: Int64, items: Int = 0, deciles: Bool = false) {
-        state.withLock {
+        state.withLockedValue {
             $0 = State(snapshot: Snapshot(phase: phase, bytesDone: 0, bytesTotal: max(totalBytes, 0), current: nil),
                        deciles: deciles, itemsTotal: items)
         }
@@ -43,7 +44,7 @@ public final class TransferProgress: Sendable {
 
     /// Counts bytes done. A retried upload may count bytes twice; the total caps what is shown.
     public func add(_ bytes: Int64) {
-        let crossed: Int? = state.withLock {
+        let crossed: Int? = state.withLockedValue {
             let done = $0.snapshot.bytesDone + bytes
             $0.snapshot.bytesDone = $0.snapshot.bytesTotal > 0 ? min(done, $0.snapshot.bytesTotal) : done
             guard $0.deciles, $0.snapshot.bytesTotal > 0 else { return nil }
@@ -60,7 +61,7 @@ public final class TransferProgress: Sendable {
 
     /// Names what is in flight now.
     public func working(on item: String) {
-        state.withLock { $0.snapshot.current = item }
+        state.withLockedValue { $0.snapshot.current = item }
     }
 
     /// Reports a milestone (one line in plain mode).
@@ -70,7 +71,7 @@ public final class TransferProgress: Sendable {
 
     /// Reports one of the phase's items finished, as "[3/12] text".
     public func itemDone(_ text: String) {
-        let (done, total) = state.withLock {
+        let (done, total) = state.withLockedValue {
             $0.itemsDone += 1
             return ($0.itemsDone, $0.itemsTotal)
         }
@@ -78,7 +79,7 @@ public final class TransferProgress: Sendable {
     }
 
     public var snapshot: Snapshot {
-        state.withLock { $0.snapshot }
+        state.withLockedValue { $0.snapshot }
     }
 }
 
