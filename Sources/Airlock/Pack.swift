@@ -122,6 +122,7 @@ public struct Packer: Sendable {
         let paths = Dictionary(grouping: walked) { Self.path(of: $0.resolved.repository) }
         var images: [BundleManifest.Image] = []
         var indexEntries: [Descriptor] = []
+        var blobsOfImage: [(String, Set<Digest>)] = []
         for image in walked {
             let path = Self.path(of: image.resolved.repository)
             let clash = Set(paths[path]?.map(\.resolved.repository) ?? []).count > 1
@@ -136,6 +137,7 @@ public struct Packer: Sendable {
             indexEntries.append(Descriptor(
                 mediaType: image.top.mediaType, digest: image.top.digest, size: Int64(image.top.bytes.count),
                 annotations: [OCILayout.refNameAnnotation: refName, OCILayout.imageNameAnnotation: source]))
+            blobsOfImage.append((refName, Set(image.blobs.map(\.descriptor.digest))))
         }
         let order = images.indices.sorted { images[$0].refName < images[$1].refName }
         images = order.map { images[$0] }
@@ -151,10 +153,8 @@ public struct Packer: Sendable {
         do {
             let transport = self.transport
             let logger = self.logger
-            let completion = ImageCompletion(images.map { image in
-                let needed = walked.first { $0.top.digest == image.digest && $0.resolved.repository == image.source }?.blobs.map(\.descriptor.digest) ?? []
-                return (image.refName, Set(needed).intersection(ordered.map(\.descriptor.digest)))
-            })
+            let packed = Set(ordered.map(\.descriptor.digest))
+            let completion = ImageCompletion(blobsOfImage.map { ($0.0, $0.1.intersection(packed)) })
             progress.begin("fetch", totalBytes: ordered.reduce(0) { $0 + $1.descriptor.size }, items: images.count)
             let parts = try await BoundedConcurrency.map(ordered, limit: request.concurrency) { blob in
                 let part = try await writer.part(for: blob.descriptor) { sink in

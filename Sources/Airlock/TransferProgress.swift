@@ -1,5 +1,7 @@
+import Bundle
 import Foundation
 import NIOConcurrencyHelpers
+import OCI
 
 /// What a long operation has done so far. Operations feed it from any thread or task; the CLI's
 /// display samples it. It knows nothing about terminals: `TransferProgress()` is a silent sink.
@@ -80,6 +82,33 @@ public final class TransferProgress: Sendable {
 
     public var snapshot: Snapshot {
         state.withLockedValue { $0.snapshot }
+    }
+}
+
+extension BundleVerifier {
+    /// A verifying pass reported to `progress` as one phase over every blob's bytes, with a
+    /// milestone per tenth (verify and unpack both run it).
+    public func verify(
+        fd: Int32,
+        name: String,
+        progress: TransferProgress,
+        phase: String,
+        onBlobData: BlobHandler = { _, _ in },
+        onBlobEnd: (Descriptor) throws -> Void = { _ in },
+        onIndex: ([UInt8]) throws -> Void = { _ in }
+    ) throws -> VerificationReport {
+        try verify(
+            fd: fd, name: name,
+            onManifest: { manifest in
+                progress.begin(phase, totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)
+            },
+            onBlobData: { descriptor, bytes in
+                progress.working(on: descriptor.digest.short)
+                try onBlobData(descriptor, bytes)
+                progress.add(Int64(bytes.count))
+            },
+            onBlobEnd: onBlobEnd,
+            onIndex: onIndex)
     }
 }
 

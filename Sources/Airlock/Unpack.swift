@@ -47,22 +47,18 @@ public struct Unpacker {
         func open(_ descriptor: Descriptor) throws {
             if current?.descriptor.digest != descriptor.digest {
                 current = (descriptor, try FileOutput(creating: "\(blobs)/.\(descriptor.digest.hex).partial"))
-                progress.working(on: descriptor.digest.short)
             }
         }
         var indexJSON: [UInt8] = []
-        let progress = self.progress
         do {
             let report = try BundleVerifier(requiredKeys: keys).verify(
                 fd: fd,
                 name: bundle == "-" ? "standard input" : bundle,
-                onManifest: { manifest in
-                    progress.begin("unpack", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)
-                },
+                progress: progress,
+                phase: "unpack",
                 onBlobData: { descriptor, bytes in
                     try open(descriptor)
                     try current?.output.write(bytes)
-                    progress.add(Int64(bytes.count))
                 },
                 onBlobEnd: { descriptor in
                     try open(descriptor)  // an empty blob gets no data callback

@@ -61,7 +61,7 @@ final class BundleStream {
         guard let facts = Zstd.frameHeader(header) else {
             throw BundleError.truncated(name, "it ends inside a frame header")
         }
-        guard let size = facts.contentSize, size <= UInt64(Zstd.frameSize * 2) else {
+        guard let size = facts.contentSize, size <= UInt64(Zstd.maxFrameContentSize) else {
             throw BundleError.verification("\(name) has a frame at offset \(consumed) that does not declare a size of at most 8 MiB (damaged, or a decompression bomb)")
         }
         guard facts.checksum else {

@@ -92,7 +92,7 @@ public struct SeekTable: Codable, Sendable, Equatable {
         var fileOffsets: [Int64] = [], streamOffsets: [Int64] = []
         fileOffsets.reserveCapacity(frames.count)
         for frame in frames {
-            guard frame.count == 2, frame[0] > 0, frame[1] >= 0, frame[1] <= Int64(Zstd.frameSize) * 2 else {
+            guard frame.count == 2, frame[0] > 0, frame[1] >= 0, frame[1] <= Int64(Zstd.maxFrameContentSize) else {
                 throw BundleError.verification("the seek table has an invalid frame entry")
             }
             fileOffsets.append(file)

@@ -5,6 +5,8 @@ import CZstd
 enum Zstd {
     /// Largest decompressed size of one frame the writer makes.
     static let frameSize = 4 << 20
+    /// The most a data frame may decompress to (format-spec §3.2): twice what the writer makes.
+    static let maxFrameContentSize = frameSize * 2
     /// The most bytes a zstd frame header takes (ZSTD_FRAMEHEADERSIZE_MAX).
     static let maxFrameHeaderSize = 18
 
@@ -67,13 +69,6 @@ final class ZstdFrameDecompressor {
 
     deinit { ZSTD_freeDCtx(context) }
 
-    /// Decompresses `input` (exactly one frame) expecting exactly `expectedSize` bytes.
-    func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int, what: String) throws(BundleError) -> [UInt8] {
-        var output: [UInt8] = []
-        try decompress(input, into: &output, expectedSize: expectedSize, what: what)
-        return output.count == expectedSize ? output : Array(output[..<expectedSize])
-    }
-
     /// Decompresses the first `count` bytes of `input` (exactly one frame) into the front of
     /// `output`, which grows only when too small: a caller that keeps both allocates once.
     func decompress(_ input: [UInt8], count: Int, into output: inout [UInt8], expectedSize: Int, what: String) throws(BundleError) {
@@ -88,7 +83,7 @@ final class ZstdFrameDecompressor {
     /// Decompresses `input` (exactly one frame) into the front of `output`, which grows only
     /// when too small.
     func decompress(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], expectedSize: Int, what: String) throws(BundleError) {
-        guard expectedSize <= Zstd.frameSize * 2 else {
+        guard expectedSize <= Zstd.maxFrameContentSize else {
             throw BundleError.verification("\(what): a frame claims \(expectedSize) bytes, over the format's limit")
         }
         let declared = ZSTD_getFrameContentSize(input.baseAddress, input.count)

@@ -65,15 +65,7 @@ struct VerifyCommand: ParsableCommand {
         let fd = try openForReading(bundle)
         defer { close(fd) }
         let report = try progress.display(output).run { progress in
-            try BundleVerifier(requiredKeys: keys).verify(
-                fd: fd, name: bundle == "-" ? "standard input" : bundle,
-                onManifest: { manifest in
-                    progress.begin("verify", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)
-                },
-                onBlobData: { descriptor, bytes in
-                    progress.working(on: descriptor.digest.short)
-                    progress.add(Int64(bytes.count))
-                })
+            try BundleVerifier(requiredKeys: keys).verify(fd: fd, name: bundle == "-" ? "standard input" : bundle, progress: progress, phase: "verify")
         }
         let baseChecked = try checkBase(report)
         if json {
