@@ -1153,6 +1153,32 @@ def cases(src, key, corpus, rng):
     obj["images"][0].update(digest=layer_d["digest"], size=layer_d["size"], mediaType=image["mediaType"])
     add("signed-image-digest-is-layer", signed_with_index(obj, retarget_index([(image["refName"], dict(layer_d, mediaType=image["mediaType"]))])),
         "A signed manifest (and index.json) whose image digest points at a layer blob instead of a manifest.", signed=True)
+    # A valid bundle of the same image with both layers replaced by tiny ones (new manifest digest,
+    # index.json and signature): the smallest well-formed bundle, and the fuzzer's seed.
+    obj = src.manifest_copy()
+    manifest_i = [i for i, (d, _) in enumerate(src.blobs) if d["mediaType"] in MANIFEST_TYPES][0]
+    document = src.blobs[manifest_i][1]
+    new_blobs = []
+    for i, (d, data) in enumerate(src.blobs):
+        if d["mediaType"] in MANIFEST_TYPES:
+            continue
+        if "layer" in d["mediaType"] or "rootfs" in d["mediaType"]:
+            tiny = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + bytes([i]) * 4  # gzip-shaped, content irrelevant
+            nd = dict(d, digest=digest(tiny), size=len(tiny))
+            old_ref = b'"digest":"%s","size":%d' % (d["digest"].encode(), d["size"])
+            if old_ref not in document:
+                fail("the image manifest does not name its layers as expected")
+            document = document.replace(old_ref, b'"digest":"%s","size":%d' % (nd["digest"].encode(), nd["size"]))
+            new_blobs.append((nd, tiny))
+        else:
+            new_blobs.append((d, data))
+    md = dict(src.blobs[manifest_i][0], digest=digest(document), size=len(document))
+    others = sorted(new_blobs, key=lambda item: item[0]["digest"])
+    ordered = [(md, document)] + others
+    obj["blobs"] = [d for d, _ in ordered]
+    obj["images"][0].update(digest=md["digest"], size=md["size"], totalSize=sum(d["size"] for d, _ in ordered))
+    add("small-layers-accepted", signed_with_index(obj, retarget_index([(image["refName"], md)]), blobs=ordered),
+        "The same image with both layers replaced by 14-byte blobs, re-signed: a valid bundle (the fuzzer's seed).", status=0, signed=True)
     obj = src.manifest_copy()
     small_layer = min((i for i, (d, _) in enumerate(src.blobs) if d["mediaType"] not in MANIFEST_TYPES), key=lambda i: src.blobs[i][0]["size"])
     obj["blobs"][small_layer]["mediaType"] = OCI_MANIFEST

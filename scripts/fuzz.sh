@@ -23,7 +23,11 @@ seeds() {  # seeds for one target, into $1
   mkdir -p "$out"
   cp -f Tests/FuzzRegressions/"$target"/* "$out"/ 2>/dev/null || true
   case "$target" in
-    bundle) cp -f fixtures/tiny.bundle "$out/tiny.bundle" ;;
+    bundle)  # the fixture, and a 67 KiB re-signed copy with tiny layers (most runs start small)
+      cp -f fixtures/tiny.bundle "$out/tiny.bundle"
+      work="$(mktemp -d)"
+      python3 scripts/bad-bundles.py fixtures/tiny.bundle fixtures/keys/test-ed25519.key "$work" >/dev/null
+      cp -f "$work/small-layers-accepted.bundle" "$out/small.bundle"; rm -rf "$work" ;;
     manifest)
       work="$(mktemp -d)"; zstd -dc fixtures/tiny.bundle | tar -x -C "$work"
       cp -f "$work/airlock-bundle.json" "$out/bundle-manifest.json"; cp -f "$work/index.json" "$out/index.json"

@@ -83,6 +83,9 @@ public struct Pusher: Sendable {
         try SignatureReport.check(header.slot, manifest: header.manifestBytes, required: request.keys).requireTrusted(name: request.bundle)
         let manifest = header.manifest
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
+        // Structure: everything but blob data, held to the signed manifest (each blob's frames
+        // are checked as they are read), so push refuses what verify refuses.
+        _ = try file.checkStructure()
 
         // 2. Plans from the manifests in the bundle (random access; digests checked).
         let client = transport.client(for: request.naming.registry)
@@ -90,6 +93,7 @@ public struct Pusher: Sendable {
         var (plans, missingManifests) = try await makePlans(manifest, request: request, client: client) { descriptor in
             try file.read(descriptor)
         }
+        try checkOtherManifests(manifest, plans: plans) { try file.read($0) }
         plans = await markPresent(plans, client: client, concurrency: request.concurrency)
         try await checkExternalBlobs(plans, held: { file.contains($0) }, external: external, client: client, base: manifest.base, missing: missingManifests)
 
@@ -163,6 +167,20 @@ public struct Pusher: Sendable {
             plans.append(Plan(image: image, repository: repository, tag: tag, manifests: manifests, blobs: blobs))
         }
         return (plans, missingManifests)
+    }
+
+    /// Blobs typed as manifests that no image reaches are not pushed, but must parse all the same
+    /// (verify holds every manifest blob to its media type).
+    func checkOtherManifests(_ manifest: BundleManifest, plans: [Plan], read: (Descriptor) throws -> [UInt8]) throws {
+        let loaded = Set(plans.flatMap { $0.manifests.map(\.digest) })
+        for blob in manifest.blobs where MediaType.isManifest(blob.mediaType) && !loaded.contains(blob.digest)
+            && blob.size <= Int64(ManifestDocument.maximumSize) {
+            do {
+                _ = try ManifestDocument(bytes: try read(blob), declaredType: blob.mediaType)
+            } catch let error as OCIError {
+                throw AirlockError.verification("manifest blob \(blob.digest) is invalid: \(error.description)")
+            }
+        }
     }
 
     /// Marks the images whose target reference already names their manifest. The registry
@@ -312,16 +330,13 @@ public struct Pusher: Sendable {
     }
 }
 
-/// Cuts a blob reader's frames into small ByteBuffers, one frame in memory at a time.
+/// Hands a blob reader's bytes on in small ByteBuffers, one frame in memory at a time.
 final class FrameSlices: @unchecked Sendable {
     // Used by one upload stream at a time (the body is consumed sequentially).
     static let sliceSize = 256 << 10
     let reader: BundleFile.BlobReader
     let progress: TransferProgress
-    /// One frame, reused for every frame of the blob.
-    var frame: [UInt8] = []
-    var range = 0..<0
-    var offset = 0
+    let allocator = ByteBufferAllocator()
 
     init(_ reader: BundleFile.BlobReader, progress: TransferProgress) {
         self.reader = reader
@@ -329,15 +344,13 @@ final class FrameSlices: @unchecked Sendable {
     }
 
     func next() throws -> ByteBuffer? {
-        if offset == range.upperBound {
-            guard let next = try reader.next(into: &frame) else { return nil }
-            range = next
-            offset = next.lowerBound
+        var slice = allocator.buffer(capacity: Self.sliceSize)
+        let count = try slice.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.sliceSize) { space in
+            try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(Self.sliceSize)))
         }
-        let end = min(offset + Self.sliceSize, range.upperBound)
-        defer { offset = end }
-        progress.add(Int64(end - offset))
-        return ByteBuffer(bytes: frame[offset..<end])
+        guard count > 0 else { return nil }
+        progress.add(Int64(count))
+        return slice
     }
 }
 

@@ -3,7 +3,8 @@ import OCI
 
 /// Random access to a bundle on disk through its seek table: any one blob can be read without
 /// decompressing the others, from several threads at once (positional reads only).
-/// Nothing read here is trusted by itself: callers check every blob against the signed manifest.
+/// Nothing read here is trusted by itself: `checkStructure` holds everything but blob data to the
+/// signed manifest, and callers check every blob they read by digest.
 public final class BundleFile: @unchecked Sendable {
     // Immutable after init; `pread` on a shared descriptor is safe from any thread.
     public let path: String
@@ -12,6 +13,8 @@ public final class BundleFile: @unchecked Sendable {
     let table: SeekTable
     let layout: SeekTable.Layout
     let entries: [String: SeekTable.Entry]
+    /// File offset of the seek table's skippable frame header, and its payload size.
+    let tableFrame: (offset: Int64, size: Int64)
 
     public init(path: String) throws {
         self.path = path
@@ -34,6 +37,7 @@ public final class BundleFile: @unchecked Sendable {
                 throw BundleError.verification("the seek table of \(path) is damaged")
             }
             self.table = table
+            tableFrame = (size - Int64(SeekTable.footerSize) - length - Int64(SkippableFrame.headerSize), length + Int64(SeekTable.footerSize))
             layout = try table.layout(fileSize: size)
             var entries: [String: SeekTable.Entry] = [:]
             for entry in table.entries { entries[entry.name] = entry }
@@ -71,15 +75,76 @@ public final class BundleFile: @unchecked Sendable {
         }
     }
 
+    /// Proves the bundle's structure without reading blob data (format-spec §3, §8), after its
+    /// signatures have been checked: the seek table has the shape the signed manifest implies and
+    /// sits right after the last data frame; the metadata frames parse as exactly the manifest (the
+    /// bytes already verified), oci-layout, index.json (matching its signed digest and listing
+    /// exactly the bundle's images) and the two directories; the last frame is the end-of-archive
+    /// marker. Each blob's own frames are checked when `reader(for:)` reads them. Returns index.json.
+    public func checkStructure() throws -> [UInt8] {
+        let frameHeader = try Self.pread(fd, offset: tableFrame.offset, count: SkippableFrame.headerSize, path: path)
+        guard SkippableFrame.readUInt32(frameHeader) == SkippableFrame.seekTableMagic,
+              Int64(SkippableFrame.readUInt32(frameHeader.dropFirst(4))) == tableFrame.size
+        else {
+            throw BundleError.verification("the seek table frame of \(path) is damaged")
+        }
+        guard layout.end == tableFrame.offset else {
+            throw BundleError.verification("\(path) has bytes between its last data frame and its seek table")
+        }
+        let manifest = header.manifest
+        try table.checkShape(of: manifest, manifestSize: header.manifestBytes.count, layout: layout, name: path)
+
+        // The metadata frames, read as any tar reader reads them.
+        let firstBlobFrame = table.entries.count > 3 ? table.entries[3].frame : table.frames.count - 1
+        let group = try FrameGroup(file: self, frames: 0..<firstBlobFrame)
+        let tar = try TarReader { try group.next() }
+        var observed: [(name: String, header: Int64, size: Int64)] = []
+        func expect(_ name: String, directory: Bool = false, size: Int64 = 0) throws {
+            guard let entry = try tar.next(), entry.name == name, directory ? entry.isDirectory : entry.isRegularFile, directory || entry.size == size else {
+                throw BundleError.verification("the metadata of \(path) does not hold \(name) where the format puts it (as a \(directory ? "directory" : "\(size)-byte file"))")
+            }
+            observed.append((entry.name, entry.headerOffset, entry.size))
+        }
+        try expect(BundleManifest.entryName, size: Int64(header.manifestBytes.count))
+        guard try tar.readAll(size: Int64(header.manifestBytes.count), what: "the bundle manifest") == header.manifestBytes else {
+            throw BundleError.verification("\(path) holds two different bundle manifests")
+        }
+        try expect("oci-layout", size: Int64(OCILayout.layoutFile.count))
+        guard try tar.readAll(size: Int64(OCILayout.layoutFile.count), what: "oci-layout") == OCILayout.layoutFile else {
+            throw BundleError.verification("oci-layout does not hold the expected layout version")
+        }
+        try expect("index.json", size: manifest.index.size)
+        let index = try tar.readAll(size: manifest.index.size, what: "index.json")
+        guard Digest.of(index) == manifest.index.digest else {
+            throw BundleError.verification("index.json does not match the digest in the signed manifest")
+        }
+        try expect("blobs/", directory: true)
+        try expect("blobs/sha256/", directory: true)
+        if let extra = try tar.next() {
+            throw BundleError.verification("\(path) holds an unexpected entry '\(extra.name)' (\(extra.typeDescription)) among its metadata")
+        }
+        try group.checkConsumed()
+        try table.checkPlacement(observed, layout: layout, name: path)
+        try BundleVerifier.checkIndex(index, of: manifest)
+
+        // The end-of-archive marker: 1024 bytes of NUL, the stream's last.
+        let trailer = try FrameGroup(file: self, frames: (table.frames.count - 1)..<table.frames.count, endMarker: false)
+        let marker = try trailer.next()
+        guard marker.count == 1024, marker.allSatisfy({ $0 == 0 }) else {
+            throw BundleError.verification("\(path) has data after the end of its archive")
+        }
+        return index
+    }
+
     /// Whether the bundle holds the blob's data (delta bundles do not hold external blobs).
     public func contains(_ digest: Digest) -> Bool {
-        entries["blobs/\(digest.algorithm.rawValue)/\(digest.hex)"] != nil
+        entries[OCILayout.blobPath(digest)] != nil
     }
 
     /// A pull-based reader of one blob's bytes: each call decompresses the next frame.
     /// Memory: one frame at a time. Returns nil at the end.
     public func reader(for digest: Digest) throws -> BlobReader {
-        guard let entry = entries["blobs/\(digest.algorithm.rawValue)/\(digest.hex)"] else {
+        guard let entry = entries[OCILayout.blobPath(digest)] else {
             throw BundleError.verification("\(path) has no blob \(digest) in its seek table")
         }
         return try BlobReader(file: self, entry: entry)
@@ -89,60 +154,114 @@ public final class BundleFile: @unchecked Sendable {
     public func read(_ descriptor: Descriptor) throws -> [UInt8] {
         guard descriptor.size <= 64 << 20 else { throw BundleError.usage("blob \(descriptor.digest) is too large to read at once") }
         let reader = try reader(for: descriptor.digest)
-        var bytes: [UInt8] = []
-        while let chunk = try reader.next() { bytes += chunk }
+        var bytes = [UInt8](repeating: 0, count: Int(descriptor.size) + 1)
+        var filled = 0
+        while true {
+            let count = try bytes.withUnsafeMutableBytes { try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+            if count == 0 { break }
+            filled += count
+        }
+        bytes.removeLast(bytes.count - filled)
         guard Int64(bytes.count) == descriptor.size, Digest.of(bytes, algorithm: descriptor.digest.algorithm) == descriptor.digest else {
             throw BundleError.verification("blob \(descriptor.digest) in \(path) is corrupt")
         }
         return bytes
     }
 
+    /// Reads one blob's entry as a tar reader would: its own frames (header, data, padding, and
+    /// nothing else, §3.2), decompressed one at a time. Memory: one frame.
     public final class BlobReader {
-        let file: BundleFile
         let entry: SeekTable.Entry
-        let decompressor: ZstdFrameDecompressor
-        var frame: Int
-        var remaining: Int64
-        /// Reused for every frame's compressed bytes.
-        private var compressed: [UInt8] = []
+        let path: String
+        private let group: FrameGroup
+        private let tar: TarReader
+        private var remaining: Int64
+        private var finished = false
 
         init(file: BundleFile, entry: SeekTable.Entry) throws {
-            self.file = file
             self.entry = entry
-            self.decompressor = try ZstdFrameDecompressor()
-            self.frame = entry.frame
+            self.path = file.path
+            let group = try FrameGroup(file: file, frames: entry.frame..<(entry.frame + entry.frameCount))
+            self.group = group
+            self.tar = try TarReader { try group.next() }
             self.remaining = entry.size
-        }
-
-        /// The next piece of the blob's data, or nil when all of it has been returned.
-        public func next() throws -> [UInt8]? {
-            var buffer: [UInt8] = []
-            guard let range = try next(into: &buffer) else { return nil }
-            // Most frames belong wholly to one blob: hand the buffer over without a copy.
-            return range == buffer.indices ? buffer : Array(buffer[range])
-        }
-
-        /// Decompresses the next frame into `buffer` (reused across calls: flat memory, no
-        /// allocation per frame) and returns the part of it that is the blob's, or nil at the end.
-        public func next(into buffer: inout [UInt8]) throws -> Range<Int>? {
-            while remaining > 0 {
-                guard frame < entry.frame + entry.frameCount else {
-                    throw BundleError.verification("the seek table entry for \(entry.name) ends early")
-                }
-                let compressedSize = Int(file.table.frames[frame][0])
-                let decompressedSize = Int(file.table.frames[frame][1])
-                try BundleFile.pread(file.fd, offset: file.layout.fileOffsets[frame], count: compressedSize, path: file.path, into: &compressed)
-                try decompressor.decompress(compressed, count: compressedSize, into: &buffer, expectedSize: decompressedSize,
-                                            what: "\(file.path), frame \(frame)")
-                let frameStart = file.layout.streamOffsets[frame]
-                let from = Int(max(entry.offset, frameStart) - frameStart)
-                frame += 1
-                guard from < decompressedSize else { continue }  // the data starts in a later frame
-                let take = Int(min(Int64(decompressedSize - from), remaining))
-                remaining -= Int64(take)
-                return from..<(from + take)
+            guard let first = try tar.next(), first.headerOffset == 0, first.name == entry.name, first.isRegularFile, first.size == entry.size else {
+                throw BundleError.verification("the tar header of \(entry.name) in \(file.path) does not match the seek table and the signed manifest")
             }
-            return nil
+        }
+
+        /// Fills `buffer` with the blob's next bytes; returns how many, 0 at the end (after
+        /// checking that nothing but padding follows the data in its frames).
+        public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            var filled = 0
+            while filled < buffer.count, remaining > 0 {
+                let want = Int(min(Int64(buffer.count - filled), remaining))
+                let count = try tar.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + want)]))
+                guard count > 0 else { throw BundleError.truncated(path, "\(entry.name) ends early") }
+                filled += count
+                remaining -= Int64(count)
+            }
+            if remaining == 0, !finished {
+                finished = true
+                if let extra = try tar.next() {
+                    throw BundleError.verification("\(path) holds an unexpected entry '\(extra.name)' (\(extra.typeDescription)) in the frames of \(entry.name)")
+                }
+                try group.checkConsumed()
+            }
+            return filled
+        }
+    }
+}
+
+/// The tar stream held by consecutive frames, decompressed one frame at a time into one buffer,
+/// then (for a tar reader) a 1024-byte end-of-archive marker: each group of frames parses alone.
+final class FrameGroup {
+    private let file: BundleFile
+    private var frame: Int
+    private let frames: Range<Int>
+    private let decompressor: ZstdFrameDecompressor
+    private var compressed: [UInt8] = []
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var endMarker: Bool
+    private static let marker = [UInt8](repeating: 0, count: 1024)
+
+    init(file: BundleFile, frames: Range<Int>, endMarker: Bool = true) throws {
+        self.file = file
+        self.frames = frames
+        self.frame = frames.lowerBound
+        self.endMarker = endMarker
+        decompressor = try ZstdFrameDecompressor()
+        let largest = frames.map { Int(file.table.frames[$0][1]) }.max() ?? 0
+        buffer = .allocate(byteCount: max(largest, Self.marker.count), alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The next frame's bytes (valid until the next call), then the marker, then empty.
+    func next() throws -> UnsafeRawBufferPointer {
+        guard frame < frames.upperBound else {
+            guard endMarker else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            endMarker = false
+            buffer.copyBytes(from: Self.marker)
+            return UnsafeRawBufferPointer(rebasing: buffer[..<Self.marker.count])
+        }
+        let compressedSize = Int(file.table.frames[frame][0]), size = Int(file.table.frames[frame][1])
+        try BundleFile.pread(file.fd, offset: file.layout.fileOffsets[frame], count: compressedSize, path: file.path, into: &compressed)
+        let what = "\(file.path), frame \(frame)"
+        let output = buffer
+        let decompressor = self.decompressor
+        // An untyped closure: a typed-throws one here crashes Swift 6.3.1's IR generation.
+        try compressed.withUnsafeBytes { (input: UnsafeRawBufferPointer) throws -> Void in
+            try decompressor.decompress(UnsafeRawBufferPointer(rebasing: input[..<compressedSize]), into: output, expectedSize: size, what: what)
+        }
+        frame += 1
+        return UnsafeRawBufferPointer(rebasing: buffer[..<size])
+    }
+
+    /// The tar reader took every frame: the entries ended exactly where the frames do.
+    func checkConsumed() throws {
+        guard frame == frames.upperBound else {
+            throw BundleError.verification("\(file.path) has an end-of-archive marker inside frame \(frame - 1)")
         }
     }
 }

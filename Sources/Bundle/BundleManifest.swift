@@ -146,6 +146,14 @@ public struct BundleManifest: Codable, Sendable, Hashable {
                 throw BundleError.verification("the bundle manifest names an image '\(image.refName)', which is not a valid reference name")
             }
         }
+        // Blobs are stored once each (§3.3).
+        var listed: Set<Digest> = []
+        for blob in manifest.blobs where !listed.insert(blob.digest).inserted {
+            throw BundleError.verification("the bundle manifest lists blob \(blob.digest) twice")
+        }
+        if let both = manifest.base?.externalBlobs.first(where: { listed.contains($0.digest) }) {
+            throw BundleError.verification("the bundle manifest lists blob \(both.digest) as both stored and external")
+        }
         return manifest
     }
 

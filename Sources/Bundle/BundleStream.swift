@@ -53,20 +53,14 @@ final class BundleStream {
 
     private var buffered: Int { end - start }
 
-    /// A data frame must declare its size (at most 8 MiB, §3.2) and carry a checksum: a frame
-    /// that would inflate a small file into gigabytes is refused before it is decompressed.
+    /// Holds the next data frame's header to §3.2 before any of it is decompressed.
     private func checkFrameHeader() throws {
         while buffered < Zstd.maxFrameHeaderSize, !eof { _ = try fill() }
         let header = input.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[start..<end]) }
-        guard let facts = Zstd.frameHeader(header) else {
+        if !Zstd.holdsFrameHeader(header) {
             throw BundleError.truncated(name, "it ends inside a frame header")
         }
-        guard let size = facts.contentSize, size <= UInt64(Zstd.maxFrameContentSize) else {
-            throw BundleError.verification("\(name) has a frame at offset \(consumed) that does not declare a size of at most 8 MiB (damaged, or a decompression bomb)")
-        }
-        guard facts.checksum else {
-            throw BundleError.verification("\(name) has a frame at offset \(consumed) without a checksum")
-        }
+        _ = try Zstd.checkDataFrameHeader(header, what: "\(name) has a frame at offset \(consumed) that")
     }
 
     /// Exactly `count` bytes, or an error naming truncation.

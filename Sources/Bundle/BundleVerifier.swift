@@ -45,12 +45,7 @@ public struct BundleVerifier {
         try onManifest(manifest)
 
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
-        var expected: [Digest: Descriptor] = [:]
-        for blob in manifest.blobs {
-            guard expected.updateValue(blob, forKey: blob.digest) == nil else {
-                throw BundleError.verification("the bundle manifest lists blob \(blob.digest) twice")
-            }
-        }
+        let expected = Dictionary(manifest.blobs.map { ($0.digest, $0) }, uniquingKeysWith: { first, _ in first })
         var seen: Set<Digest> = []
         var manifestDocuments: [Digest: ManifestDocument] = [:]
         var sawLayout = false, sawIndex = false
@@ -138,18 +133,18 @@ public struct BundleVerifier {
         }
         guard sawLayout else { throw BundleError.verification("\(name) has no oci-layout file") }
         guard sawIndex else { throw BundleError.verification("\(name) has no index.json") }
-        let missing = manifest.blobs.filter { !seen.contains($0.digest) && !external.contains($0.digest) }
+        let missing = manifest.blobs.filter { !seen.contains($0.digest) }
         if let first = missing.first {
             throw BundleError.verification("\(name) lacks blob \(first.digest)" + (missing.count > 1 ? " and \(missing.count - 1) more" : "") + " listed in its manifest (truncated or tampered)")
         }
         // The entries in exactly the order §3.3 fixes: a reader may rely on it.
         let order = [BundleManifest.entryName, "oci-layout", "index.json", "blobs/", "blobs/sha256/"]
-            + manifest.blobs.filter { !external.contains($0.digest) }.map { "blobs/\($0.digest.algorithm.rawValue)/\($0.digest.hex)" }
+            + manifest.blobs.map { OCILayout.blobPath($0.digest) }
         guard observed.map(\.name) == order else {
             throw BundleError.verification("\(name) does not hold its entries in the order the format fixes (manifest, oci-layout, index.json, blobs/, blobs/sha256/, then the blobs in manifest order)")
         }
         try checkGraph(manifest, documents: manifestDocuments, present: seen, external: external, indexBytes: indexBytes)
-        try checkSeekTable(stream, name: name, observed: observed)
+        try checkSeekTable(stream, name: name, observed: observed, manifest: manifest, manifestSize: manifestBytes.count)
         try onIndex(indexBytes)
 
         return VerificationReport(
@@ -194,10 +189,12 @@ public struct BundleVerifier {
         for image in manifest.images {
             try walk(image.digest, from: image.refName, depth: 0)
         }
-        let index: ImageIndex
-        do {
-            index = try JSONDecoder().decode(ImageIndex.self, from: Data(indexBytes))
-        } catch {
+        try Self.checkIndex(indexBytes, of: manifest)
+    }
+
+    /// index.json (its bytes already matched to the signed digest) names exactly the bundle's images.
+    static func checkIndex(_ bytes: [UInt8], of manifest: BundleManifest) throws(BundleError) {
+        guard let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(bytes)) else {
             throw BundleError.verification("index.json is not a valid OCI index")
         }
         let listed = Set(index.manifests.map { "\($0.annotations?[OCILayout.refNameAnnotation] ?? "")@\($0.digest)" })
@@ -207,7 +204,7 @@ public struct BundleVerifier {
         }
     }
 
-    private func checkSeekTable(_ stream: BundleStream, name: String, observed: [(name: String, header: Int64, size: Int64)]) throws {
+    private func checkSeekTable(_ stream: BundleStream, name: String, observed: [(name: String, header: Int64, size: Int64)], manifest: BundleManifest, manifestSize: Int) throws {
         let tables = stream.skippable.filter { $0.magic == SkippableFrame.seekTableMagic }
         guard stream.skippable.count == 1, let table = tables.first, table.afterFrames == stream.frames.count else {
             if stream.skippable.isEmpty { throw BundleError.truncated(name, "its seek table is missing") }
@@ -222,39 +219,11 @@ public struct BundleVerifier {
         }
         guard parsed.seekTable == 1 else { throw BundleError.unsupportedVersion("the seek table of \(name) has unknown version \(parsed.seekTable)") }
         try parsed.checkBounds()
-        guard parsed.frames == stream.frames, parsed.dataOffset == Int64(SkippableFrame.headerSize + SignatureSlot.size) else {
+        guard parsed.frames == stream.frames else {
             throw BundleError.verification("the seek table of \(name) does not match its frames")
         }
-        // Every entry with data, in order: same name and size, data right after its header
-        // (512-byte blocks), and the frames named are the ones that hold it.
-        let files = observed.enumerated().filter { !$0.element.name.hasSuffix("/") }
-        guard parsed.entries.count == files.count else {
-            throw BundleError.verification("the seek table of \(name) lists \(parsed.entries.count) entries, the archive has \(files.count)")
-        }
-        for (entry, (index, actual)) in zip(parsed.entries, files) {
-            let nextHeader = index + 1 < observed.count ? observed[index + 1].header : nil
-            let gap = entry.offset - actual.header
-            let end = (entry.offset + entry.size + 511) / 512 * 512
-            let (frame, count) = SeekTable.frameRange(offset: entry.offset, size: entry.size, frames: parsed.frames)
-            guard entry.name == actual.name, entry.size == actual.size, gap >= 512, gap % 512 == 0, gap <= 64 << 10,
-                  nextHeader.map({ end == $0 }) ?? true, entry.frame == frame, entry.frameCount == count
-            else {
-                throw BundleError.verification("the seek table of \(name) misplaces \(entry.name)")
-            }
-        }
-        // No empty frames; the last frame is the 1024-byte end-of-archive marker and nothing else.
-        guard parsed.frames.allSatisfy({ $0[1] > 0 }) else {
-            throw BundleError.verification("\(name) has an empty data frame")
-        }
-        let lastEntryFrame = parsed.entries.last.map { $0.frame + $0.frameCount - 1 } ?? 0
-        guard parsed.frames.last?[1] == 1024, lastEntryFrame < parsed.frames.count - 1 else {
-            throw BundleError.verification("\(name) has data after the end-of-archive marker, or no marker frame")
-        }
-        // A frame never holds bytes of two blobs.
-        for (a, b) in zip(parsed.entries, parsed.entries.dropFirst()) where a.name.hasPrefix("blobs/") && b.name.hasPrefix("blobs/") {
-            guard a.frame + a.frameCount <= b.frame else {
-                throw BundleError.verification("the seek table of \(name) puts two blobs in one frame")
-            }
-        }
+        let layout = try parsed.layout(fileSize: stream.consumed)
+        try parsed.checkShape(of: manifest, manifestSize: manifestSize, layout: layout, name: name)
+        try parsed.checkPlacement(observed, layout: layout, name: name)
     }
 }

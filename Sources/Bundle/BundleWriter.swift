@@ -157,7 +157,7 @@ public final class BundleWriter: @unchecked Sendable {
 
     /// Builds the part for one blob: `fill` writes its bytes; they are hashed and must match.
     public func part(for descriptor: Descriptor, fill: (BlobSink) async throws -> Void) async throws -> BundlePart {
-        let name = "blobs/\(descriptor.digest.algorithm.rawValue)/\(descriptor.digest.hex)"
+        let name = OCILayout.blobPath(descriptor.digest)
         let path = "\(workDirectory)/\(descriptor.digest.hex)"
         let output = try FileOutput(creating: path)
         let frames = try FrameSink(level: Self.level(for: descriptor.mediaType), output: output)
@@ -288,6 +288,9 @@ public enum OCILayout {
     public static let layoutFile = Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8)
     public static let refNameAnnotation = "org.opencontainers.image.ref.name"
     public static let imageNameAnnotation = "io.containerd.image.name"
+
+    /// A blob's path in the layout (and its tar entry name): `blobs/<algorithm>/<hex>`.
+    public static func blobPath(_ digest: Digest) -> String { "blobs/\(digest.algorithm.rawValue)/\(digest.hex)" }
 
     /// index.json for `images`: one descriptor each, in the given order, compact and deterministic.
     public static func indexJSON(_ manifests: [Descriptor]) throws -> [UInt8] {

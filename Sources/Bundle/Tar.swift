@@ -144,7 +144,7 @@ final class TarReader {
             }
         }, nil)
         if let error = box.error as? BundleError { throw error }
-        try ArchiveError.check(status, archive, "reading the tar stream")
+        try ArchiveError.check(status, archive, "the tar stream is damaged")
     }
 
     deinit { archive_read_free(archive) }

@@ -10,13 +10,34 @@ enum Zstd {
     /// The most bytes a zstd frame header takes (ZSTD_FRAMEHEADERSIZE_MAX).
     static let maxFrameHeaderSize = 18
 
-    /// What a frame's header declares: its content size (nil when absent) and whether it ends
-    /// with a checksum. Nil when `bytes` do not hold a complete, valid header.
-    static func frameHeader(_ bytes: UnsafeRawBufferPointer) -> (contentSize: UInt64?, checksum: Bool)? {
+    /// False when `bytes` are the start of a frame header that needs more bytes.
+    static func holdsFrameHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var header = ZSTD_frameHeader()
-        guard ZSTD_getFrameHeader(&header, bytes.baseAddress, bytes.count) == 0 else { return nil }
-        return (header.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN ? nil : header.frameContentSize, header.checksumFlag != 0)
+        let status = ZSTD_getFrameHeader(&header, bytes.baseAddress, bytes.count)
+        return status == 0 || ZSTD_isError(status) != 0
     }
+
+    /// Checks the header at the front of `bytes` against what every data frame must be
+    /// (format-spec §3.2): a declared content size of at most 8 MiB, a checksum, and a window of
+    /// at most 8 MiB. A frame that would inflate a small file into gigabytes is refused before it
+    /// is decompressed. Returns the declared size; `what` names the frame in errors.
+    static func checkDataFrameHeader(_ bytes: UnsafeRawBufferPointer, what: String) throws(BundleError) -> Int {
+        var header = ZSTD_frameHeader()
+        let status = ZSTD_getFrameHeader(&header, bytes.baseAddress, bytes.count)
+        guard ZSTD_isError(status) == 0, header.frameType == ZSTD_frame else {
+            throw BundleError.verification("\(what) is not a valid zstd frame")
+        }
+        guard status == 0 else { throw BundleError.verification("\(what) ends inside its frame header") }
+        guard header.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN, header.frameContentSize <= UInt64(maxFrameContentSize) else {
+            throw BundleError.verification("\(what) does not declare a size of at most 8 MiB (damaged, or a decompression bomb)")
+        }
+        guard header.windowSize <= UInt64(1) << maxWindowLog else {
+            throw BundleError.verification("\(what) needs a window of \(header.windowSize) bytes, over the format's 8 MiB")
+        }
+        guard header.checksumFlag != 0 else { throw BundleError.verification("\(what) has no checksum") }
+        return Int(header.frameContentSize)
+    }
+
     /// Readers refuse frames that need a bigger window (decompression bombs): 8 MiB.
     static let maxWindowLog: Int32 = 23
 
@@ -69,31 +90,14 @@ final class ZstdFrameDecompressor {
 
     deinit { ZSTD_freeDCtx(context) }
 
-    /// Decompresses the first `count` bytes of `input` (exactly one frame) into the front of
-    /// `output`, which grows only when too small: a caller that keeps both allocates once.
-    func decompress(_ input: [UInt8], count: Int, into output: inout [UInt8], expectedSize: Int, what: String) throws(BundleError) {
-        let outcome = input.withUnsafeBytes { bytes in
-            Result { () throws(BundleError) in
-                try decompress(UnsafeRawBufferPointer(rebasing: bytes[..<count]), into: &output, expectedSize: expectedSize, what: what)
-            }
-        }
-        try outcome.get()
-    }
-
-    /// Decompresses `input` (exactly one frame) into the front of `output`, which grows only
-    /// when too small.
-    func decompress(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], expectedSize: Int, what: String) throws(BundleError) {
-        guard expectedSize <= Zstd.maxFrameContentSize else {
-            throw BundleError.verification("\(what): a frame claims \(expectedSize) bytes, over the format's limit")
-        }
-        let declared = ZSTD_getFrameContentSize(input.baseAddress, input.count)
-        guard declared == UInt64(expectedSize) else {
+    /// Decompresses `input` (exactly one frame, declaring `expectedSize`) into the front of
+    /// `output`, which must hold at least `expectedSize` bytes.
+    func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, expectedSize: Int, what: String) throws(BundleError) {
+        let declared = try Zstd.checkDataFrameHeader(input, what: what)
+        guard declared == expectedSize, expectedSize <= output.count else {
             throw BundleError.verification("\(what): the frame does not hold the \(expectedSize) bytes the seek table says")
         }
-        if output.count < expectedSize { output = [UInt8](repeating: 0, count: expectedSize) }
-        let size = output.withUnsafeMutableBytes { out in
-            ZSTD_decompressDCtx(context, out.baseAddress, expectedSize, input.baseAddress, input.count)
-        }
+        let size = ZSTD_decompressDCtx(context, output.baseAddress, expectedSize, input.baseAddress, input.count)
         let count = try Zstd.check(size, what)
         guard count == expectedSize else {
             throw BundleError.verification("\(what): decompressed to \(count) bytes, expected \(expectedSize)")
