@@ -1208,6 +1208,16 @@ def cases(src, key, corpus, rng):
         "Signed: index.json lists the one image twice.", signed=True)
     obj = src.manifest_copy()
     add("signed-index-not-an-index", signed_with_index(obj, b"[]"), "Signed: index.json is the JSON array [].", signed=True)
+    # JSON readers disagree on which of two equal keys wins (Foundation's decoder: the first; Go,
+    # Python, jq: the last), so a reviewer's tool and airlock could see different content.
+    twice = src.manifest.replace(b'  "name" : "', b'  "name" : "decoy",\n  "name" : "', 1)
+    add("signed-manifest-duplicate-key", src.signed(twice), "A signed manifest with the member 'name' twice.", phrase="twice", signed=True)
+    obj = src.manifest_copy()
+    good_index = src.index.decode()
+    add("signed-index-duplicate-key", signed_with_index(obj, '"manifests":[],"mediaType":'.join(good_index.rsplit('"mediaType":', 1)).encode()),
+        "Signed: index.json has 'manifests' twice, the right list first and an empty one last.", phrase="twice", signed=True)
+    deep = src.manifest.rstrip()[:-1].rstrip() + b',\n  "zz" : ' + b"[" * 100000 + b"]" * 100000 + b"\n}\n"
+    add("signed-manifest-deep-nesting", src.signed(deep), "A signed manifest with a member nested 100,000 arrays deep.", phrase="malformed", signed=True)
     for label, ref, what in [("signed-refname-dotdot", "../../../../tmp/airlock-corpus/evil:1.4.0", "a refName climbing out with '../'"),
                              ("signed-refname-absolute", "/etc/passwd:1.4.0", "an absolute refName '/etc/passwd:1.4.0'")]:
         obj = src.manifest_copy()

@@ -141,8 +141,8 @@ public final class BundleFile: @unchecked Sendable {
         entries[OCILayout.blobPath(digest)] != nil
     }
 
-    /// A pull-based reader of one blob's bytes: each call decompresses the next frame.
-    /// Memory: one frame at a time. Returns nil at the end.
+    /// A pull-based reader of one blob's bytes, decompressing its frames one at a time (flat
+    /// memory). Call `checkStructure` first: it is what ties the blob's frames to the manifest.
     public func reader(for digest: Digest) throws -> BlobReader {
         guard let entry = entries[OCILayout.blobPath(digest)] else {
             throw BundleError.verification("\(path) has no blob \(digest) in its seek table")

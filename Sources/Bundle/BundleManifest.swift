@@ -132,6 +132,9 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         } catch {
             throw BundleError.verification("the bundle manifest is malformed")
         }
+        if let key = JSONKeys.firstDuplicate(in: bytes) {
+            throw BundleError.verification("the bundle manifest has the key '\(key)' twice in one object (JSON readers disagree on which one counts)")
+        }
         // Names reach terminals and file names: printable text only.
         for text in [manifest.name, manifest.version] where text.isEmpty || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw BundleError.verification("the bundle manifest's name or version '\(text)' is empty or holds control characters")

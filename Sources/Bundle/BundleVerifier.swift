@@ -197,6 +197,9 @@ public struct BundleVerifier {
         guard let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(bytes)) else {
             throw BundleError.verification("index.json is not a valid OCI index")
         }
+        if let key = JSONKeys.firstDuplicate(in: bytes) {
+            throw BundleError.verification("index.json has the key '\(key)' twice in one object (JSON readers disagree on which one counts)")
+        }
         let listed = Set(index.manifests.map { "\($0.annotations?[OCILayout.refNameAnnotation] ?? "")@\($0.digest)" })
         let images = Set(manifest.images.map { "\($0.refName)@\($0.digest)" })
         guard listed == images, index.manifests.count == manifest.images.count else {

@@ -36,6 +36,9 @@ public struct ManifestDocument: Sendable, Hashable {
         } catch {
             throw OCIError.invalidDocument(kind: "manifest", reason: "not a JSON object (\(Self.describe(error)))")
         }
+        if let key = JSONKeys.firstDuplicate(in: bytes) {
+            throw OCIError.invalidDocument(kind: "manifest", reason: "the key '\(key)' appears twice in one object (JSON readers disagree on which one counts)")
+        }
         guard probe.schemaVersion == 2 else {
             throw OCIError.invalidDocument(kind: "manifest", reason: "schemaVersion \(probe.schemaVersion.map(String.init) ?? "missing"); only schema 2 is supported")
         }

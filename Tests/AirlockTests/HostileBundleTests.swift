@@ -71,6 +71,7 @@ struct HostileBundleTests {
             }
             let push = try measured("\(airlock) push \(file) --to '\(target.host)/case\(index)' --key '\(key)'", in: work)
             #expect(push.status != 124 && push.status != 70 && push.status < 64, "\(label): push exit \(push.status): \(push.stderr)")
+            #expect(push.rssKiB < 100 * 1024, "\(label): push peak RSS \(push.rssKiB) KiB")
             // Push reads only the frames it needs, yet refuses exactly what verify refuses.
             #expect(push.status == item.status, "\(label): push exit \(push.status), expected \(item.status): \(push.stderr)")
             if push.status != 0 {
