@@ -323,8 +323,9 @@ class Group:
     `level`, or by `frame` (bytes -> one frame) for hand-built frames, or `frames` given outright as
     [(compressed, decompressed size)]."""
 
-    def __init__(self, entries=None, raw=None, level=3, frame=None, frames=None, chunk=FRAME_MAX):
+    def __init__(self, entries=None, raw=None, level=3, frame=None, frames=None, chunk=FRAME_MAX, tail=b""):
         self.entries, self.raw, self.level, self.frame, self.frames, self.chunk = entries, raw, level, frame, frames, chunk
+        self.tail = tail  # raw bytes after the entries, in the same frames
 
 
 def json_compact(value, escape_slashes=False):
@@ -366,6 +367,7 @@ def assemble(groups, slot, mtime, seek_edit=None, seek_json=None, seek_bytes=Non
         else:
             if group.entries is not None:
                 data, recs = serialize(group.entries, mtime)
+                data += group.tail
                 records += [(n, t, stream_pos + off, size) for n, t, off, size in recs]
             else:
                 data = group.raw
@@ -918,6 +920,9 @@ def cases(src, key, corpus, rng):
         "Non-NUL bytes follow the end-of-archive marker inside the trailer frame.", phrase="after the end")
     add("data-frame-after-trailer", src.build(src.groups() + [Group(raw=b"garbage after the end\n" + b"\0" * 490)]),
         "An extra data frame with non-NUL bytes follows the trailer frame (seek table lists it).", phrase="after the end")
+    hidden = [Group(src.meta_entries(), tail=b"\0" * 1024 + serialize([Entry("evil.txt", b"evil\n")], 0)[0])] + src.groups()[1:]
+    add("metadata-hides-end-marker", src.build(hidden),
+        "The metadata frame ends with an end-of-archive marker and an entry after it, the blobs following in their own frames (seek table consistent).")
     add("entry-after-end-marker", src.build(src.groups()[:-1] + [Group(raw=b"\0" * 1024 + serialize([Entry("evil.txt", b"evil\n")], 0)[0] + b"\0" * 1024)]),
         "A complete tar entry follows the end-of-archive marker.", phrase="after the end")
 

@@ -123,7 +123,7 @@ public final class BundleFile: @unchecked Sendable {
         if let extra = try tar.next() {
             throw BundleError.verification("\(path) holds an unexpected entry '\(extra.name)' (\(extra.typeDescription)) among its metadata")
         }
-        try group.checkConsumed()
+        try group.checkConsumed(by: tar)
         try table.checkPlacement(observed, layout: layout, name: path)
         try BundleVerifier.checkIndex(index, of: manifest)
 
@@ -206,7 +206,7 @@ public final class BundleFile: @unchecked Sendable {
                 if let extra = try tar.next() {
                     throw BundleError.verification("\(path) holds an unexpected entry '\(extra.name)' (\(extra.typeDescription)) in the frames of \(entry.name)")
                 }
-                try group.checkConsumed()
+                try group.checkConsumed(by: tar)
             }
             return filled
         }
@@ -258,10 +258,12 @@ final class FrameGroup {
         return UnsafeRawBufferPointer(rebasing: buffer[..<size])
     }
 
-    /// The tar reader took every frame: the entries ended exactly where the frames do.
-    func checkConsumed() throws {
-        guard frame == frames.upperBound else {
-            throw BundleError.verification("\(file.path) has an end-of-archive marker inside frame \(frame - 1)")
+    /// After `tar` reached its end: the entries ended exactly where the frames do (the marker
+    /// `tar` stopped at is the one this group added, not one hidden inside the frames).
+    func checkConsumed(by tar: TarReader) throws {
+        let total = frames.reduce(Int64(0)) { $0 + file.table.frames[$1][1] } + Int64(Self.marker.count)
+        guard frame == frames.upperBound, !endMarker, tar.position == total else {
+            throw BundleError.verification("\(file.path) has an end-of-archive marker or other stray bytes inside frames \(frames.lowerBound)–\(frames.upperBound - 1)")
         }
     }
 }

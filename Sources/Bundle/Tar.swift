@@ -184,6 +184,9 @@ final class TarReader {
         )
     }
 
+    /// Bytes of the tar stream taken so far (at the end: through the end-of-archive marker).
+    var position: Int64 { archive_filter_bytes(archive, 0) }
+
     /// Reads the current entry's data into `buffer`; 0 at its end.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let count = archive_read_data(archive, buffer.baseAddress, buffer.count)

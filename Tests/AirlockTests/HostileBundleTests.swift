@@ -51,7 +51,7 @@ struct HostileBundleTests {
             let label = "\(item.name) (\(item.what))"
             let verify = try measured("\(airlock) verify \(file) --key '\(key)'", in: work)
             #expect(verify.status == item.status, "\(label): verify exit \(verify.status), expected \(item.status): \(verify.stderr)")
-            #expect(verify.rssKiB < 100 * 1024, "\(label): verify peak RSS \(verify.rssKiB) KiB")
+            #expect(verify.rssKiB < AirlockCLI.peakRSSLimitKiB, "\(label): verify peak RSS \(verify.rssKiB) KiB")
             if item.status != 0 {
                 let lines = verify.stderr.split(separator: "\n")
                 #expect(lines.count == 1 && lines[0].hasPrefix("airlock: "), "\(label): \(verify.stderr)")
@@ -60,7 +60,7 @@ struct HostileBundleTests {
             let piped = try measured("sh -c 'cat \(file) | \(airlock) verify - --key \(key)'", in: work)
             #expect((piped.status == 0) == (item.status == 0) && piped.status != 124 && piped.status < 64 && piped.status != 70,
                     "\(label): verify - exit \(piped.status): \(piped.stderr)")
-            #expect(piped.rssKiB < 100 * 1024, "\(label): verify - peak RSS \(piped.rssKiB) KiB")
+            #expect(piped.rssKiB < AirlockCLI.peakRSSLimitKiB, "\(label): verify - peak RSS \(piped.rssKiB) KiB")
 
             let out = sandbox + "/out-\(index)"
             let unpack = try measured("\(airlock) unpack \(file) --to-dir '\(out)' --key '\(key)'", in: work)
@@ -71,7 +71,7 @@ struct HostileBundleTests {
             }
             let push = try measured("\(airlock) push \(file) --to '\(target.host)/case\(index)' --key '\(key)'", in: work)
             #expect(push.status != 124 && push.status != 70 && push.status < 64, "\(label): push exit \(push.status): \(push.stderr)")
-            #expect(push.rssKiB < 100 * 1024, "\(label): push peak RSS \(push.rssKiB) KiB")
+            #expect(push.rssKiB < AirlockCLI.peakRSSLimitKiB, "\(label): push peak RSS \(push.rssKiB) KiB")
             // Push reads only the frames it needs, yet refuses exactly what verify refuses.
             #expect(push.status == item.status, "\(label): push exit \(push.status), expected \(item.status): \(push.stderr)")
             if push.status != 0 {
@@ -81,7 +81,7 @@ struct HostileBundleTests {
             let streamed = try measured("sh -c 'cat \(file) | \(airlock) push - --to \(target.host)/case\(index)/stdin --key \(key)'", in: work)
             #expect((streamed.status == 0) == (item.status == 0) && streamed.status != 124 && streamed.status < 64 && streamed.status != 70,
                     "\(label): push - exit \(streamed.status): \(streamed.stderr)")
-            #expect(streamed.rssKiB < 100 * 1024, "\(label): push - peak RSS \(streamed.rssKiB) KiB")
+            #expect(streamed.rssKiB < AirlockCLI.peakRSSLimitKiB, "\(label): push - peak RSS \(streamed.rssKiB) KiB")
         }
 
         // Nothing landed outside the unpack folders, and no failed case left a repository behind.

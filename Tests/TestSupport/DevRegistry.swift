@@ -248,6 +248,14 @@ public func sha256Hex(_ bytes: [UInt8]) -> String {
 
 /// The `airlock` executable built next to the test bundle.
 public enum AirlockCLI {
+    /// The memory bound a sanitized build is held to: ASan's shadow memory and quarantine add tens
+    /// of MiB, so under a sanitizer (this test process is built like the binary) there is none.
+    public static let peakRSSLimitKiB: Int = {
+        let runtimes: [String] = ["__asan_init", "__tsan_init"]
+        let sanitized = runtimes.contains { name in dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) != nil }
+        return sanitized ? .max : 100 * 1024
+    }()
+
     public static var path: String {
         if let explicit = ProcessInfo.processInfo.environment["AIRLOCK_BIN"] { return explicit }
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
