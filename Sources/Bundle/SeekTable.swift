@@ -119,6 +119,13 @@ public struct SeekTable: Codable, Sendable, Equatable {
 }
 
 extension SeekTable {
+    /// An entry's data starts one header (with any pax header: whole 512-byte blocks, at most
+    /// 64 KiB) after the header's start (§8 step 10).
+    static func isHeaderGap(_ gap: Int64) -> Bool { gap >= 512 && gap % 512 == 0 && gap <= 64 << 10 }
+
+    /// Where an entry's data ends once padded to whole 512-byte tar blocks (its offset is on a block).
+    static func paddedEnd(of entry: Entry) -> Int64 { entry.offset + (entry.size + 511) / 512 * 512 }
+
     /// Holds the table to the shape format-spec §3.2–3.5 fixes for a bundle with this signed
     /// manifest, from the table alone: exactly the manifest, oci-layout, index.json and every
     /// stored blob, in that order and with those sizes; the metadata in frames of its own; each
@@ -161,9 +168,8 @@ extension SeekTable {
         }
         for (index, entry) in blobEntries.enumerated() {
             let header = entry.offset - layout.streamOffsets[entry.frame]
-            let end = entry.offset + (entry.size + 511) / 512 * 512
-            guard header >= 512, header % 512 == 0, header <= 64 << 10, entry.frame + entry.frameCount == starts[index + 1],
-                  end == layout.streamOffsets[starts[index + 1]]
+            guard Self.isHeaderGap(header), entry.frame + entry.frameCount == starts[index + 1],
+                  Self.paddedEnd(of: entry) == layout.streamOffsets[starts[index + 1]]
             else {
                 throw BundleError.verification("the seek table of \(name) misplaces \(entry.name) (each blob's entry fills whole frames of its own)")
             }
@@ -179,9 +185,8 @@ extension SeekTable {
         for (entry, (index, actual)) in zip(entries, files) {
             let nextHeader = index + 1 < observed.count ? observed[index + 1].header : nil
             let gap = entry.offset - actual.header
-            let end = (entry.offset + entry.size + 511) / 512 * 512
-            guard entry.name == actual.name, entry.size == actual.size, gap >= 512, gap % 512 == 0, gap <= 64 << 10,
-                  nextHeader.map({ end == $0 }) ?? true,
+            guard entry.name == actual.name, entry.size == actual.size, Self.isHeaderGap(gap),
+                  nextHeader.map({ Self.paddedEnd(of: entry) == $0 }) ?? true,
                   !entry.name.hasPrefix("blobs/") || actual.header == layout.streamOffsets[entry.frame]
             else {
                 throw BundleError.verification("the seek table of \(name) misplaces \(entry.name)")
