@@ -68,6 +68,7 @@ let package = Package(
                 "Airlock", "OCI", "Registry", "Bundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // Fuzz targets over everything that reads untrusted bytes (scripts/fuzz.sh); built

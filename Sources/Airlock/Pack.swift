@@ -20,6 +20,10 @@ public struct PackRequest: Sendable {
     public var base: BundleHeader?
     /// Where bytes fetched and images finished are reported.
     public var progress = TransferProgress()
+    /// A pattern term that matches no tag is an error instead of a warning.
+    public var strict = false
+    /// Told each pattern term that matches no tag, as soon as it is known (before any fetch).
+    public var warnUnmatched: @Sendable (String) -> Void = { _ in }
 
     public init(name: String, version: String, spec: String?, patterns: [ImagePattern], platforms: [Platform]?, output: String, signers: [PrivateKey], concurrency: Int = 4) {
         self.name = name
@@ -42,6 +46,8 @@ public struct PackResult: Sendable, Encodable {
     public let blobCount: Int
     public let uniqueBytes: Int64
     public let signers: [String]
+    /// Pattern terms that matched no tag (`REG/REPO:TERM`).
+    public let unmatched: [String]
 }
 
 /// Resolves patterns, fetches every manifest and blob once, and writes a signed bundle.
@@ -74,16 +80,20 @@ public struct Packer: Sendable {
     }
 
     public func pack(_ request: PackRequest) async throws -> PackResult {
-        let created = try BundleManifest.creationTime()
+        let created = try BundleManifest.creationTime(resumed: BundleWriter.interruptedCreationTime(outputPath: request.output))
         // 1. Resolve every pattern (newest first), dropping duplicates.
         let resolver = TagResolver(transport: transport)
         var selected: [(ImagePattern, ResolvedTag)] = []
         var seen: Set<String> = []
+        var unmatched: [String] = []
         let progress = request.progress
         progress.begin("resolve", totalBytes: 0)
         for pattern in request.patterns {
             progress.working(on: pattern.description)
-            for tag in try await resolver.resolve(pattern) where seen.insert(tag.repository + (tag.tag.map { ":\($0)" } ?? "@\(tag.digest)")).inserted {
+            let resolution = try await resolver.resolve(pattern, strict: request.strict)
+            resolution.unmatched.forEach(request.warnUnmatched)
+            unmatched += resolution.unmatched
+            for tag in resolution.tags where seen.insert(tag.repository + (tag.tag.map { ":\($0)" } ?? "@\(tag.digest)")).inserted {
                 selected.append((pattern, tag))
             }
         }
@@ -157,16 +167,23 @@ public struct Packer: Sendable {
             let completion = ImageCompletion(blobsOfImage.map { ($0.0, $0.1.intersection(packed)) })
             progress.begin("fetch", totalBytes: ordered.reduce(0) { $0 + $1.descriptor.size }, items: images.count)
             let parts = try await BoundedConcurrency.map(ordered, limit: request.concurrency) { blob in
-                let part = try await writer.part(for: blob.descriptor) { sink in
-                    if let bytes = blob.bytes {
-                        try sink.write(bytes)
-                        progress.add(Int64(bytes.count))
-                    } else {
-                        logger.info("fetching \(blob.descriptor.digest.short) (\(blob.descriptor.size) bytes) from \(blob.registry)/\(blob.repository)")
-                        progress.working(on: "\(blob.descriptor.digest.short) ← \(blob.repository)")
-                        try await transport.client(for: blob.registry).blob(blob.descriptor, repository: blob.repository) { chunk in
-                            try chunk.withUnsafeReadableBytes { try sink.write($0) }
-                            progress.add(Int64(chunk.readableBytes))
+                let part: BundlePart
+                if let kept = writer.reusablePart(for: blob.descriptor) {
+                    // Fetched and checked by an earlier run that was interrupted.
+                    progress.add(blob.descriptor.size)
+                    part = kept
+                } else {
+                    part = try await writer.part(for: blob.descriptor) { sink in
+                        if let bytes = blob.bytes {
+                            try sink.write(bytes)
+                            progress.add(Int64(bytes.count))
+                        } else {
+                            logger.info("fetching \(blob.descriptor.digest.short) (\(blob.descriptor.size) bytes) from \(blob.registry)/\(blob.repository)")
+                            progress.working(on: "\(blob.descriptor.digest.short) ← \(blob.repository)")
+                            try await transport.client(for: blob.registry).blob(blob.descriptor, repository: blob.repository) { chunk in
+                                try chunk.withUnsafeReadableBytes { try sink.write($0) }
+                                progress.add(Int64(chunk.readableBytes))
+                            }
                         }
                     }
                 }
@@ -179,7 +196,7 @@ public struct Packer: Sendable {
             return PackResult(
                 path: result.path, size: result.size, manifestDigest: result.manifestDigest, images: images,
                 blobCount: ordered.count, uniqueBytes: ordered.reduce(0) { $0 + $1.descriptor.size },
-                signers: request.signers.map(\.publicKey.shortID))
+                signers: request.signers.map(\.publicKey.shortID), unmatched: unmatched)
         } catch {
             writer.discard()
             throw error

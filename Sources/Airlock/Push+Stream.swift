@@ -50,7 +50,7 @@ extension Pusher {
         guard case .manifest(let manifest)? = try await channel.next() else {
             throw AirlockError.verification("standard input ended before its bundle manifest")
         }
-        request.progress.begin("push", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, items: manifest.images.count)
+        request.progress.begin("push", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, items: manifest.images.count, deciles: true)
         let client = transport.client(for: request.naming.registry)
         try await client.checkReachable()
         let book = PushBook()

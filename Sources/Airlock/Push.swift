@@ -47,6 +47,14 @@ public struct PushResult: Sendable, Encodable {
     /// Images whose tag already named the right manifest: nothing was sent for them.
     public let imagesAlreadyPresent: Int
     public let bytesUploaded: Int64
+    /// Tags that named another manifest before this push and now name the bundle's.
+    public let tagsMoved: [TagMove]
+
+    public struct TagMove: Sendable, Encodable {
+        public let target: String
+        public let oldDigest: Digest
+        public let newDigest: Digest
+    }
 
     public var failed: [Image] { images.filter { $0.error != nil } }
 }
@@ -71,8 +79,11 @@ public struct Pusher: Sendable {
         /// Manifests in push order (children before the index), then the image's other blobs.
         let manifests: [ManifestDocument]
         let blobs: [Descriptor]
+        /// What the target reference named before this push (nil: nothing).
+        var previous: Digest?
+
         /// The target already has the tag (or digest) on this image: nothing to send for it.
-        var alreadyThere = false
+        var alreadyThere: Bool { previous != nil && previous == manifests.last?.digest }
     }
 
     public func push(_ request: PushRequest) async throws -> PushResult {
@@ -100,7 +111,7 @@ public struct Pusher: Sendable {
         // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
         let book = PushBook()
         let work = Self.blobWork(plans)
-        request.progress.begin("push", totalBytes: work.reduce(0) { $0 + $1.descriptor.size }, items: plans.count)
+        request.progress.begin("push", totalBytes: work.reduce(0) { $0 + $1.descriptor.size }, items: plans.count, deciles: true)
         _ = try await BoundedConcurrency.map(work, limit: request.concurrency) { item in
             let source = external.contains(item.descriptor.digest) && !file.contains(item.descriptor.digest)
                 ? Self.externalSource(item.descriptor)
@@ -126,8 +137,8 @@ public struct Pusher: Sendable {
         let descriptors = Dictionary(manifest.blobs.map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
         var plans: [Plan] = []
         var missingManifests: [String] = []
-        for image in manifest.images {
-            let (repository, tag) = try request.naming.target(for: image)
+        let targets = try request.naming.targets(for: manifest.images)
+        for (image, (repository, tag)) in zip(manifest.images, targets) {
             var manifests: [ManifestDocument] = []
             var blobs: [Descriptor] = []
             var loaded: Set<Digest> = []
@@ -183,18 +194,19 @@ public struct Pusher: Sendable {
         }
     }
 
-    /// Marks the images whose target reference already names their manifest. The registry
-    /// accepted that manifest only once every blob it references was there, so a re-push of a
-    /// complete image costs one HEAD (as go-containerregistry's remote.Write does).
+    /// Records what each image's target reference names now. One that already names the image's
+    /// manifest is complete: the registry accepted that manifest only once every blob it references
+    /// was there, so a re-push costs one HEAD (as go-containerregistry's remote.Write does). One
+    /// that names another manifest is a tag this push moves, which the result reports.
     func markPresent(_ plans: [Plan], client: RegistryClient, concurrency: Int) async -> [Plan] {
-        let present = (try? await BoundedConcurrency.map(plans, limit: concurrency) { plan -> Bool in
-            guard let top = plan.manifests.last else { return false }
+        let current = (try? await BoundedConcurrency.map(plans, limit: concurrency) { plan -> Digest? in
+            guard let top = plan.manifests.last else { return nil }
             let reference = plan.tag ?? top.digest.description
-            return (try? await client.manifestDescriptor(repository: plan.repository, reference: reference))?.digest == top.digest
+            return (try? await client.manifestDescriptor(repository: plan.repository, reference: reference))?.digest
         }) ?? []
         return plans.enumerated().map { index, plan in
             var plan = plan
-            plan.alreadyThere = index < present.count && present[index]
+            plan.previous = index < current.count ? current[index] : nil
             return plan
         }
     }
@@ -281,8 +293,13 @@ public struct Pusher: Sendable {
                 pull: pullBase + tagSuffix, pullByDigest: "\(pullBase)@\(plan.image.digest)", error: error)
         }
         let totals = await book.totals
+        let moved = zip(plans, results).compactMap { plan, image -> PushResult.TagMove? in
+            guard image.error == nil, plan.tag != nil, let previous = plan.previous, previous != image.digest else { return nil }
+            return PushResult.TagMove(target: image.target, oldDigest: previous, newDigest: image.digest)
+        }
         return PushResult(bundle: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
-                          blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes)
+                          blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes,
+                          tagsMoved: moved)
     }
 
     /// A delta relies on blobs it does not hold: each must already be in its target repository,

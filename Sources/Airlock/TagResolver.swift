@@ -15,6 +15,14 @@ public struct ResolvedTag: Sendable, Hashable, Codable {
     }
 }
 
+/// What one pattern resolved to.
+public struct Resolution: Sendable {
+    /// Newest first.
+    public let tags: [ResolvedTag]
+    /// Terms of the pattern that matched no tag, as `REG/REPO:TERM` (others did match).
+    public let unmatched: [String]
+}
+
 /// Turns image patterns into concrete tags and digests: the dry run of what `pack` takes.
 public struct TagResolver: Sendable {
     let transport: RegistryTransport
@@ -25,17 +33,23 @@ public struct TagResolver: Sendable {
         self.concurrency = concurrency
     }
 
-    /// Resolves one pattern, newest first. A wildcard that matches nothing is an error.
-    public func resolve(_ pattern: ImagePattern) async throws -> [ResolvedTag] {
+    /// Resolves one pattern, newest first. A pattern that matches nothing is an error; so is a
+    /// term that matches nothing when `strict`, else it is named in `unmatched`.
+    public func resolve(_ pattern: ImagePattern, strict: Bool = false) async throws -> Resolution {
         let client = transport.client(for: pattern.repository.registry)
         let repository = pattern.repository.repository
         var wanted: [String] = []
+        var unmatched: [String] = []
         if !pattern.tags.isExact {
             let available = try await client.tags(repository: repository)
             let globs = VersionPattern(terms: pattern.tags.terms.filter { if case .digest = $0 { false } else { true } })
             wanted = globs.select(from: available, max: pattern.max)
             if wanted.isEmpty {
                 throw AirlockError.notFound("no tag of \(pattern.repository.name) matches '\(pattern.tags)' (it has \(available.count) tags)")
+            }
+            unmatched = globs.unmatchedTerms(in: available).map { "\(pattern.repository.name):\(VersionPattern(terms: [$0]))" }
+            if strict, let first = unmatched.first {
+                throw AirlockError.notFound("\(first) matches no tag (--strict); the other terms of '\(pattern.tags)' do")
             }
         } else {
             wanted = pattern.tags.terms.compactMap { if case .tag(let tag) = $0 { tag } else { nil } }
@@ -48,7 +62,7 @@ public struct TagResolver: Sendable {
             }
             return descriptor
         }
-        return zip(identifiers, descriptors).map { identifier, descriptor in
+        let tags = zip(identifiers, descriptors).map { identifier, descriptor in
             let isDigest = identifier.contains(":")
             if isDigest, let expected = try? Digest(parsing: identifier), expected != descriptor.digest {
                 // Cannot happen with a correct registry; keep the digest the user pinned.
@@ -62,31 +76,6 @@ public struct TagResolver: Sendable {
                 size: descriptor.size
             )
         }
-    }
-}
-
-/// Runs an operation over many inputs with at most `limit` in flight, keeping input order.
-public enum BoundedConcurrency {
-    public static func map<Input: Sendable, Output: Sendable>(
-        _ inputs: [Input],
-        limit: Int,
-        _ transform: @escaping @Sendable (Input) async throws -> Output
-    ) async throws -> [Output] {
-        var results = [Output?](repeating: nil, count: inputs.count)
-        try await withThrowingTaskGroup(of: (Int, Output).self) { group in
-            var next = 0
-            func launch() {
-                let index = next
-                let input = inputs[index]
-                group.addTask { (index, try await transform(input)) }
-                next += 1
-            }
-            while next < inputs.count, next < max(1, limit) { launch() }
-            while let (index, output) = try await group.next() {
-                results[index] = output
-                if next < inputs.count { launch() }
-            }
-        }
-        return results.compactMap { $0 }
+        return Resolution(tags: tags, unmatched: unmatched)
     }
 }

@@ -71,6 +71,39 @@ public struct TargetNaming: Sendable {
         return (repository, image.tag)
     }
 
+    /// Every image's target, in order. Two different images on one target name would both be
+    /// reported pushed while the last one wins, so that is refused here, before anything is written.
+    /// An image listed twice under one name (the same digest) is not a clash.
+    public func targets(for images: [BundleManifest.Image]) throws(AirlockError) -> [(repository: String, tag: String?)] {
+        var targets: [(repository: String, tag: String?)] = []
+        var owners: [String: BundleManifest.Image] = [:]
+        for image in images {
+            let target = try target(for: image)
+            targets.append(target)
+            let name = "\(registry)/\(target.repository)" + (target.tag.map { ":\($0)" } ?? "@\(image.digest)")
+            if let other = owners[name], other.digest != image.digest {
+                throw AirlockError.usage("two images would land on \(name): \(Self.sourceName(other)) and \(Self.sourceName(image)); \(separationHint)")
+            }
+            owners[name] = image
+        }
+        return targets
+    }
+
+    private static func sourceName(_ image: BundleManifest.Image) -> String {
+        image.source + (image.tag.map { ":\($0)" } ?? "@\(image.digest)")
+    }
+
+    /// Which options keep images apart, given the ones in use.
+    private var separationHint: String {
+        var hints: [String] = []
+        if template != nil {
+            hints.append("use a --name-template that keeps {tag} and every part that differs ({registry}, {path})")
+        }
+        if stripComponents > 0 { hints.append("strip fewer components (--strip-components)") }
+        hints.append("send each source registry to its own namespace (--registry-namespace SOURCE_REGISTRY=NAMESPACE)")
+        return hints.joined(separator: ", or ")
+    }
+
     private func validate(_ repository: String, tag: String?, for image: BundleManifest.Image) throws(AirlockError) {
         do {
             _ = try Reference(registry: registry, repository: repository, tag: tag)

@@ -93,6 +93,7 @@ extension BundleVerifier {
         name: String,
         progress: TransferProgress,
         phase: String,
+        onManifest: (BundleManifest) throws -> Void = { _ in },
         onBlobData: BlobHandler = { _, _ in },
         onBlobEnd: (Descriptor) throws -> Void = { _ in },
         onIndex: ([UInt8]) throws -> Void = { _ in }
@@ -100,6 +101,7 @@ extension BundleVerifier {
         try verify(
             fd: fd, name: name,
             onManifest: { manifest in
+                try onManifest(manifest)
                 progress.begin(phase, totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)
             },
             onBlobData: { descriptor, bytes in

@@ -9,6 +9,11 @@ import OCI
 /// `index.json` and `oci-layout` are written last, after everything verified; a failure removes
 /// what was written, leaving DIR as it was. Names come only from the signed manifest's digests,
 /// never from tar paths, so nothing can land outside DIR.
+///
+/// A delta bundle lacks the blobs its base holds, so it unpacks only with its base (`base`),
+/// whose blobs the delta leaves out are taken from a second verified pass over the base. While it
+/// runs, DIR holds a marker naming the bundle: an interrupted unpack (Ctrl-C, a kill) is carried
+/// on by running the same command again.
 public struct Unpacker {
     public let keys: [PublicKey]
     public let progress: TransferProgress
@@ -25,65 +30,180 @@ public struct Unpacker {
         public let bytes: Int64
     }
 
-    public func unpack(bundle: String, to directory: String) throws -> Result {
+    /// The file that marks DIR as an unpack in progress; it holds the digest of the index.json
+    /// being unpacked.
+    static let markerName = ".airlock-unpack"
+
+    public func unpack(bundle: String, to directory: String, base: String? = nil) throws -> Result {
+        if base == "-" { throw AirlockError.usage("--base must be a file: only the bundle itself can come from standard input") }
+        let baseHeader = try base.map { try BundleHeader.read(path: $0) }
+        let resumed = try Self.checkDirectory(directory)
+        let layout = LayoutWriter(directory: directory)
+        let fd = try openForReading(bundle)
+        defer { close(fd) }
+        let name = bundle == "-" ? "standard input" : bundle
+        var wrote = false
+        do {
+            var external: [Descriptor] = []
+            var indexJSON: [UInt8] = []
+            let report = try BundleVerifier(requiredKeys: keys).verify(
+                fd: fd, name: name, progress: progress, phase: "unpack",
+                onManifest: { manifest in
+                    // Nothing is written before the bundle is known to unpack completely, here.
+                    external = try Self.checkBase(manifest, name: name, base: base, baseHeader: baseHeader)
+                    // The layout's identity: index.json names every image, and so every blob.
+                    try Self.claim(directory, for: manifest.index.digest, resumed: resumed)
+                    wrote = true
+                    try layout.begin(marker: manifest.index.digest)
+                },
+                onBlobData: { descriptor, bytes in try layout.write(descriptor, bytes) },
+                onBlobEnd: { descriptor in try layout.commit(descriptor) },
+                onIndex: { indexJSON = $0 })
+            if let base, !external.isEmpty {
+                try unpackBase(base, blobs: Set(external.map(\.digest)), into: layout)
+            }
+            try layout.finish(indexJSON: indexJSON)
+            return Result(directory: directory, images: report.manifest.images.map(\.refName),
+                          blobs: report.blobsVerified + external.count, bytes: report.bytesVerified + external.reduce(0) { $0 + $1.size })
+        } catch {
+            // Leave DIR as it was, not half a layout that looks usable (only what this run owns).
+            if wrote { layout.remove(directoryWasNew: !resumed.existed) }
+            throw error
+        }
+    }
+
+    /// The blobs a delta leaves to its base; refuses a delta without its base (or with another).
+    static func checkBase(_ manifest: BundleManifest, name: String, base: String?, baseHeader: BundleHeader?) throws -> [Descriptor] {
+        guard let delta = manifest.base else {
+            if let base { throw AirlockError.usage("\(name) is not a delta bundle; --base \(base) does not apply") }
+            return []
+        }
+        guard let base, let baseHeader else {
+            throw AirlockError.notFound("\(name) is a delta bundle: \(delta.externalBlobs.count) of its blobs are in its base \(delta.name) \(delta.version); give that bundle with --base OLD to unpack a complete layout (nothing was written)")
+        }
+        guard baseHeader.manifestDigest == delta.manifestDigest else {
+            throw AirlockError.verification("\(base) is not the base this delta was made against (\(delta.name) \(delta.version), manifest \(delta.manifestDigest.short)); nothing was written")
+        }
+        let held = Set(baseHeader.manifest.blobs.map(\.digest))
+        if let absent = delta.externalBlobs.first(where: { !held.contains($0.digest) }) {
+            throw AirlockError.verification("\(base) lacks blob \(absent.digest) that the delta relies on; nothing was written")
+        }
+        return delta.externalBlobs
+    }
+
+    /// A second verified pass, over the base, writing only the blobs the delta left out.
+    func unpackBase(_ base: String, blobs: Set<Digest>, into layout: LayoutWriter) throws {
+        let fd = try openForReading(base)
+        defer { close(fd) }
+        _ = try BundleVerifier(requiredKeys: keys).verify(
+            fd: fd, name: base, progress: progress, phase: "unpack base",
+            onBlobData: { descriptor, bytes in
+                if blobs.contains(descriptor.digest) { try layout.write(descriptor, bytes) }
+            },
+            onBlobEnd: { descriptor in
+                if blobs.contains(descriptor.digest) { try layout.commit(descriptor) }
+            })
+    }
+
+    /// What DIR holds before the unpack: nothing, or an interrupted unpack's marker and blobs.
+    struct Resumed {
+        let existed: Bool
+        /// The index digest an interrupted unpack left in DIR's marker.
+        let marker: Digest?
+    }
+
+    static func checkDirectory(_ directory: String) throws -> Resumed {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
-        let existed = fileManager.fileExists(atPath: directory, isDirectory: &isDirectory)
-        if existed {
-            guard isDirectory.boolValue else { throw AirlockError.usage("\(directory) exists and is not a directory") }
-            let contents = (try? fileManager.contentsOfDirectory(atPath: directory)) ?? []
-            guard contents.isEmpty else { throw AirlockError.usage("\(directory) is not empty; unpack writes into an empty or new directory") }
-        }
-        let blobs = directory + "/blobs/sha256"
+        guard fileManager.fileExists(atPath: directory, isDirectory: &isDirectory) else { return Resumed(existed: false, marker: nil) }
+        guard isDirectory.boolValue else { throw AirlockError.usage("\(directory) exists and is not a directory") }
+        let contents: [String]
         do {
-            try fileManager.createDirectory(atPath: blobs, withIntermediateDirectories: true)
+            contents = try fileManager.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw AirlockError.io("cannot read the directory \(directory): check its permissions")
+        }
+        if contents.isEmpty { return Resumed(existed: true, marker: nil) }
+        let markerPath = "\(directory)/\(markerName)"
+        guard contents.contains(markerName), Set(contents).isSubset(of: [markerName, "blobs"]),
+              let text = try? String(contentsOfFile: markerPath, encoding: .utf8),
+              let digest = try? Digest(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
+            throw AirlockError.usage("\(directory) is not empty; unpack writes into an empty or new directory")
+        }
+        return Resumed(existed: true, marker: digest)
+    }
+
+    /// An interrupted unpack is carried on only by the same bundle.
+    static func claim(_ directory: String, for digest: Digest, resumed: Resumed) throws {
+        if let marker = resumed.marker, marker != digest {
+            throw AirlockError.usage("\(directory) holds an interrupted unpack of another bundle (index \(marker.short)); remove it or choose another directory")
+        }
+    }
+}
+
+/// The files of one OCI layout being written: blobs land under their names once verified, and
+/// index.json and oci-layout come last, when the marker goes.
+final class LayoutWriter {
+    let directory: String
+    let blobs: String
+    private var current: (descriptor: Descriptor, output: FileOutput)?
+
+    init(directory: String) {
+        self.directory = directory
+        self.blobs = directory + "/blobs/sha256"
+    }
+
+    func begin(marker: Digest) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
         } catch {
             throw AirlockError.io("cannot create \(blobs): check the path and permissions")
         }
-        let fd = try openForReading(bundle)
-        defer { close(fd) }
+        let output = try FileOutput(creating: "\(directory)/\(Unpacker.markerName)")
+        try output.write(Array("\(marker)\n".utf8))
+        try output.sync()
+    }
 
-        var current: (descriptor: Descriptor, output: FileOutput)?
-        func open(_ descriptor: Descriptor) throws {
-            if current?.descriptor.digest != descriptor.digest {
-                current = (descriptor, try FileOutput(creating: "\(blobs)/.\(descriptor.digest.hex).partial"))
-            }
+    func write(_ descriptor: Descriptor, _ bytes: UnsafeRawBufferPointer) throws {
+        try open(descriptor)
+        try current?.output.write(bytes)
+    }
+
+    func commit(_ descriptor: Descriptor) throws {
+        try open(descriptor)  // an empty blob gets no data callback
+        guard let done = current else { return }
+        try done.output.sync()
+        guard rename(done.output.path, "\(blobs)/\(descriptor.digest.hex)") == 0 else {
+            throw BundleError.system("rename", done.output.path)
         }
-        var indexJSON: [UInt8] = []
-        do {
-            let report = try BundleVerifier(requiredKeys: keys).verify(
-                fd: fd,
-                name: bundle == "-" ? "standard input" : bundle,
-                progress: progress,
-                phase: "unpack",
-                onBlobData: { descriptor, bytes in
-                    try open(descriptor)
-                    try current?.output.write(bytes)
-                },
-                onBlobEnd: { descriptor in
-                    try open(descriptor)  // an empty blob gets no data callback
-                    guard let done = current else { return }
-                    try done.output.sync()
-                    guard rename(done.output.path, "\(blobs)/\(descriptor.digest.hex)") == 0 else {
-                        throw BundleError.system("rename", done.output.path)
-                    }
-                    current = nil
-                },
-                onIndex: { indexJSON = $0 }
-            )
-            for (name, bytes) in [("index.json", indexJSON), ("oci-layout", OCILayout.layoutFile)] {
-                let output = try FileOutput(creating: "\(directory)/\(name)")
-                try output.write(bytes)
-                try output.sync()
-            }
-            return Result(directory: directory, images: report.manifest.images.map(\.refName), blobs: report.blobsVerified, bytes: report.bytesVerified)
-        } catch {
-            // DIR was new or empty: leave it as it was, not half a layout that looks usable.
-            current = nil
-            try? fileManager.removeItem(atPath: directory + "/blobs")
-            try? fileManager.removeItem(atPath: directory + "/index.json")
-            if !existed { try? fileManager.removeItem(atPath: directory) }
-            throw error
+        current = nil
+    }
+
+    private func open(_ descriptor: Descriptor) throws {
+        if current?.descriptor.digest != descriptor.digest {
+            current = (descriptor, try FileOutput(creating: "\(blobs)/.\(descriptor.digest.hex).partial"))
         }
+    }
+
+    func finish(indexJSON: [UInt8]) throws {
+        for (name, bytes) in [("index.json", indexJSON), ("oci-layout", OCILayout.layoutFile)] {
+            let output = try FileOutput(creating: "\(directory)/\(name)")
+            try output.write(bytes)
+            try output.sync()
+        }
+        guard unlink("\(directory)/\(Unpacker.markerName)") == 0 else {
+            throw BundleError.system("remove", "\(directory)/\(Unpacker.markerName)")
+        }
+    }
+
+    /// Removes what an unpack writes (after a failure).
+    func remove(directoryWasNew: Bool) {
+        current = nil
+        let fileManager = FileManager.default
+        for name in ["blobs", "index.json", "oci-layout", Unpacker.markerName] {
+            try? fileManager.removeItem(atPath: "\(directory)/\(name)")
+        }
+        if directoryWasNew { try? fileManager.removeItem(atPath: directory) }
     }
 }

@@ -68,6 +68,15 @@ public struct VersionPattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The tag and glob terms that match none of `available`: a typo in a version line, named
+    /// instead of silently ignored beside terms that match.
+    public func unmatchedTerms(in available: [String]) -> [Term] {
+        terms.filter { term in
+            if case .digest = term { return false }
+            return !available.contains { VersionPattern(terms: [term]).matches($0) }
+        }
+    }
+
     /// The tags of `available` that match, newest first, at most `max`.
     public func select(from available: [String], max: Int? = nil) -> [String] {
         let chosen = Set(available.filter(matches)).sorted { VersionOrder.newerFirst($0, $1) }

@@ -22,7 +22,13 @@ public struct BundleHeader: Sendable {
 
     /// Adds a signature by `key` over the manifest, rewriting only the signature slot.
     /// Returns nil when that key has already signed.
+    /// Crash-safe: the new slot goes to a journal first (format-spec §5.5), and an earlier signing
+    /// that was interrupted is finished before anything else.
     public static func addSignature(path: String, key: PrivateKey) throws -> BundleSignature? {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw BundleError.system("open", path + " for writing") }
+        defer { close(fd) }
+        try SigningJournal.recover(bundle: path, fd: fd)
         let header = try read(path: path)
         if header.slot.signatures.contains(where: { $0.keyID == key.publicKey.id && $0.verify(header.manifestBytes, with: key.publicKey) }) {
             return nil
@@ -31,11 +37,10 @@ public struct BundleHeader: Sendable {
         var slot = header.slot
         slot.signatures.removeAll { $0.keyID == key.publicKey.id }
         slot.signatures.append(signature)
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BundleError.system("open", path + " for writing") }
-        defer { close(fd) }
+        try SigningJournal.write(try slot.frame(), fd: fd, bundle: path)
         try writeSlot(slot, fd: fd, path: path)
         guard fsync(fd) == 0 else { throw BundleError.system("flush", path) }
+        try SigningJournal.remove(bundle: path)
         return signature
     }
 }

@@ -179,7 +179,8 @@ public struct BundleManifest: Codable, Sendable, Hashable {
     }
 
     /// Creation time for `SOURCE_DATE_EPOCH` (or now), as RFC 3339 and Unix seconds.
-    public static func creationTime(environment: [String: String] = ProcessInfo.processInfo.environment) throws(BundleError) -> (text: String, seconds: Int64) {
+    /// `SOURCE_DATE_EPOCH`, else `resumed` (an interrupted pack's time), else the clock.
+    public static func creationTime(environment: [String: String] = ProcessInfo.processInfo.environment, resumed: Int64? = nil) throws(BundleError) -> (text: String, seconds: Int64) {
         let seconds: Int64
         if let epoch = environment["SOURCE_DATE_EPOCH"] {
             guard let value = Int64(epoch), value >= 0 else {
@@ -187,7 +188,7 @@ public struct BundleManifest: Codable, Sendable, Hashable {
             }
             seconds = value
         } else {
-            seconds = Int64(Date().timeIntervalSince1970)
+            seconds = resumed ?? Int64(Date().timeIntervalSince1970)
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]

@@ -144,7 +144,11 @@ struct BundleFront {
             throw BundleError.verification("\(name) is not an airlock bundle (it does not start with a signature slot)")
         }
         let rest = try stream.readExact(SkippableFrame.headerSize + SignatureSlot.size - 4, what: "the signature slot")
-        slot = try SignatureSlot.parse(magic + rest)
+        let parsed: Result<SignatureSlot, BundleError> = Result { () throws(BundleError) in try SignatureSlot.parse(magic + rest) }
+        if case .failure = parsed, SigningJournal.exists(for: name) {
+            throw BundleError.verification("the signature slot of \(name) is damaged, and an interrupted airlock sign left \(SigningJournal.path(for: name)) beside it: run airlock sign \(name) --key KEY again to finish that signing")
+        }
+        slot = try parsed.get()
         let firstEntry: TarReader.Entry?
         do {
             tar = try TarReader { try stream.next() }

@@ -106,11 +106,17 @@ public struct BundlePart: Sendable {
 /// Writes a bundle: parts are built independently (in parallel if the caller wants), then
 /// `finish` lays them out in order behind the signature slot, appends the seek table, signs,
 /// and renames the result into place. Until then nothing exists at the output path.
+///
+/// Parts live in a work directory beside the output, named after it and locked while a pack
+/// runs. A finished part (its frames recorded beside it) outlives an interrupted or failed pack,
+/// and the next pack to the same output reuses it instead of fetching the blob again.
 public final class BundleWriter: @unchecked Sendable {
-    // Immutable after init; parts get unique file names from an atomic-free counter per call site.
+    // Immutable after init; each part has a file of its own, named by digest.
     public let outputPath: String
     let workDirectory: String
     let mtime: Int64
+    /// Held open for the writer's life: its flock keeps a second pack out of the work directory.
+    private let lock: Int32
 
     /// Compression level for blobs that are already compressed (stored quickly as raw blocks).
     public static let compressedBlobLevel: Int32 = 1
@@ -119,19 +125,59 @@ public final class BundleWriter: @unchecked Sendable {
     public init(outputPath: String, mtime: Int64) throws(BundleError) {
         self.outputPath = outputPath
         self.mtime = mtime
-        let directory = (outputPath as NSString).deletingLastPathComponent
-        let parent = directory.isEmpty ? "." : directory
-        BundleWriter.removeStaleWork(in: parent)
-        let work = "\(parent)/.airlock-pack-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let work = Self.workDirectory(for: outputPath)
+        BundleWriter.removeStaleWork(in: (work as NSString).deletingLastPathComponent)
         do {
             try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: false)
+        } catch CocoaError.fileWriteFileExists {
+            // An interrupted pack's parts: reused below.
         } catch {
-            throw BundleError.io("cannot create a work directory in \(parent): is it writable?")
+            throw BundleError.io("cannot create a work directory beside \(outputPath): is its folder writable?")
+        }
+        lock = open("\(work)/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw BundleError.system("create", "\(work)/lock") }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            close(lock)
+            throw BundleError.usage("another airlock pack is writing \(outputPath) (its work is in \(work)); wait for it, or write elsewhere")
         }
         self.workDirectory = work
+        do {
+            // The creation time fixes every tar mtime, so a re-run reuses parts only at the same time.
+            try FileOutput(creating: "\(work)/created").write(Array("\(mtime)\n".utf8))
+            try? FileManager.default.removeItem(atPath: "\(work)/bundle")
+        } catch {
+            close(lock)
+            throw error
+        }
     }
 
-    /// Removes work directories left by packs that were killed (their process is gone).
+    deinit { close(lock) }
+
+    /// The work directory of a pack to `outputPath`: `.airlock-pack.NAME` beside it.
+    public static func workDirectory(for outputPath: String) -> String {
+        let directory = (outputPath as NSString).deletingLastPathComponent
+        let parent = directory.isEmpty ? "." : directory
+        return "\(parent)/.airlock-pack.\((outputPath as NSString).lastPathComponent)"
+    }
+
+    /// The creation time of an interrupted pack to `outputPath`, so that a re-run without
+    /// SOURCE_DATE_EPOCH writes the same tar headers and can reuse its parts.
+    public static func interruptedCreationTime(outputPath: String) -> Int64? {
+        guard let text = try? String(contentsOfFile: "\(workDirectory(for: outputPath))/created", encoding: .utf8) else { return nil }
+        return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Bytes of finished parts kept in the work directory of a pack to `outputPath`.
+    public static func keptBytes(outputPath: String) -> Int64 {
+        let work = workDirectory(for: outputPath)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []
+        return names.filter { $0.hasSuffix(".part") }.reduce(Int64(0)) { total, name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: "\(work)/\(name)")[.size] as? NSNumber)?.int64Value ?? 0
+            return total + size
+        }
+    }
+
+    /// Removes work directories that airlock 0.1 left behind for packs that were killed (their process is gone).
     static func removeStaleWork(in directory: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
         for name in names where name.hasPrefix(".airlock-pack-") {
@@ -143,9 +189,18 @@ public final class BundleWriter: @unchecked Sendable {
         }
     }
 
-    /// Removes everything written so far (after a failure).
-    public func discard() {
+    /// Removes the work directory (after success: everything is in the bundle).
+    func removeWork() {
         try? FileManager.default.removeItem(atPath: workDirectory)
+    }
+
+    /// After a failure: removes what is unfinished and keeps finished parts for the next run.
+    public func discard() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: workDirectory)) ?? []
+        for name in names where name.hasSuffix(".partial") || name == "bundle" {
+            try? FileManager.default.removeItem(atPath: "\(workDirectory)/\(name)")
+        }
+        if !names.contains(where: { $0.hasSuffix(".part") }) { removeWork() }
     }
 
     /// The level for a blob: cheap for layers that are already compressed.
@@ -155,11 +210,36 @@ public final class BundleWriter: @unchecked Sendable {
             ? compressedBlobLevel : defaultLevel
     }
 
+    /// A finished part an earlier, interrupted pack left, if it was made the same way.
+    public func reusablePart(for descriptor: Descriptor) -> BundlePart? {
+        let path = "\(workDirectory)/\(descriptor.digest.hex).part"
+        guard let data = FileManager.default.contents(atPath: path + ".json"),
+              let record = try? JSONDecoder().decode(PartRecord.self, from: data),
+              record.digest == descriptor.digest, record.size == descriptor.size, record.mtime == mtime,
+              record.level == Self.level(for: descriptor.mediaType),
+              let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              (attributes[.size] as? NSNumber)?.int64Value == record.frames.reduce(0, { $0 + $1[0] })
+        else { return nil }
+        return BundlePart(path: path, name: OCILayout.blobPath(descriptor.digest), descriptor: descriptor,
+                          frames: record.frames, dataOffset: record.dataOffset, size: descriptor.size)
+    }
+
+    /// How a finished part was made, recorded beside it for reuse.
+    struct PartRecord: Codable {
+        let digest: Digest
+        let size: Int64
+        let mtime: Int64
+        let level: Int32
+        let dataOffset: Int64
+        let frames: [[Int64]]
+    }
+
     /// Builds the part for one blob: `fill` writes its bytes; they are hashed and must match.
+    /// The part gets its final name only once complete, with its record beside it.
     public func part(for descriptor: Descriptor, fill: (BlobSink) async throws -> Void) async throws -> BundlePart {
         let name = OCILayout.blobPath(descriptor.digest)
-        let path = "\(workDirectory)/\(descriptor.digest.hex)"
-        let output = try FileOutput(creating: path)
+        let path = "\(workDirectory)/\(descriptor.digest.hex).part"
+        let output = try FileOutput(creating: path + ".partial")
         let frames = try FrameSink(level: Self.level(for: descriptor.mediaType), output: output)
         let tar = try TarWriter(mtime: mtime) { try frames.write($0) }
         try tar.file(name, size: descriptor.size)
@@ -185,6 +265,10 @@ public final class BundleWriter: @unchecked Sendable {
         try tar.finishEntry()
         tar.abandonTrailer()
         try frames.flush()
+        let record = PartRecord(digest: descriptor.digest, size: descriptor.size, mtime: mtime, level: Self.level(for: descriptor.mediaType),
+                                dataOffset: dataOffset, frames: frames.frames)
+        try FileOutput(creating: path + ".json").write(Array(try JSONEncoder().encode(record)))
+        guard rename(path + ".partial", path) == 0 else { throw BundleError.system("rename", path + ".partial") }
         return BundlePart(path: path, name: name, descriptor: descriptor, frames: frames.frames, dataOffset: dataOffset, size: descriptor.size)
     }
 
@@ -234,6 +318,8 @@ public final class BundleWriter: @unchecked Sendable {
             try append(part.path, to: output)
             frames += part.frames
             streamOffset += part.frames.reduce(0) { $0 + $1[1] }
+            // Its bytes are in the bundle now: free the disk (a pack needs about one bundle of space).
+            try? FileManager.default.removeItem(atPath: part.path + ".json")
             try? FileManager.default.removeItem(atPath: part.path)
         }
 
@@ -254,7 +340,7 @@ public final class BundleWriter: @unchecked Sendable {
             throw BundleError.system("move the bundle to", outputPath)
         }
         let size = output.offset
-        discard()
+        removeWork()
         return Result(path: outputPath, size: size, manifestDigest: Digest.of(manifestBytes), signatures: signatures)
     }
 

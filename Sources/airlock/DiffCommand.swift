@@ -69,43 +69,33 @@ struct DiffCommand: AsyncParsableCommand {
         Output.line("a transfer of \(diff.new.name) \(diff.new.version) needs \(ByteCount.format(diff.newBlobs.bytes)) when \(diff.old.version) is already inside")
     }
 
-    struct AgainstReport: Encodable {
-        let registry: String
-        let missing: [Descriptor]
-        let missingBytes: Int64
-        let present: Int
-    }
-
-    /// Which blobs of NEW the target registry lacks, under the names `push` would use.
+    /// What the target registry lacks of NEW (blobs and tags), under the names `push` would use.
     func runAgainst(_ target: String) async throws {
         let header = try BundleHeader.read(path: bundles[0])
         let naming = try TargetNaming(to: target)
-        let repositories = try Array(Set(header.manifest.images.map { try naming.target(for: $0).repository })).sorted()
-        let blobs = BundleDiff.allBlobs(header.manifest).values.sorted { $0.digest < $1.digest }
-        let logger = output.logger
-        let missing = try await registry.withTransport(hosts: [naming.registry], logger: logger) { transport in
-            let client = transport.client(for: naming.registry)
-            try await client.checkReachable()
-            return try await BoundedConcurrency.map(blobs, limit: 8) { blob in
-                for repository in repositories {
-                    // Registries keep manifests apart from blobs: ask for each in its own way.
-                    let present = MediaType.isManifest(blob.mediaType)
-                        ? try await client.manifestDescriptor(repository: repository, reference: blob.digest.description) != nil
-                        : try await client.hasBlob(blob, repository: repository)
-                    if present { return nil as Descriptor? }
-                }
-                return blob
-            }.compactMap { $0 }
+        let report = try await registry.withTransport(hosts: [naming.registry], logger: output.logger) { transport in
+            try await RegistryDiff.compare(header.manifest, naming: naming, target: target, client: transport.client(for: naming.registry))
         }
-        let report = AgainstReport(registry: target, missing: missing, missingBytes: missing.reduce(0) { $0 + $1.size }, present: blobs.count - missing.count)
         if json {
             try Output.json(report)
-        } else if missing.isEmpty {
-            Output.line("\(target) already holds all \(blobs.count) blobs of \(header.manifest.name) \(header.manifest.version)")
         } else {
-            Output.line("\(target) lacks \(missing.count) of \(blobs.count) blobs (\(ByteCount.format(report.missingBytes))); \(report.present) are already there:")
-            for blob in missing { Output.line("  \(blob.digest)  \(ByteCount.format(blob.size))  \(blob.mediaType)") }
+            let blobCount = report.missing.count + report.present
+            if report.missing.isEmpty {
+                Output.line("\(target) already holds all \(blobCount) blobs of \(header.manifest.name) \(header.manifest.version)")
+            } else {
+                Output.line("\(target) lacks \(report.missing.count) of \(blobCount) blobs (\(ByteCount.format(report.missingBytes))); \(report.present) are already there:")
+                for blob in report.missing { Output.line("  \(blob.digest)  \(ByteCount.format(blob.size))  \(blob.mediaType)") }
+            }
+            let tags = report.tags
+            if tags.missing.isEmpty, tags.moved.isEmpty {
+                Output.line("every tag (\(tags.current)) names the bundle's image")
+            } else {
+                Output.line("tags: \(tags.missing.count) missing, \(tags.moved.count) naming another image, \(tags.current) current:")
+                for tag in tags.missing { Output.line("  + \(tag.target)  \(tag.digest.short)") }
+                for tag in tags.moved { Output.line("  ~ \(tag.target)  \(tag.current?.short ?? "") → \(tag.digest.short)") }
+            }
         }
-        if !missing.isEmpty { throw ExitCode(ExitStatus.different.rawValue) }
+        if !report.identical { throw ExitCode(ExitStatus.different.rawValue) }
     }
 }
+

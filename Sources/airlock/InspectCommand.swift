@@ -8,7 +8,12 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Show what a bundle holds, reading only its manifest (instant on any size).",
-        discussion: "Signatures are listed by key id; pass --key to check them too (inspect never checks blobs: use verify)."
+        discussion: """
+            Signatures are listed by key id; pass --key to check them too (inspect never checks blobs: use \
+            verify). The file's structure is checked (seek table, metadata, end marker), so a truncated copy \
+            or a single piece of a split file is refused (exit 3). Images are grouped by repository, \
+            newest tag first; --image narrows the list.
+            """
     )
 
     @Argument(help: "The bundle.", completion: .file())
@@ -16,6 +21,9 @@ struct InspectCommand: ParsableCommand {
 
     @Option(help: "Public key to check signatures against (repeatable).", completion: .file(extensions: ["pub"]))
     var key: [String] = []
+
+    @Option(help: "Only images matching REPOSITORY[:TAGS], e.g. 'acme/runtime:8.12.*' or 'acme/*' (repeatable).")
+    var image: [String] = []
 
     @Flag(help: "Print JSON to stdout.")
     var json = false
@@ -36,13 +44,21 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
-        let header = try BundleHeader.read(path: bundle)
+        // The whole file, not just its front: a truncated copy must not look complete.
+        let file = try BundleFile(path: bundle)
+        _ = try file.checkStructure()
+        let header = file.header
         let manifest = header.manifest
+        let filters = try image.map { try ImageListing.Filter(parsing: $0) }
+        let groups = ImageListing.groups(manifest.images, filters: filters)
+        // JSON keeps the bundle's own (signed) order; the text groups and sorts.
+        let shown = Set(groups.flatMap(\.images).map(\.refName))
+        let listed = manifest.images.filter { shown.contains($0.refName) }
         let keys = try loadPublicKeys(key)
         let signatures = SignatureReport.check(header.slot, manifest: header.manifestBytes, required: keys)
         let report = Report(
             name: manifest.name, version: manifest.version, formatVersion: manifest.formatVersion, created: manifest.created,
-            manifestDigest: header.manifestDigest, fileSize: header.fileSize, signatures: signatures.signers, images: manifest.images,
+            manifestDigest: header.manifestDigest, fileSize: header.fileSize, signatures: signatures.signers, images: listed,
             blobCount: manifest.blobs.count, uniqueBytes: manifest.blobs.reduce(0) { $0 + $1.size },
             totalBytes: manifest.images.reduce(0) { $0 + $1.totalSize }, base: manifest.base)
         if json {
@@ -70,14 +86,27 @@ struct InspectCommand: ParsableCommand {
             Output.line("  signed by  \(signer.keyID.hex.prefix(16)) \(signer.algorithm) (\(state))")
         }
         Output.line("")
-        var rows = [["IMAGE", "DIGEST", "PLATFORMS", "SIZE", "SOURCE"]]
-        for image in manifest.images {
-            rows.append([image.refName, image.digest.short, image.platforms.joined(separator: ","), ByteCount.format(image.totalSize),
-                         image.source + (image.sourceDigest.map { " (filtered from \($0.short))" } ?? "")])
+        if !filters.isEmpty {
+            Output.line("\(listed.count) of \(manifest.images.count) images match \(image.joined(separator: ", "))")
         }
-        Output.table(rows).forEach(Output.line)
+        // One table, so columns line up across groups; a repository line heads each group.
+        var rows = [["IMAGE", "DIGEST", "PLATFORMS", "SIZE", "SOURCE"]]
+        var headings: [Int: String] = [:]
+        for group in groups {
+            headings[rows.count] = "\(group.repository) (\(group.images.count) image\(group.images.count == 1 ? "" : "s"))"
+            for image in group.images {
+                let (_, tag) = ImageListing.split(refName: image.refName)
+                rows.append(["  " + (tag.map { ":\($0)" } ?? "@\(image.digest.short)"), image.digest.short, image.platforms.joined(separator: ","),
+                             ByteCount.format(image.totalSize), image.source + (image.sourceDigest.map { " (filtered from \($0.short))" } ?? "")])
+            }
+        }
+        for (index, line) in Output.table(rows).enumerated() {
+            if let heading = headings[index] { Output.line(heading) }
+            Output.line(line)
+        }
         if !signatures.ok {
             throw ExitCode(ExitStatus.verificationFailed.rawValue)
         }
     }
+
 }

@@ -97,6 +97,11 @@ enum Output {
         FileHandle.standardOutput.write(Data((printable(text) + "\n").utf8))
     }
 
+    /// A pattern term that matched no tag, on stderr (results stay on stdout).
+    @Sendable static func warning(unmatched term: String) {
+        FileHandle.standardError.write(Data("airlock: warning: \(printable(term)) matches no tag (a typo? --strict makes this an error)\n".utf8))
+    }
+
     /// Names come from bundles and registries, which may be hostile: control characters (terminal
     /// escapes, carriage returns, newlines that forge a second result line) are shown escaped.
     static func printable(_ text: String) -> String {

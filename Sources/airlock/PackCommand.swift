@@ -47,6 +47,9 @@ struct PackCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as JSON to stdout.")
     var json = false
 
+    @Flag(help: "Fail (exit 7) when a term of a tag pattern matches no tag, instead of warning.")
+    var strict = false
+
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -81,7 +84,16 @@ struct PackCommand: AsyncParsableCommand {
             name: bundleName ?? "", version: bundleVersion ?? "", spec: specText, patterns: patterns,
             platforms: platforms, output: output, signers: signers, concurrency: concurrency)
         if let base { request.base = try BundleHeader.read(path: base) }
+        request.strict = strict
+        if !outputOptions.quiet { request.warnUnmatched = Output.warning(unmatched:) }
         let logger = outputOptions.logger
+        let outputPath = output
+        Interruption.explain {
+            let kept = BundleWriter.keptBytes(outputPath: outputPath)
+            return kept > 0
+                ? "\(ByteCount.format(kept)) already fetched are kept in \(BundleWriter.workDirectory(for: outputPath)); run the same pack again to reuse them (or delete that folder)"
+                : "nothing was written to \(outputPath)"
+        }
         let display = progress.display(outputOptions)
         request.progress = display.progress
         let result = try await display.run { _ in

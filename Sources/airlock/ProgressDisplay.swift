@@ -1,7 +1,7 @@
 import Airlock
 import ArgumentParser
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 enum ProgressMode: String, ExpressibleByArgument, CaseIterable, Sendable {
     /// A status line when stderr is a terminal, nothing otherwise.
@@ -35,8 +35,9 @@ struct ProgressOptions: ParsableArguments {
 final class ProgressDisplay: Sendable {
     let progress: TransferProgress
     private let mode: ProgressMode
-    private let stopped = Mutex(false)
-    private let finished = DispatchSemaphore(value: 0)
+    /// Whether the display stopped, and whether a status line is on screen. Drawing and clearing
+    /// happen under this lock, so `stop` clears the last line without waiting for the drawing thread.
+    private let screen = NIOLockedValueBox((stopped: false, shown: false))
 
     init(mode: ProgressMode) {
         self.mode = mode
@@ -67,28 +68,30 @@ final class ProgressDisplay: Sendable {
         return try body(progress)
     }
 
+    /// Clears the status line; the drawing thread ends at its next turn without drawing again.
     func stop() {
-        let wasStopped = stopped.withLock { value in
-            defer { value = true }
-            return value
+        screen.withLockedValue { screen in
+            if screen.shown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+            screen = (stopped: true, shown: false)
         }
-        guard !wasStopped, mode == .tty else { return }
-        finished.wait()
     }
 
     private func redrawUntilStopped() {
         var meter = RateMeter()
-        var shown = false
-        while !stopped.withLock({ $0 }) {
+        while true {
             let snapshot = progress.snapshot
-            if !snapshot.phase.isEmpty {
-                let line = StatusLine.render(snapshot, rate: meter.rate(snapshot.bytesDone, at: Date()), width: StatusLine.width)
-                FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
-                shown = true
+            let rate = meter.rate(snapshot.bytesDone, at: Date())
+            let stopped = screen.withLockedValue { screen in
+                guard !screen.stopped else { return true }
+                if !snapshot.phase.isEmpty {
+                    let line = StatusLine.render(snapshot, rate: rate, width: StatusLine.width)
+                    FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+                    screen.shown = true
+                }
+                return false
             }
+            if stopped { return }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
-        finished.signal()
     }
 }

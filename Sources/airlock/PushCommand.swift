@@ -90,8 +90,12 @@ struct PushCommand: AsyncParsableCommand {
         if json {
             try Output.json(result)
         } else {
-            for image in result.images {
+            // -q: only failures, moved tags and the summary.
+            for image in result.images where image.error != nil || !output.quiet {
                 Output.line(image.error == nil ? "pushed \(image.target)  \(image.digest.short)" : "FAILED \(image.target): \(image.error ?? "")")
+            }
+            for move in result.tagsMoved {
+                Output.line("moved \(move.target): \(move.oldDigest) → \(move.newDigest)")
             }
             let already = result.imagesAlreadyPresent > 0 ? " (\(result.imagesAlreadyPresent) already there)" : ""
             Output.line("\(result.images.count - result.failed.count) of \(result.images.count) images pushed\(already); blobs: \(result.blobsUploaded) uploaded (\(ByteCount.format(result.bytesUploaded))), \(result.blobsMounted) mounted, \(result.blobsPresent) already present")

@@ -24,12 +24,17 @@ struct TagsCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON to stdout.")
     var json = false
 
+    @Flag(help: "Fail (exit 7) when a term of a pattern matches no tag, instead of warning.")
+    var strict = false
+
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var output: OutputOptions
 
     struct Result: Encodable {
         let pattern: String
         let tags: [ResolvedTag]
+        /// Terms that matched no tag (`REG/REPO:TERM`).
+        let unmatched: [String]
     }
 
     func run() async throws {
@@ -39,7 +44,9 @@ struct TagsCommand: AsyncParsableCommand {
             let resolver = TagResolver(transport: transport)
             var results: [Result] = []
             for pattern in parsed {
-                results.append(Result(pattern: pattern.description, tags: try await resolver.resolve(pattern)))
+                let resolution = try await resolver.resolve(pattern, strict: strict)
+                if !output.quiet { resolution.unmatched.forEach(Output.warning(unmatched:)) }
+                results.append(Result(pattern: pattern.description, tags: resolution.tags, unmatched: resolution.unmatched))
             }
             return results
         }

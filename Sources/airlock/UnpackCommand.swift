@@ -6,7 +6,11 @@ struct UnpackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unpack",
         abstract: "Verify a bundle and write it as a plain OCI image layout (BUNDLE may be - for stdin).",
-        discussion: "DIR must be new or empty. Blobs appear under their final names only once verified; index.json is written last."
+        discussion: """
+            DIR must be new or empty, or hold an unpack of the same bundle that was interrupted (run the \
+            same command again to carry it on). Blobs appear under their final names only once verified; \
+            index.json is written last. A delta bundle needs its base (--base OLD): the layout is complete.
+            """
     )
 
     @Argument(help: "The bundle, or - for standard input.", completion: .file())
@@ -17,6 +21,9 @@ struct UnpackCommand: ParsableCommand {
 
     @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
     var key: [String] = []
+
+    @Option(help: "For a delta bundle: the base bundle it was made against (verified with the same keys); its blobs complete the layout.", completion: .file())
+    var base: String?
 
     @Flag(help: "Print the result as JSON to stdout.")
     var json = false
@@ -30,8 +37,10 @@ struct UnpackCommand: ParsableCommand {
 
     func run() throws {
         let keys = try loadPublicKeys(key)
+        let directory = toDir
+        Interruption.explain { "run the same unpack again to carry on into \(directory) (or delete it)" }
         let result = try progress.display(output).run { progress in
-            try Unpacker(keys: keys, progress: progress).unpack(bundle: bundle, to: toDir)
+            try Unpacker(keys: keys, progress: progress).unpack(bundle: bundle, to: toDir, base: base)
         }
         if json {
             try Output.json(result)

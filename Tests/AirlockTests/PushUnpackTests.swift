@@ -77,9 +77,9 @@ struct PushUnpackTests {
         let pushed = try AirlockCLI.run(["push", packed.bundle, "--to", "\(target.host)/mirror", "--key", packed.vendorPub, "--ca-file", caFile,
                                          "--progress", "plain"])
         #expect(pushed.status == 0, "\(pushed.stderr)")
-        // --progress plain: one numbered line per image on stderr; the results stay on stdout.
+        // --progress plain: one numbered line per image on stderr (after the byte lines); the results stay on stdout.
         let count = PackedBundle.expectedRefs.count
-        let lines = pushed.stderr.split(separator: "\n")
+        let lines = pushed.stderr.split(separator: "\n").filter { $0.hasPrefix("[") }
         #expect(lines.count == count, "\(pushed.stderr)")
         #expect(lines.last?.hasPrefix("[\(count)/\(count)] pushed \(target.host)/mirror/") == true, "\(pushed.stderr)")
         #expect(!pushed.stdout.contains("[1/"))
