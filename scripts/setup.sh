@@ -7,8 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Build: libarchive, libzstd, OpenSSL headers through pkg-config.
 # Tests and demo: the CNCF registry, skopeo/umoci/zstd/tar/openssl as independent checkers, htpasswd for auth.
+# Packaging (scripts/package.sh, package-test.sh): dpkg-dev, fakeroot, binutils, debootstrap.
 PACKAGES=(pkg-config libarchive-dev libzstd-dev libssl-dev
-          docker-registry skopeo umoci zstd tar openssl apache2-utils curl jq python3 man-db groff-base bsdextrautils)
+          docker-registry skopeo umoci zstd tar openssl apache2-utils curl jq python3 man-db groff-base bsdextrautils
+          dpkg-dev fakeroot binutils debootstrap util-linux)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

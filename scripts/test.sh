@@ -5,4 +5,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh --no-build
 swift build --build-tests
+# The whole suite includes the packaging test (scripts/package-test.sh): build its static release
+# binary first, on its own, so that build does not compete with the timed tests.
+if (($# == 0)) && [[ "${AIRLOCK_SKIP_PACKAGE_TEST:-}" != 1 ]]; then
+  scripts/package.sh --out .build-package/dist
+fi
 exec swift test --skip-build "$@"
