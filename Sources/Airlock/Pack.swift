@@ -74,6 +74,8 @@ public struct Packer: Sendable {
     }
 
     public func pack(_ request: PackRequest) async throws -> PackResult {
+        try BundleLabel.check(request.name, field: "name")
+        try BundleLabel.check(request.version, field: "version")
         let created = try BundleManifest.creationTime()
         // 1. Resolve every pattern (newest first), dropping duplicates.
         let resolver = TagResolver(transport: transport)
@@ -83,7 +85,7 @@ public struct Packer: Sendable {
         progress.begin("resolve", totalBytes: 0)
         for pattern in request.patterns {
             progress.working(on: pattern.description)
-            for tag in try await resolver.resolve(pattern) where seen.insert(tag.repository + (tag.tag.map { ":\($0)" } ?? "@\(tag.digest)")).inserted {
+            for tag in try await resolver.resolve(pattern) where seen.insert(tag.name).inserted {
                 selected.append((pattern, tag))
             }
         }
@@ -92,7 +94,7 @@ public struct Packer: Sendable {
         // 2. Walk each image's graph.
         let platforms = request.platforms
         let walked = try await BoundedConcurrency.map(selected, limit: request.concurrency) { pattern, resolved in
-            progress.working(on: resolved.repository + (resolved.tag.map { ":\($0)" } ?? ""))
+            progress.working(on: resolved.name)
             return try await self.walk(resolved, pattern: pattern, platforms: platforms)
         }
 
@@ -127,8 +129,8 @@ public struct Packer: Sendable {
             let path = Self.path(of: image.resolved.repository)
             let clash = Set(paths[path]?.map(\.resolved.repository) ?? []).count > 1
             let base = clash ? image.resolved.repository : path
-            let refName = base + (image.resolved.tag.map { ":\($0)" } ?? "@\(image.top.digest)")
-            let source = image.resolved.repository + (image.resolved.tag.map { ":\($0)" } ?? "@\(image.resolved.digest)")
+            let refName = Reference.spelled(base, tagOr: image.top.digest, tag: image.resolved.tag)
+            let source = image.resolved.name
             let total = Set(image.blobs.map(\.descriptor)).reduce(Int64(0)) { $0 + $1.size }
             images.append(BundleManifest.Image(
                 source: image.resolved.repository, tag: image.resolved.tag, pattern: image.pattern.tags.description,
@@ -145,7 +147,7 @@ public struct Packer: Sendable {
         let indexJSON = try OCILayout.indexJSON(indexEntries)
         let manifest = BundleManifest(
             name: request.name, version: request.version, created: created.text, spec: request.spec, images: images,
-            index: Descriptor(mediaType: MediaType.ociIndex, digest: Digest.of(indexJSON), size: Int64(indexJSON.count)),
+            index: Descriptor(mediaType: MediaType.ociIndex, digest: try Digest.of(indexJSON), size: Int64(indexJSON.count)),
             blobs: ordered.map(\.descriptor), base: base, tool: "airlock \(AirlockVersion.current)")
 
         // 5. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
@@ -196,7 +198,7 @@ public struct Packer: Sendable {
         let registry = pattern.repository.registry
         let repository = pattern.repository.repository
         let client = transport.client(for: registry)
-        let name = resolved.repository + (resolved.tag.map { ":\($0)" } ?? "@\(resolved.digest)")
+        let name = resolved.name
         let top = try await client.manifest(repository: repository, reference: resolved.digest.description)
         var blobs: [PackedBlob] = []
 
@@ -284,9 +286,6 @@ public struct Packer: Sendable {
     }
 }
 
-public enum AirlockVersion {
-    public static let current = "0.1.0"
-}
 
 /// Which images have all their blobs done, for one progress line per image.
 final class ImageCompletion: Sendable {

@@ -255,7 +255,6 @@ public struct Pusher: Sendable {
         let results = try await BoundedConcurrency.map(plans, limit: request.concurrency) { plan in
             let target = "\(request.naming.registry)/\(plan.repository)"
             let pullBase = "\(request.pullHost ?? request.naming.registry)/\(plan.repository)"
-            let tagSuffix = plan.tag.map { ":\($0)" } ?? ""
             var error = await book.reason(plan.repository)
             if error == nil, !plan.alreadyThere {
                 do {
@@ -272,13 +271,15 @@ public struct Pusher: Sendable {
                     error = failure.description
                 }
             }
-            let shown = "\(target)\(tagSuffix)"
+            let shown = Reference.spelled(target, tagOr: plan.image.digest, tag: plan.tag)
             request.progress.itemDone(error.map { "failed \(shown): \($0)" } ?? "pushed \(shown) (\(plan.image.digest.short)\(plan.alreadyThere ? ", already there" : ""))")
             return PushResult.Image(
-                source: plan.image.source + (plan.image.tag.map { ":\($0)" } ?? ""), sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
+                source: Reference.spelled(plan.image.source, tagOr: plan.image.sourceDigest ?? plan.image.digest, tag: plan.image.tag),
+                sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
                 digest: plan.image.digest,
-                target: target + tagSuffix, targetByDigest: "\(target)@\(plan.image.digest)",
-                pull: pullBase + tagSuffix, pullByDigest: "\(pullBase)@\(plan.image.digest)", error: error)
+                target: shown, targetByDigest: Reference.spelled(target, tag: nil, digest: plan.image.digest),
+                pull: Reference.spelled(pullBase, tagOr: plan.image.digest, tag: plan.tag),
+                pullByDigest: Reference.spelled(pullBase, tag: nil, digest: plan.image.digest), error: error)
         }
         let totals = await book.totals
         return PushResult(bundle: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,

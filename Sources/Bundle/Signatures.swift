@@ -25,7 +25,7 @@ public struct BundleSignature: Codable, Sendable, Hashable {
             algorithm: key.type.signatureAlgorithm,
             keyID: key.publicKey.id,
             signature: Data(bytes).base64EncodedString(),
-            manifestDigest: Digest.of(manifest)
+            manifestDigest: try Digest.checked(manifest)
         )
     }
 
@@ -60,6 +60,13 @@ public struct SignatureSlot: Codable, Sendable, Equatable {
         }
         return SkippableFrame.header(magic: SkippableFrame.signatureMagic, size: Self.size)
             + Array(json) + [UInt8](repeating: 0, count: Self.size - json.count)
+    }
+
+    /// Whether `prefix` (a file's first bytes) starts the way every bundle does: the slot's frame header.
+    public static func startsBundle(_ prefix: [UInt8]) -> Bool {
+        prefix.count >= SkippableFrame.headerSize
+            && SkippableFrame.readUInt32(prefix) == SkippableFrame.signatureMagic
+            && SkippableFrame.readUInt32(prefix.dropFirst(4)) == UInt32(size)
     }
 
     static func parse(_ frame: [UInt8]) throws(BundleError) -> SignatureSlot {

@@ -43,12 +43,12 @@ struct DiffCommand: AsyncParsableCommand {
         if json {
             try Output.json(diff)
         } else {
-            print(diff)
+            show(diff)
         }
         if !diff.identical { throw ExitCode(ExitStatus.different.rawValue) }
     }
 
-    func print(_ diff: BundleDiff) {
+    func show(_ diff: BundleDiff) {
         Output.line("--- \(diff.old.name) \(diff.old.version) (\(diff.old.manifestDigest.short))")
         Output.line("+++ \(diff.new.name) \(diff.new.version) (\(diff.new.manifestDigest.short))")
         if diff.identical {
@@ -83,7 +83,7 @@ struct DiffCommand: AsyncParsableCommand {
         let repositories = try Array(Set(header.manifest.images.map { try naming.target(for: $0).repository })).sorted()
         let blobs = BundleDiff.allBlobs(header.manifest).values.sorted { $0.digest < $1.digest }
         let logger = output.logger
-        let missing = try await registry.withTransport(hosts: [naming.registry], logger: logger) { transport in
+        let missing = try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, logger: logger) { transport in
             let client = transport.client(for: naming.registry)
             try await client.checkReachable()
             return try await BoundedConcurrency.map(blobs, limit: 8) { blob in

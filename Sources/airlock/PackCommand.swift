@@ -44,6 +44,9 @@ struct PackCommand: AsyncParsableCommand {
     @Option(help: "Make a delta bundle: leave out every blob this earlier bundle holds.", completion: .file())
     var base: String?
 
+    @Flag(help: "Replace an existing OUTPUT that is not an airlock bundle (a private key is never replaced).")
+    var force = false
+
     @Flag(help: "Print the result as JSON to stdout.")
     var json = false
 
@@ -60,6 +63,7 @@ struct PackCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try OutputPath.check(output, kind: .bundle, force: force, option: "-o")
         var patterns: [ImagePattern] = []
         var specText: String?
         var platforms: [Platform]?

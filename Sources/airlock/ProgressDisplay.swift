@@ -43,7 +43,7 @@ final class ProgressDisplay: Sendable {
         switch mode {
         case .plain:
             progress = TransferProgress(onMilestone: { line in
-                FileHandle.standardError.write(Data((line + "\n").utf8))
+                Output.error(line)
             })
         default:
             progress = TransferProgress()
@@ -83,12 +83,12 @@ final class ProgressDisplay: Sendable {
             let snapshot = progress.snapshot
             if !snapshot.phase.isEmpty {
                 let line = StatusLine.render(snapshot, rate: meter.rate(snapshot.bytesDone, at: Date()), width: StatusLine.width)
-                FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+                Output.status("\r\u{1B}[2K" + line)
                 shown = true
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        if shown { Output.status("\r\u{1B}[2K") }
         finished.signal()
     }
 }

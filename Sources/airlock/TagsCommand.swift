@@ -50,7 +50,7 @@ struct TagsCommand: AsyncParsableCommand {
         var rows: [[String]] = []
         for result in results {
             for tag in result.tags {
-                rows.append([tag.repository + (tag.tag.map { ":\($0)" } ?? ""), tag.digest.description, Self.kind(tag.mediaType)])
+                rows.append([tag.name, tag.digest.description, Self.kind(tag.mediaType)])
             }
         }
         Output.table(rows).forEach(Output.line)

@@ -29,6 +29,7 @@ struct UnpackCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPath.check(toDir, kind: .directory, option: "--to-dir")
         let keys = try loadPublicKeys(key)
         let result = try progress.display(output).run { progress in
             try Unpacker(keys: keys, progress: progress).unpack(bundle: bundle, to: toDir)
