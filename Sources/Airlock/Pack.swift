@@ -34,14 +34,18 @@ public struct PackRequest: Sendable {
     }
 }
 
+/// `pack --json` (format-spec/json/pack.schema.json).
 public struct PackResult: Sendable, Encodable {
+    public let name: String
+    public let version: String
     public let path: String
+    /// Bytes of the bundle file.
     public let size: Int64
     public let manifestDigest: Digest
-    public let images: [BundleManifest.Image]
+    public let images: [ImageReport]
     public let blobCount: Int
     public let uniqueBytes: Int64
-    public let signers: [String]
+    public let signers: [SignatureReport.Signer]
 }
 
 /// Resolves patterns, fetches every manifest and blob once, and writes a signed bundle.
@@ -179,9 +183,10 @@ public struct Packer: Sendable {
             progress.working(on: request.output)
             let result = try writer.finish(manifest: manifest, indexJSON: indexJSON, parts: parts, signers: request.signers)
             return PackResult(
-                path: result.path, size: result.size, manifestDigest: result.manifestDigest, images: images,
+                name: request.name, version: request.version,
+                path: result.path, size: result.size, manifestDigest: result.manifestDigest, images: images.map(ImageReport.init),
                 blobCount: ordered.count, uniqueBytes: ordered.reduce(0) { $0 + $1.descriptor.size },
-                signers: request.signers.map(\.publicKey.shortID))
+                signers: request.signers.map(SignatureReport.Signer.init(signing:)))
         } catch {
             writer.discard()
             throw error

@@ -18,11 +18,15 @@ public struct Unpacker {
         self.progress = progress
     }
 
+    /// `unpack --json` (format-spec/json/unpack.schema.json).
     public struct Result: Sendable, Encodable {
         public let directory: String
-        public let images: [String]
-        public let blobs: Int
-        public let bytes: Int64
+        public let name: String
+        public let version: String
+        public let manifestDigest: Digest
+        public let images: [ImageReport]
+        public let blobCount: Int
+        public let uniqueBytes: Int64
     }
 
     public func unpack(bundle: String, to directory: String) throws -> Result {
@@ -76,7 +80,8 @@ public struct Unpacker {
                 try output.write(bytes)
                 try output.sync()
             }
-            return Result(directory: directory, images: report.manifest.images.map(\.refName), blobs: report.blobsVerified, bytes: report.bytesVerified)
+            return Result(directory: directory, name: report.manifest.name, version: report.manifest.version, manifestDigest: report.manifestDigest,
+                          images: report.manifest.images.map(ImageReport.init), blobCount: report.blobsVerified, uniqueBytes: report.bytesVerified)
         } catch {
             // DIR was new or empty: leave it as it was, not half a layout that looks usable.
             current = nil

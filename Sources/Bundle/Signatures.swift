@@ -96,6 +96,18 @@ public struct SignatureReport: Sendable, Codable {
         /// Whether one of the given keys verified it; nil when no given key matches its id.
         public let verified: Bool?
         public let keySource: String?
+
+        public init(keyID: Digest, algorithm: String, verified: Bool?, keySource: String?) {
+            self.keyID = keyID
+            self.algorithm = algorithm
+            self.verified = verified
+            self.keySource = keySource
+        }
+
+        /// A key that signs here and now (`pack --key`): its signature is valid by construction.
+        public init(signing key: PrivateKey) {
+            self.init(keyID: key.publicKey.id, algorithm: key.type.signatureAlgorithm, verified: true, keySource: key.publicKey.source)
+        }
     }
 
     public let signers: [Signer]

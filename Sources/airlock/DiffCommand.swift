@@ -55,7 +55,7 @@ struct DiffCommand: AsyncParsableCommand {
             Output.line("identical content: the same images with the same digests and the same blobs")
             return
         }
-        for image in diff.added { Output.line("+ \(image.name)  \(image.digest.short)  \(image.platforms.joined(separator: ","))") }
+        for image in diff.added { Output.line("+ \(image.name)  \(image.digest.short)  \((image.platforms ?? []).joined(separator: ","))") }
         for image in diff.removed { Output.line("- \(image.name)  \(image.digest.short)") }
         for change in diff.changed {
             var line = "~ \(change.name)  \(change.oldDigest.short) → \(change.newDigest.short)"
@@ -65,12 +65,18 @@ struct DiffCommand: AsyncParsableCommand {
         }
         for name in diff.unchanged { Output.line("= \(name)") }
         Output.line("")
-        Output.line("blobs: \(diff.newBlobs.count) new (\(ByteCount.format(diff.newBlobs.bytes))), \(diff.removedBlobs.count) removed (\(ByteCount.format(diff.removedBlobs.bytes))), \(diff.sharedBlobs.count) shared (\(ByteCount.format(diff.sharedBlobs.bytes)))")
-        Output.line("a transfer of \(diff.new.name) \(diff.new.version) needs \(ByteCount.format(diff.newBlobs.bytes)) when \(diff.old.version) is already inside")
+        Output.line("blobs: \(diff.newBlobs.blobCount) new (\(ByteCount.format(diff.newBlobs.uniqueBytes))), \(diff.removedBlobs.blobCount) removed (\(ByteCount.format(diff.removedBlobs.uniqueBytes))), \(diff.sharedBlobs.blobCount) shared (\(ByteCount.format(diff.sharedBlobs.uniqueBytes)))")
+        Output.line("a transfer of \(diff.new.name) \(diff.new.version) needs \(ByteCount.format(diff.newBlobs.uniqueBytes)) when \(diff.old.version) is already inside")
     }
 
+    /// `diff --against --json` (format-spec/json/diff-against.schema.json).
     struct AgainstReport: Encodable {
         let registry: String
+        let name: String
+        let version: String
+        let manifestDigest: Digest
+        /// Every blob NEW's images use.
+        let blobCount: Int
         let missing: [Descriptor]
         let missingBytes: Int64
         let present: Int
@@ -97,7 +103,8 @@ struct DiffCommand: AsyncParsableCommand {
                 return blob
             }.compactMap { $0 }
         }
-        let report = AgainstReport(registry: target, missing: missing, missingBytes: missing.reduce(0) { $0 + $1.size }, present: blobs.count - missing.count)
+        let report = AgainstReport(registry: target, name: header.manifest.name, version: header.manifest.version, manifestDigest: header.manifestDigest,
+                                   blobCount: blobs.count, missing: missing, missingBytes: missing.reduce(0) { $0 + $1.size }, present: blobs.count - missing.count)
         if json {
             try Output.json(report)
         } else if missing.isEmpty {

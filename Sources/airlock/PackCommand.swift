@@ -99,10 +99,10 @@ struct PackCommand: AsyncParsableCommand {
         }
         if !outputOptions.quiet {
             for image in result.images {
-                Output.line("  \(image.refName)  \(image.digest.short)  \(image.platforms.joined(separator: ","))")
+                Output.line("  \(image.name)  \(image.digest.short)  \((image.platforms ?? []).joined(separator: ","))")
             }
         }
-        let signed = result.signers.isEmpty ? "unsigned" : "signed by \(result.signers.joined(separator: ", "))"
+        let signed = result.signers.isEmpty ? "unsigned" : "signed by \(result.signers.map { String($0.keyID.hex.prefix(16)) }.joined(separator: ", "))"
         Output.line("packed \(result.images.count) images, \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.path) (\(ByteCount.format(result.size)), \(signed))")
     }
 }

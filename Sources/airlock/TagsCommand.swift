@@ -27,9 +27,10 @@ struct TagsCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var output: OutputOptions
 
+    /// One pattern of `tags --json` (format-spec/json/tags.schema.json).
     struct Result: Encodable {
         let pattern: String
-        let tags: [ResolvedTag]
+        let images: [ImageReport]
     }
 
     func run() async throws {
@@ -39,7 +40,7 @@ struct TagsCommand: AsyncParsableCommand {
             let resolver = TagResolver(transport: transport)
             var results: [Result] = []
             for pattern in parsed {
-                results.append(Result(pattern: pattern.description, tags: try await resolver.resolve(pattern)))
+                results.append(Result(pattern: pattern.description, images: try await resolver.resolve(pattern).map(ImageReport.init)))
             }
             return results
         }
@@ -49,8 +50,8 @@ struct TagsCommand: AsyncParsableCommand {
         }
         var rows: [[String]] = []
         for result in results {
-            for tag in result.tags {
-                rows.append([tag.name, tag.digest.description, Self.kind(tag.mediaType)])
+            for image in result.images {
+                rows.append([image.name, image.digest.description, Self.kind(image.mediaType)])
             }
         }
         Output.table(rows).forEach(Output.line)

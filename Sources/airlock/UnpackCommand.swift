@@ -38,6 +38,6 @@ struct UnpackCommand: ParsableCommand {
             try Output.json(result)
             return
         }
-        Output.line("unpacked \(result.images.count) images, \(result.blobs) blobs (\(ByteCount.format(result.bytes))) into \(result.directory)")
+        Output.line("unpacked \(result.images.count) images, \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.directory)")
     }
 }
