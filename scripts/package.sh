@@ -69,7 +69,8 @@ done
 "$BINARY" --generate-completion-script zsh > "$STAGE/usr/share/zsh/vendor-completions/_airlock"
 "$BINARY" --generate-completion-script fish > "$STAGE/usr/share/fish/vendor_completions.d/airlock.fish"
 install -m 644 README.md "$STAGE/usr/share/doc/airlock/README.md"
-install -m 644 format-spec/* "$STAGE/usr/share/doc/airlock/format-spec/"
+cp -R format-spec/. "$STAGE/usr/share/doc/airlock/format-spec/"
+find "$STAGE/usr/share/doc/airlock/format-spec" -type d -exec chmod 755 {} + -o -type f -exec chmod 644 {} +
 cat > "$STAGE/usr/share/doc/airlock/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: airlock

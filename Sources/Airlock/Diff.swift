@@ -10,12 +10,6 @@ public struct BundleDiff: Sendable, Encodable {
         public let manifestDigest: Digest
     }
 
-    public struct Image: Sendable, Encodable {
-        public let name: String
-        public let digest: Digest
-        public let platforms: [String]
-    }
-
     public struct Change: Sendable, Encodable {
         public let name: String
         public let oldDigest: Digest
@@ -24,27 +18,22 @@ public struct BundleDiff: Sendable, Encodable {
         public let platformsRemoved: [String]
     }
 
-    public struct BlobCount: Sendable, Encodable {
-        public let count: Int
-        public let bytes: Int64
-    }
-
     public let old: Side
     public let new: Side
-    public let added: [Image]
-    public let removed: [Image]
+    public let added: [ImageReport]
+    public let removed: [ImageReport]
     public let changed: [Change]
     public let unchanged: [String]
     /// Blobs of NEW that OLD lacks: what a transfer of NEW needs when OLD is already inside.
-    public let newBlobs: BlobCount
-    public let removedBlobs: BlobCount
-    public let sharedBlobs: BlobCount
+    public let newBlobs: BlobTally
+    public let removedBlobs: BlobTally
+    public let sharedBlobs: BlobTally
     public let identical: Bool
 
     public static func compare(old: BundleHeader, new: BundleHeader) -> BundleDiff {
         let oldImages = Dictionary(old.manifest.images.map { ($0.refName, $0) }, uniquingKeysWith: { a, _ in a })
         let newImages = Dictionary(new.manifest.images.map { ($0.refName, $0) }, uniquingKeysWith: { a, _ in a })
-        func image(_ image: BundleManifest.Image) -> Image { Image(name: image.refName, digest: image.digest, platforms: image.platforms) }
+        func image(_ image: BundleManifest.Image) -> ImageReport { ImageReport(image) }
 
         let added = newImages.keys.filter { oldImages[$0] == nil }.sorted().compactMap { newImages[$0].map(image) }
         let removed = oldImages.keys.filter { newImages[$0] == nil }.sorted().compactMap { oldImages[$0].map(image) }
@@ -62,8 +51,8 @@ public struct BundleDiff: Sendable, Encodable {
             }
         }
         let oldBlobs = allBlobs(old.manifest), newBlobs = allBlobs(new.manifest)
-        func count(_ digests: Set<Digest>, in blobs: [Digest: Descriptor]) -> BlobCount {
-            BlobCount(count: digests.count, bytes: digests.reduce(0) { $0 + (blobs[$1]?.size ?? 0) })
+        func count(_ digests: Set<Digest>, in blobs: [Digest: Descriptor]) -> BlobTally {
+            BlobTally(blobCount: digests.count, uniqueBytes: digests.reduce(0) { $0 + (blobs[$1]?.size ?? 0) })
         }
         let oldSet = Set(oldBlobs.keys), newSet = Set(newBlobs.keys)
         let identical = added.isEmpty && removed.isEmpty && changed.isEmpty && oldSet == newSet

@@ -20,6 +20,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case notFound = 7
     /// A bug in airlock.
     case internalError = 70
+    /// Standard output was closed before the result was written (`airlock tags … | head -1`):
+    /// 128 + SIGPIPE, what a shell reports for git in the same place.
+    case closedOutput = 141
 
     /// The status for an error raised anywhere below the CLI.
     public static func of(_ error: any Error) -> ExitStatus {
@@ -47,7 +50,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             case .io: return .io
             case .library: return .internalError
             }
-        case is OCIError:
+        case let error as OCIError:
+            if case .hashing = error { return .internalError }
             return .usage
         default:
             return .internalError

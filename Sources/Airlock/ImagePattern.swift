@@ -17,7 +17,12 @@ public struct ImagePattern: Sendable, Hashable, CustomStringConvertible {
     /// Parses `reg/repo:8.12.*`, `reg/repo:"8.12.*, 7.23.6.*"`, `reg/repo@sha256:…` or `reg/repo`
     /// (which means `defaultTags`).
     public init(parsing text: String, defaultTags: String = "*", max: Int? = nil) throws(AirlockError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed: String
+        do {
+            trimmed = try Reference.withoutTransport(text.trimmingCharacters(in: .whitespaces))
+        } catch {
+            throw AirlockError.usage(error.description)
+        }
         var name = Substring(trimmed)
         var pattern = defaultTags
         if let at = name.firstIndex(of: "@") {
@@ -39,7 +44,7 @@ public struct ImagePattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        if tags.terms.count == 1, case .digest(let digest) = tags.terms[0] { return "\(repository.name)@\(digest)" }
+        if tags.terms.count == 1, case .digest(let digest) = tags.terms[0] { return Reference.spelled(repository.name, tag: nil, digest: digest) }
         return "\(repository.name):\(tags)"
     }
 }

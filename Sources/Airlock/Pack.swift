@@ -38,14 +38,18 @@ public struct PackRequest: Sendable {
     }
 }
 
+/// `pack --json` (format-spec/json/pack.schema.json).
 public struct PackResult: Sendable, Encodable {
+    public let name: String
+    public let version: String
     public let path: String
+    /// Bytes of the bundle file.
     public let size: Int64
     public let manifestDigest: Digest
-    public let images: [BundleManifest.Image]
+    public let images: [ImageReport]
     public let blobCount: Int
     public let uniqueBytes: Int64
-    public let signers: [String]
+    public let signers: [SignatureReport.Signer]
     /// Pattern terms that matched no tag (`REG/REPO:TERM`).
     public let unmatched: [String]
 }
@@ -80,6 +84,8 @@ public struct Packer: Sendable {
     }
 
     public func pack(_ request: PackRequest) async throws -> PackResult {
+        try BundleLabel.check(request.name, field: "name")
+        try BundleLabel.check(request.version, field: "version")
         let created = try BundleManifest.creationTime(resumed: BundleWriter.interruptedCreationTime(outputPath: request.output))
         // 1. Resolve every pattern (newest first), dropping duplicates.
         let resolver = TagResolver(transport: transport)
@@ -93,7 +99,7 @@ public struct Packer: Sendable {
             let resolution = try await resolver.resolve(pattern, strict: request.strict)
             resolution.unmatched.forEach(request.warnUnmatched)
             unmatched += resolution.unmatched
-            for tag in resolution.tags where seen.insert(tag.repository + (tag.tag.map { ":\($0)" } ?? "@\(tag.digest)")).inserted {
+            for tag in resolution.tags where seen.insert(tag.name).inserted {
                 selected.append((pattern, tag))
             }
         }
@@ -102,7 +108,7 @@ public struct Packer: Sendable {
         // 2. Walk each image's graph.
         let platforms = request.platforms
         let walked = try await BoundedConcurrency.map(selected, limit: request.concurrency) { pattern, resolved in
-            progress.working(on: resolved.repository + (resolved.tag.map { ":\($0)" } ?? ""))
+            progress.working(on: resolved.name)
             return try await self.walk(resolved, pattern: pattern, platforms: platforms)
         }
 
@@ -137,8 +143,8 @@ public struct Packer: Sendable {
             let path = Self.path(of: image.resolved.repository)
             let clash = Set(paths[path]?.map(\.resolved.repository) ?? []).count > 1
             let base = clash ? image.resolved.repository : path
-            let refName = base + (image.resolved.tag.map { ":\($0)" } ?? "@\(image.top.digest)")
-            let source = image.resolved.repository + (image.resolved.tag.map { ":\($0)" } ?? "@\(image.resolved.digest)")
+            let refName = Reference.spelled(base, tagOr: image.top.digest, tag: image.resolved.tag)
+            let source = image.resolved.name
             let total = Set(image.blobs.map(\.descriptor)).reduce(Int64(0)) { $0 + $1.size }
             images.append(BundleManifest.Image(
                 source: image.resolved.repository, tag: image.resolved.tag, pattern: image.pattern.tags.description,
@@ -155,7 +161,7 @@ public struct Packer: Sendable {
         let indexJSON = try OCILayout.indexJSON(indexEntries)
         let manifest = BundleManifest(
             name: request.name, version: request.version, created: created.text, spec: request.spec, images: images,
-            index: Descriptor(mediaType: MediaType.ociIndex, digest: Digest.of(indexJSON), size: Int64(indexJSON.count)),
+            index: Descriptor(mediaType: MediaType.ociIndex, digest: try Digest.of(indexJSON), size: Int64(indexJSON.count)),
             blobs: ordered.map(\.descriptor), base: base, tool: "airlock \(AirlockVersion.current)")
 
         // 5. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
@@ -194,9 +200,10 @@ public struct Packer: Sendable {
             progress.working(on: request.output)
             let result = try writer.finish(manifest: manifest, indexJSON: indexJSON, parts: parts, signers: request.signers)
             return PackResult(
-                path: result.path, size: result.size, manifestDigest: result.manifestDigest, images: images,
+                name: request.name, version: request.version,
+                path: result.path, size: result.size, manifestDigest: result.manifestDigest, images: images.map(ImageReport.init),
                 blobCount: ordered.count, uniqueBytes: ordered.reduce(0) { $0 + $1.descriptor.size },
-                signers: request.signers.map(\.publicKey.shortID), unmatched: unmatched)
+                signers: request.signers.map(SignatureReport.Signer.init(signing:)), unmatched: unmatched)
         } catch {
             writer.discard()
             throw error
@@ -213,7 +220,7 @@ public struct Packer: Sendable {
         let registry = pattern.repository.registry
         let repository = pattern.repository.repository
         let client = transport.client(for: registry)
-        let name = resolved.repository + (resolved.tag.map { ":\($0)" } ?? "@\(resolved.digest)")
+        let name = resolved.name
         let top = try await client.manifest(repository: repository, reference: resolved.digest.description)
         var blobs: [PackedBlob] = []
 
@@ -301,9 +308,6 @@ public struct Packer: Sendable {
     }
 }
 
-public enum AirlockVersion {
-    public static let current = "0.1.0"
-}
 
 /// Which images have all their blobs done, for one progress line per image.
 final class ImageCompletion: Sendable {

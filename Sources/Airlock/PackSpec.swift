@@ -28,7 +28,15 @@ public struct PackSpec: Sendable, Decodable {
         return (try parse(text, source: path), text)
     }
 
-    public static func parse(_ text: String, source: String) throws(AirlockError) -> PackSpec {
+    /// What Windows editors add: a UTF-8 byte-order mark first and CRLF line endings.
+    static func normalized(_ text: String) -> String {
+        var text = Substring(text)
+        if text.unicodeScalars.first == "\u{FEFF}" { text = Substring(text.unicodeScalars.dropFirst()) }
+        return text.replacingOccurrences(of: "\r\n", with: "\n")
+    }
+
+    public static func parse(_ given: String, source: String) throws(AirlockError) -> PackSpec {
+        let text = normalized(given)
         let top: Any?
         do {
             top = try Yams.load(yaml: text)

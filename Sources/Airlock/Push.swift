@@ -26,8 +26,14 @@ public struct PushRequest: Sendable {
 }
 
 /// The outcome of a push, per image and in total.
+/// `push --json` (format-spec/json/push.schema.json).
 public struct PushResult: Sendable, Encodable {
+    /// An image as every `--json` document shows one (see `ImageReport`), plus where it went.
     public struct Image: Sendable, Encodable {
+        public let name: String
+        public let mediaType: String
+        public let size: Int64
+        public let platforms: [String]
         public let source: String
         public let sourceDigest: Digest
         /// The manifest digest written to the target (differs from `sourceDigest` for a platform-filtered index).
@@ -39,7 +45,8 @@ public struct PushResult: Sendable, Encodable {
         public let error: String?
     }
 
-    public let bundle: String
+    /// The bundle pushed (`-` for standard input).
+    public let path: String
     public let images: [Image]
     public let blobsUploaded: Int
     public let blobsMounted: Int
@@ -267,7 +274,6 @@ public struct Pusher: Sendable {
         let results = try await BoundedConcurrency.map(plans, limit: request.concurrency) { plan in
             let target = "\(request.naming.registry)/\(plan.repository)"
             let pullBase = "\(request.pullHost ?? request.naming.registry)/\(plan.repository)"
-            let tagSuffix = plan.tag.map { ":\($0)" } ?? ""
             var error = await book.reason(plan.repository)
             if error == nil, !plan.alreadyThere {
                 do {
@@ -284,20 +290,23 @@ public struct Pusher: Sendable {
                     error = failure.description
                 }
             }
-            let shown = "\(target)\(tagSuffix)"
+            let shown = Reference.spelled(target, tagOr: plan.image.digest, tag: plan.tag)
             request.progress.itemDone(error.map { "failed \(shown): \($0)" } ?? "pushed \(shown) (\(plan.image.digest.short)\(plan.alreadyThere ? ", already there" : ""))")
             return PushResult.Image(
-                source: plan.image.source + (plan.image.tag.map { ":\($0)" } ?? ""), sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
+                name: plan.image.refName, mediaType: plan.image.mediaType, size: plan.image.size, platforms: plan.image.platforms,
+                source: Reference.spelled(plan.image.source, tagOr: plan.image.sourceDigest ?? plan.image.digest, tag: plan.image.tag),
+                sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
                 digest: plan.image.digest,
-                target: target + tagSuffix, targetByDigest: "\(target)@\(plan.image.digest)",
-                pull: pullBase + tagSuffix, pullByDigest: "\(pullBase)@\(plan.image.digest)", error: error)
+                target: shown, targetByDigest: Reference.spelled(target, tag: nil, digest: plan.image.digest),
+                pull: Reference.spelled(pullBase, tagOr: plan.image.digest, tag: plan.tag),
+                pullByDigest: Reference.spelled(pullBase, tag: nil, digest: plan.image.digest), error: error)
         }
         let totals = await book.totals
         let moved = zip(plans, results).compactMap { plan, image -> PushResult.TagMove? in
             guard image.error == nil, plan.tag != nil, let previous = plan.previous, previous != image.digest else { return nil }
             return PushResult.TagMove(target: image.target, oldDigest: previous, newDigest: image.digest)
         }
-        return PushResult(bundle: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
+        return PushResult(path: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
                           blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes,
                           tagsMoved: moved)
     }

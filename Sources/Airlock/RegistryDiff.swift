@@ -25,6 +25,11 @@ public struct RegistryDiff: Sendable, Encodable {
     }
 
     public let registry: String
+    public let name: String
+    public let version: String
+    public let manifestDigest: Digest
+    /// Every blob NEW's images use.
+    public let blobCount: Int
     public let missing: [Descriptor]
     public let missingBytes: Int64
     public let present: Int
@@ -33,7 +38,8 @@ public struct RegistryDiff: Sendable, Encodable {
     /// Nothing to send and no tag to write or move.
     public var identical: Bool { missing.isEmpty && tags.missing.isEmpty && tags.moved.isEmpty }
 
-    public static func compare(_ manifest: BundleManifest, naming: TargetNaming, target: String, client: RegistryClient, concurrency: Int = 8) async throws -> RegistryDiff {
+    public static func compare(_ header: BundleHeader, naming: TargetNaming, target: String, client: RegistryClient, concurrency: Int = 8) async throws -> RegistryDiff {
+        let manifest = header.manifest
         let targets = try naming.targets(for: manifest.images)
         let repositories = Array(Set(targets.map(\.repository))).sorted()
         let blobs = BundleDiff.allBlobs(manifest).values.sorted { $0.digest < $1.digest }
@@ -57,7 +63,8 @@ public struct RegistryDiff: Sendable, Encodable {
             return Tag(target: "\(naming.registry)/\(entry.repository):\(entry.tag)", digest: entry.image.digest, current: current)
         }
         return RegistryDiff(
-            registry: target, missing: missing, missingBytes: missing.reduce(0) { $0 + $1.size }, present: blobs.count - missing.count,
+            registry: target, name: manifest.name, version: manifest.version, manifestDigest: header.manifestDigest, blobCount: blobs.count,
+            missing: missing, missingBytes: missing.reduce(0) { $0 + $1.size }, present: blobs.count - missing.count,
             tags: Tags(missing: tags.filter { $0.current == nil },
                        moved: tags.filter { $0.current != nil && $0.current != $0.digest },
                        current: tags.filter { $0.current == $0.digest }.count))

@@ -11,8 +11,11 @@ public struct ResolvedTag: Sendable, Hashable, Codable {
 
     /// `registry/repo:tag@digest` (the exact, pinned form).
     public var reference: String {
-        repository + (tag.map { ":\($0)" } ?? "") + "@\(digest)"
+        Reference.spelled(repository, tag: tag, digest: digest)
     }
+
+    /// `registry/repo:tag`, or `registry/repo@digest` for a digest asked for without a tag.
+    public var name: String { Reference.spelled(repository, tagOr: digest, tag: tag) }
 }
 
 /// What one pattern resolved to.
@@ -58,7 +61,7 @@ public struct TagResolver: Sendable {
         let identifiers = wanted + digests.map(\.description)
         let descriptors = try await BoundedConcurrency.map(identifiers, limit: concurrency) { identifier in
             guard let descriptor = try await client.manifestDescriptor(repository: repository, reference: identifier) else {
-                throw AirlockError.notFound("\(pattern.repository.name):\(identifier) does not exist")
+                throw AirlockError.notFound("\(Reference.spelled(pattern.repository.name, identifier: identifier)) does not exist")
             }
             return descriptor
         }

@@ -10,14 +10,27 @@ import OCI
 /// `vendor/all:{flatpath}-{tag}` for registries that want one repository.
 public struct TargetNaming: Sendable {
     public let registry: String
+    /// `http` or `https` when --to named it (`https://REG/NS`); nil lets the transport decide.
+    public let scheme: String?
     public let namespace: String?
     public var stripComponents: Int
     public var registryNamespaces: [String: String]
     public var template: String?
 
-    /// Parses `REG[/NAMESPACE]`.
+    /// Parses `REG[/NAMESPACE]`, optionally after `https://` or `http://` (which fix the scheme)
+    /// or `docker://` (skopeo's spelling, dropped).
     public init(to target: String, stripComponents: Int = 0, registryNamespaces: [String: String] = [:], template: String? = nil) throws(AirlockError) {
-        let trimmed = target.hasSuffix("/") ? String(target.dropLast()) : target
+        var location = Substring(target)
+        var scheme: String?
+        for prefix in ["https", "http", "docker"] where location.hasPrefix(prefix + "://") {
+            location = location.dropFirst(prefix.count + 3)
+            scheme = prefix == "docker" ? nil : prefix
+            break
+        }
+        if location.contains("://") {
+            throw AirlockError.usage("--to \(target): airlock takes REGISTRY[/NAMESPACE], optionally after https:// or http://")
+        }
+        let trimmed = location.hasSuffix("/") ? String(location.dropLast()) : String(location)
         let parts = trimmed.split(separator: "/", maxSplits: 1).map(String.init)
         guard let host = parts.first, !host.isEmpty else { throw AirlockError.usage("--to needs REGISTRY[/NAMESPACE], e.g. registry.local:5000/vendor") }
         do {
@@ -31,11 +44,15 @@ public struct TargetNaming: Sendable {
         }
         guard stripComponents >= 0 else { throw AirlockError.usage("--strip-components must be 0 or more") }
         self.registry = host
+        self.scheme = scheme
         self.namespace = parts.count == 2 ? parts[1] : nil
         self.stripComponents = stripComponents
         self.registryNamespaces = registryNamespaces
         self.template = template
     }
+
+    /// The scheme --to named, keyed by host, for the transport.
+    public var schemes: [String: String] { scheme.map { [registry: $0] } ?? [:] }
 
     /// Target repository (within `registry`) and tag for a bundle image.
     public func target(for image: BundleManifest.Image) throws(AirlockError) -> (repository: String, tag: String?) {

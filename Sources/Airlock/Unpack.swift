@@ -23,11 +23,15 @@ public struct Unpacker {
         self.progress = progress
     }
 
+    /// `unpack --json` (format-spec/json/unpack.schema.json).
     public struct Result: Sendable, Encodable {
         public let directory: String
-        public let images: [String]
-        public let blobs: Int
-        public let bytes: Int64
+        public let name: String
+        public let version: String
+        public let manifestDigest: Digest
+        public let images: [ImageReport]
+        public let blobCount: Int
+        public let uniqueBytes: Int64
     }
 
     /// The file that marks DIR as an unpack in progress; it holds the digest of the index.json
@@ -63,8 +67,9 @@ public struct Unpacker {
                 try unpackBase(base, blobs: Set(external.map(\.digest)), into: layout)
             }
             try layout.finish(indexJSON: indexJSON)
-            return Result(directory: directory, images: report.manifest.images.map(\.refName),
-                          blobs: report.blobsVerified + external.count, bytes: report.bytesVerified + external.reduce(0) { $0 + $1.size })
+            return Result(directory: directory, name: report.manifest.name, version: report.manifest.version, manifestDigest: report.manifestDigest,
+                          images: report.manifest.images.map(ImageReport.init), blobCount: report.blobsVerified + external.count,
+                          uniqueBytes: report.bytesVerified + external.reduce(0) { $0 + $1.size })
         } catch {
             // Leave DIR as it was, not half a layout that looks usable (only what this run owns).
             if wrote { layout.remove(directoryWasNew: !resumed.existed) }
@@ -154,15 +159,19 @@ final class LayoutWriter {
         self.blobs = directory + "/blobs/sha256"
     }
 
+    /// The marker comes first, so whatever an interruption leaves in DIR is recognised as ours.
     func begin(marker: Digest) throws {
         do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let output = try FileOutput(creating: "\(directory)/\(Unpacker.markerName)")
+            try output.write(Array("\(marker)\n".utf8))
+            try output.sync()
             try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
+        } catch let error as BundleError {
+            throw error
         } catch {
             throw AirlockError.io("cannot create \(blobs): check the path and permissions")
         }
-        let output = try FileOutput(creating: "\(directory)/\(Unpacker.markerName)")
-        try output.write(Array("\(marker)\n".utf8))
-        try output.sync()
     }
 
     func write(_ descriptor: Descriptor, _ bytes: UnsafeRawBufferPointer) throws {

@@ -34,7 +34,7 @@ public struct VersionPattern: Sendable, Hashable, CustomStringConvertible {
                 do {
                     try Reference.validateTag(term, in: text)
                 } catch {
-                    throw AirlockError.usage("'\(term)' in tag pattern '\(text)' is not a valid tag")
+                    throw AirlockError.usage("'\(term)' in tag pattern '\(text)' is not a valid tag: \(error.reason)")
                 }
                 terms.append(.tag(term))
             }

@@ -115,7 +115,7 @@ public final class BundleFile: @unchecked Sendable {
         }
         try expect("index.json", size: manifest.index.size)
         let index = try tar.readAll(size: manifest.index.size, what: "index.json")
-        guard Digest.of(index) == manifest.index.digest else {
+        guard try Digest.of(index) == manifest.index.digest else {
             throw BundleError.verification("index.json does not match the digest in the signed manifest")
         }
         try expect("blobs/", directory: true)
@@ -162,7 +162,7 @@ public final class BundleFile: @unchecked Sendable {
             filled += count
         }
         bytes.removeLast(bytes.count - filled)
-        guard Int64(bytes.count) == descriptor.size, Digest.of(bytes, algorithm: descriptor.digest.algorithm) == descriptor.digest else {
+        guard Int64(bytes.count) == descriptor.size, try Digest.of(bytes, algorithm: descriptor.digest.algorithm) == descriptor.digest else {
             throw BundleError.verification("blob \(descriptor.digest) in \(path) is corrupt")
         }
         return bytes

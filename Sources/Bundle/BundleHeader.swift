@@ -8,16 +8,17 @@ public struct BundleHeader: Sendable {
     public let manifest: BundleManifest
     public let fileSize: Int64
 
-    public var manifestDigest: Digest { Digest.of(manifestBytes) }
+    public let manifestDigest: Digest
 
     /// Reads the slot and the first tar entry (the manifest); only the first frame(s) are decompressed.
     public static func read(path: String) throws -> BundleHeader {
         let fd = try openForReading(path)
         defer { close(fd) }
         var info = stat()
-        fstat(fd, &info)
+        guard fstat(fd, &info) == 0 else { throw BundleError.system("inspect", path) }
         let front = try BundleFront(stream: try BundleStream(fd: fd, name: path), name: path)
-        return BundleHeader(slot: front.slot, manifestBytes: front.manifestBytes, manifest: try BundleManifest.decode(front.manifestBytes), fileSize: Int64(info.st_size))
+        return BundleHeader(slot: front.slot, manifestBytes: front.manifestBytes, manifest: try BundleManifest.decode(front.manifestBytes),
+                            fileSize: Int64(info.st_size), manifestDigest: try Digest.of(front.manifestBytes))
     }
 
     /// Adds a signature by `key` over the manifest, rewriting only the signature slot.
@@ -47,11 +48,24 @@ public struct BundleHeader: Sendable {
 
 /// Opens a bundle for reading; "-" is standard input.
 public func openForReading(_ path: String) throws(BundleError) -> Int32 {
-    if path == "-" { return dup(STDIN_FILENO) }
+    if path == "-" {
+        // Waiting silently for a bundle typed on a keyboard helps no one.
+        if isatty(STDIN_FILENO) == 1 {
+            throw BundleError.usage("- reads the bundle from standard input, which is a terminal here; pipe it in (< BUNDLE) or give the bundle's path")
+        }
+        let fd = dup(STDIN_FILENO)
+        guard fd >= 0 else { throw BundleError.system("read", "standard input") }
+        return fd
+    }
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw BundleError.system("open", path) }
     var info = stat()
-    if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+    guard fstat(fd, &info) == 0 else {
+        let error = BundleError.system("inspect", path)
+        close(fd)
+        throw error
+    }
+    if (info.st_mode & S_IFMT) == S_IFDIR {
         close(fd)
         throw BundleError.io("\(path) is a directory, not a bundle")
     }

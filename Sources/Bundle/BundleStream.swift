@@ -2,16 +2,21 @@ import Foundation
 
 /// Reads a bundle front to back from a file descriptor (a file, a pipe, stdin) in one pass:
 /// the signature slot, then the zstd frames decompressed into the tar stream, then the trailing
-/// seek table. Memory stays flat: one input and one output buffer.
+/// seek table. Memory stays flat: one input and one output buffer, both owned here so that
+/// the views handed out stay valid (no pointer escapes a `withUnsafe…` closure).
 final class BundleStream {
     private let fd: Int32
     private let name: String
-    private var input = [UInt8](repeating: 0, count: 1 << 20)
+    private static let inputCapacity = 1 << 20
+    private static let outputCapacity = 256 << 10
+    /// Compressed bytes read but not yet used: `input[start..<end]`.
+    private let input = UnsafeMutableRawPointer.allocate(byteCount: inputCapacity, alignment: 16)
     private var start = 0, end = 0
     private var eof = false
     /// The file ended before any tar-stream byte (a copy cut right after the slot).
     var endedBeforeData: Bool { eof && produced == 0 && buffered == 0 }
-    private var output = [UInt8](repeating: 0, count: 256 << 10)
+    /// The last decompressed bytes `next()` handed out; valid until the next call.
+    private let output = UnsafeMutableRawPointer.allocate(byteCount: outputCapacity, alignment: 16)
     private let decoder: ZstdStreamDecoder
     private var frameCompressed: Int64 = 0, frameDecompressed: Int64 = 0
     /// [compressed, decompressed] of every data frame seen, as the seek table lists them.
@@ -31,16 +36,21 @@ final class BundleStream {
         self.decoder = try ZstdStreamDecoder()
     }
 
+    deinit {
+        input.deallocate()
+        output.deallocate()
+    }
+
     /// Reads more input; false at end of file.
     private func fill() throws(BundleError) -> Bool {
         if start > 0, start == end { start = 0; end = 0 }
-        if end == input.count {
-            input.replaceSubrange(0..<(end - start), with: input[start..<end])
+        if end == Self.inputCapacity {
+            memmove(input, input + start, end - start)
             end -= start
             start = 0
         }
         while true {
-            let count = input.withUnsafeMutableBytes { buffer in read(fd, buffer.baseAddress.map { $0 + end }, buffer.count - end) }
+            let count = read(fd, input + end, Self.inputCapacity - end)
             if count < 0 {
                 if errno == EINTR { continue }
                 throw BundleError.system("read", name)
@@ -53,10 +63,13 @@ final class BundleStream {
 
     private var buffered: Int { end - start }
 
+    /// The compressed bytes read but not yet used.
+    private var pending: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: input + start, count: end - start) }
+
     /// Holds the next data frame's header to §3.2 before any of it is decompressed.
     private func checkFrameHeader() throws {
         while buffered < Zstd.maxFrameHeaderSize, !eof { _ = try fill() }
-        let header = input.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[start..<end]) }
+        let header = pending
         if !Zstd.holdsFrameHeader(header) {
             throw BundleError.truncated(name, "it ends inside a frame header")
         }
@@ -72,7 +85,7 @@ final class BundleStream {
                 throw BundleError.truncated(name, "it ends inside \(what)")
             }
             let take = min(buffered, count - result.count)
-            result.append(contentsOf: input[start..<(start + take)])
+            result.append(contentsOf: pending.prefix(take))
             start += take
             consumed += Int64(take)
         }
@@ -87,7 +100,7 @@ final class BundleStream {
                 while buffered < 4, !eof { _ = try fill() }
                 if buffered == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
                 guard buffered >= 4 else { throw BundleError.verification("\(name) is truncated or has trailing garbage") }
-                let magic = SkippableFrame.readUInt32(input[start..<(start + 4)])
+                let magic = SkippableFrame.readUInt32(pending.prefix(4))
                 if SkippableFrame.isSkippable(magic) {
                     let header = try readExact(8, what: "a frame header")
                     let size = Int(SkippableFrame.readUInt32(header.dropFirst(4)))
@@ -106,11 +119,7 @@ final class BundleStream {
             if buffered == 0, !(try fill()) {
                 throw BundleError.truncated(name, "it ends in the middle of a compressed frame")
             }
-            let (used, made) = try input.withUnsafeBytes { inBytes in
-                try output.withUnsafeMutableBytes { outBytes in
-                    try decoder.decode(UnsafeRawBufferPointer(rebasing: inBytes[start..<end]), outBytes)
-                }
-            }
+            let (used, made) = try decoder.decode(pending, UnsafeMutableRawBufferPointer(start: output, count: Self.outputCapacity))
             start += used
             consumed += Int64(used)
             frameCompressed += Int64(used)
@@ -122,7 +131,7 @@ final class BundleStream {
             }
             if made > 0 {
                 produced += Int64(made)
-                return output.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0.prefix(made)) }
+                return UnsafeRawBufferPointer(start: output, count: made)
             }
         }
     }

@@ -72,7 +72,7 @@ public struct BundleVerifier {
                 }
                 sawIndex = true
                 indexBytes = try tar.readAll(size: entry.size, what: "index.json")
-                guard Digest.of(indexBytes) == manifest.index.digest else {
+                guard try Digest.of(indexBytes) == manifest.index.digest else {
                     throw BundleError.verification("index.json does not match the digest in the signed manifest")
                 }
             case "blobs/", "blobs/sha256/":
@@ -109,7 +109,7 @@ public struct BundleVerifier {
                 guard total == descriptor.size else {
                     throw BundleError.truncated(name, "blob \(digest) ends after \(total) of \(descriptor.size) bytes")
                 }
-                let actual = hasher.finalize()
+                let actual = try hasher.finalize()
                 guard actual == digest else {
                     throw BundleError.verification("blob \(digest) is corrupt: its content hashes to \(actual)")
                 }
@@ -149,7 +149,7 @@ public struct BundleVerifier {
 
         return VerificationReport(
             manifest: manifest,
-            manifestDigest: Digest.of(manifestBytes),
+            manifestDigest: try Digest.of(manifestBytes),
             signatures: signatures,
             blobsVerified: seen.count,
             bytesVerified: bytesVerified,

@@ -258,7 +258,7 @@ public final class BundleWriter: @unchecked Sendable {
         guard count == descriptor.size else {
             throw BundleError.verification("blob \(descriptor.digest) has \(count) bytes, expected \(descriptor.size)")
         }
-        let actual = hasher.finalize()
+        let actual = try hasher.finalize()
         guard actual == descriptor.digest else {
             throw BundleError.verification("blob \(descriptor.digest) hashes to \(actual)")
         }
@@ -341,7 +341,7 @@ public final class BundleWriter: @unchecked Sendable {
         }
         let size = output.offset
         removeWork()
-        return Result(path: outputPath, size: size, manifestDigest: Digest.of(manifestBytes), signatures: signatures)
+        return Result(path: outputPath, size: size, manifestDigest: try Digest.of(manifestBytes), signatures: signatures)
     }
 
     private func append(_ path: String, to output: FileOutput) throws {

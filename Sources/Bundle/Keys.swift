@@ -74,7 +74,7 @@ public struct PublicKey: Sendable, Hashable, CustomStringConvertible {
         }
         self.key = key
         self.type = type
-        self.id = Digest.of(try key.publicKeyDER())
+        self.id = try Digest.checked(try key.publicKeyDER())
         self.source = source
     }
 
@@ -82,10 +82,13 @@ public struct PublicKey: Sendable, Hashable, CustomStringConvertible {
     public static func load(path: String) throws(BundleError) -> PublicKey {
         let bytes = try readKeyFile(path)
         let bio = try MemoryBIO(bytes)
-        if let pointer = PEM_read_bio_PUBKEY(bio.bio, nil, nil, nil) {
+        if let pointer = PEM_read_bio_PUBKEY(bio.bio, nil, pemPassphrase, nil) {
             return try PublicKey(key: PKey(pointer), source: path)
         }
         ERR_clear_error()
+        if isEncryptedPrivateKey(bytes) {
+            throw BundleError.key("\(path) is an encrypted private key; give the public key here (the .pub file beside it)")
+        }
         if let text = String(bytes: bytes, encoding: .utf8), text.contains("PRIVATE KEY") {
             return try PrivateKey.load(path: path, passphrase: nil).publicKey
         }
@@ -149,16 +152,17 @@ public struct PrivateKey: Sendable {
         let bytes = try readKeyFile(path)
         let bio = try MemoryBIO(bytes)
         let text = String(decoding: bytes, as: UTF8.self)
-        if text.contains("ENCRYPTED PRIVATE KEY"), passphrase == nil {
+        let encrypted = isEncryptedPrivateKey(bytes)
+        if encrypted, passphrase == nil {
             throw BundleError.key("\(path) is encrypted: give its passphrase with --key-passphrase-file or AIRLOCK_KEY_PASSPHRASE")
         }
-        // With no callback, OpenSSL takes `u` as the passphrase string; an empty one for unencrypted keys.
+        // The callback hands OpenSSL `u` as the passphrase, or fails: OpenSSL never prompts.
         let pointer: OpaquePointer? = (passphrase ?? "").withCString { phrase in
-            PEM_read_bio_PrivateKey(bio.bio, nil, nil, UnsafeMutableRawPointer(mutating: phrase))
+            PEM_read_bio_PrivateKey(bio.bio, nil, pemPassphrase, UnsafeMutableRawPointer(mutating: phrase))
         }
         guard let pointer else {
             let reason = OpenSSLError.message()
-            if text.contains("ENCRYPTED PRIVATE KEY") {
+            if encrypted {
                 throw BundleError.key("cannot decrypt \(path): wrong passphrase")
             }
             if text.contains("PUBLIC KEY") {
@@ -213,6 +217,23 @@ public struct PrivateKey: Sendable {
     }
 }
 
+/// OpenSSL's passphrase callback: copies the NUL-terminated passphrase in `userData`, or fails
+/// when there is none. Without it OpenSSL would ask on the terminal ("Enter PEM pass phrase:").
+private func pemPassphrase(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int32, _ rwflag: Int32, _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let buffer, let userData, size > 0 else { return 0 }
+    let phrase = userData.assumingMemoryBound(to: CChar.self)
+    let length = strlen(phrase)
+    guard length > 0, length < Int(size) else { return 0 }
+    memcpy(buffer, phrase, length)
+    return Int32(length)
+}
+
+/// PKCS#8 `ENCRYPTED PRIVATE KEY`, or a traditional PEM key with `Proc-Type: 4,ENCRYPTED`.
+private func isEncryptedPrivateKey(_ bytes: [UInt8]) -> Bool {
+    let text = String(decoding: bytes, as: UTF8.self)
+    return text.contains("ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED")
+}
+
 private func readKeyFile(_ path: String) throws(BundleError) -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw BundleError.key(FileManager.default.fileExists(atPath: path) ? "cannot read key \(path) (permissions?)" : "key file \(path) does not exist")
@@ -232,5 +253,7 @@ func writeExclusive(_ path: String, _ bytes: [UInt8], mode: mode_t) throws(Bundl
     guard written == bytes.count else {
         throw BundleError.system("write", path)
     }
-    fchmod(fd, mode)
+    guard fchmod(fd, mode) == 0 else {
+        throw BundleError.system("set the mode of", path)
+    }
 }

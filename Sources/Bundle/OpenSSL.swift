@@ -1,4 +1,5 @@
 import COpenSSL
+import OCI
 
 /// The one place OpenSSL failures become errors, with the library's own message attached.
 enum OpenSSLError {
@@ -46,5 +47,16 @@ final class MemoryBIO {
             result.append(contentsOf: buffer.prefix(Int(count)))
         }
         return result
+    }
+}
+
+extension Digest {
+    /// `Digest.of` for this module's typed-throws code: a hashing failure is a library error.
+    static func checked(_ bytes: [UInt8]) throws(BundleError) -> Digest {
+        do {
+            return try Digest.of(bytes)
+        } catch {
+            throw BundleError.library(error.description)
+        }
     }
 }

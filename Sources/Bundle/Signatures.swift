@@ -25,7 +25,7 @@ public struct BundleSignature: Codable, Sendable, Hashable {
             algorithm: key.type.signatureAlgorithm,
             keyID: key.publicKey.id,
             signature: Data(bytes).base64EncodedString(),
-            manifestDigest: Digest.of(manifest)
+            manifestDigest: try Digest.checked(manifest)
         )
     }
 
@@ -62,6 +62,13 @@ public struct SignatureSlot: Codable, Sendable, Equatable {
             + Array(json) + [UInt8](repeating: 0, count: Self.size - json.count)
     }
 
+    /// Whether `prefix` (a file's first bytes) starts the way every bundle does: the slot's frame header.
+    public static func startsBundle(_ prefix: [UInt8]) -> Bool {
+        prefix.count >= SkippableFrame.headerSize
+            && SkippableFrame.readUInt32(prefix) == SkippableFrame.signatureMagic
+            && SkippableFrame.readUInt32(prefix.dropFirst(4)) == UInt32(size)
+    }
+
     static func parse(_ frame: [UInt8]) throws(BundleError) -> SignatureSlot {
         guard frame.count == SkippableFrame.headerSize + size,
               SkippableFrame.readUInt32(frame) == SkippableFrame.signatureMagic,
@@ -89,6 +96,18 @@ public struct SignatureReport: Sendable, Codable {
         /// Whether one of the given keys verified it; nil when no given key matches its id.
         public let verified: Bool?
         public let keySource: String?
+
+        public init(keyID: Digest, algorithm: String, verified: Bool?, keySource: String?) {
+            self.keyID = keyID
+            self.algorithm = algorithm
+            self.verified = verified
+            self.keySource = keySource
+        }
+
+        /// A key that signs here and now (`pack --key`): its signature is valid by construction.
+        public init(signing key: PrivateKey) {
+            self.init(keyID: key.publicKey.id, algorithm: key.type.signatureAlgorithm, verified: true, keySource: key.publicKey.source)
+        }
     }
 
     public let signers: [Signer]

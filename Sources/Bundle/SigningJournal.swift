@@ -23,7 +23,7 @@ enum SigningJournal {
         let span = try BundleFile.pread(fd, offset: start, count: count, path: path)
         var size = UInt64(info.st_size).littleEndian
         let sizeBytes = withUnsafeBytes(of: &size) { Array($0) }
-        return Array(Digest.of(span).hex.utf8) + sizeBytes
+        return Array(try Digest.checked(span).hex.utf8) + sizeBytes
     }
 
     /// Writes the journal for `frame` (the new slot) and makes it durable.

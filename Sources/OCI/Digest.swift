@@ -39,11 +39,11 @@ public struct Digest: Sendable, Hashable, Comparable, Codable, CustomStringConve
     }
 
     /// The digest of `bytes` computed with `algorithm`.
-    public static func of<Bytes: Sequence>(_ bytes: Bytes, algorithm: Algorithm = .sha256) -> Digest
+    public static func of<Bytes: Sequence>(_ bytes: Bytes, algorithm: Algorithm = .sha256) throws(OCIError) -> Digest
     where Bytes.Element == UInt8 {
         let hasher = DigestHasher(algorithm)
         hasher.update(Array(bytes))
-        return hasher.finalize()
+        return try hasher.finalize()
     }
 
     public var description: String { "\(algorithm.rawValue):\(hex)" }

@@ -69,7 +69,7 @@ public struct ManifestDocument: Sendable, Hashable {
         }
         self.bytes = bytes
         self.mediaType = type
-        self.digest = Digest.of(bytes)
+        self.digest = try Digest.of(bytes)
     }
 
     /// The descriptor that points at this document.

@@ -23,7 +23,8 @@ public struct Reference: Sendable, Hashable, CustomStringConvertible {
         self.digest = digest
     }
 
-    public init(parsing text: String) throws(OCIError) {
+    public init(parsing given: String) throws(OCIError) {
+        let text = try Self.withoutTransport(given)
         guard !text.isEmpty else { throw OCIError.invalidReference(text, reason: "it is empty") }
         var rest = Substring(text)
         var digest: Digest?
@@ -54,11 +55,25 @@ public struct Reference: Sendable, Hashable, CustomStringConvertible {
     /// The tag or digest to ask the registry for: the digest when both are given (it is exact).
     public var identifier: String? { digest?.description ?? tag }
 
-    public var description: String {
+    public var description: String { Self.spelled(name, tag: tag, digest: digest) }
+
+    /// `name:tag`, `name@digest` or `name:tag@digest`: the one spelling of a tag and a digest
+    /// after a name (a digest never follows a colon).
+    public static func spelled(_ name: String, tag: String?, digest: Digest?) -> String {
         var text = name
         if let tag { text += ":\(tag)" }
         if let digest { text += "@\(digest)" }
         return text
+    }
+
+    /// `name:tag` or `name@digest` for an identifier that is either, as a registry URL takes it.
+    public static func spelled(_ name: String, identifier: String) -> String {
+        identifier.contains(":") ? "\(name)@\(identifier)" : "\(name):\(identifier)"
+    }
+
+    /// `name:tag`, or `name@digest` when there is no tag: how a user names one image.
+    public static func spelled(_ name: String, tagOr digest: Digest, tag: String?) -> String {
+        spelled(name, tag: tag, digest: tag == nil ? digest : nil)
     }
 
     public func with(tag: String? = nil, digest: Digest? = nil) -> Reference {
@@ -75,6 +90,20 @@ public struct Reference: Sendable, Hashable, CustomStringConvertible {
         self.repository = repository
         self.tag = tag
         self.digest = digest
+    }
+
+    /// skopeo's and crane's `docker://` prefix, dropped; their other transports and URL schemes
+    /// refused with what airlock takes instead. airlock reads registries only.
+    public static func withoutTransport(_ text: String) throws(OCIError) -> String {
+        if text.hasPrefix("docker://") { return String(text.dropFirst("docker://".count)) }
+        if text.hasPrefix("http://") || text.hasPrefix("https://") {
+            throw OCIError.invalidReference(text, reason: "drop the URL scheme: airlock takes REGISTRY/REPOSITORY[:TAG] or docker://REGISTRY/REPOSITORY[:TAG] (plain HTTP is chosen with --plain-http)")
+        }
+        let otherTransports = ["oci:", "oci-archive:", "docker-archive:", "docker-daemon:", "dir:", "containers-storage:", "ostree:", "sif:", "tarball:"]
+        if let transport = otherTransports.first(where: { text.hasPrefix($0) }) {
+            throw OCIError.invalidReference(text, reason: "airlock reads images from registries only, as REGISTRY/REPOSITORY[:TAG] or docker://REGISTRY/REPOSITORY[:TAG]; '\(transport)' is a skopeo transport it does not read")
+        }
+        return text
     }
 
     /// Splits `host[:port]/path` into registry and repository, applying Docker Hub defaults.
@@ -142,7 +171,10 @@ public struct Reference: Sendable, Hashable, CustomStringConvertible {
     static func validateRepository(_ repository: String, in text: String) throws(OCIError) {
         guard !repository.isEmpty else { throw OCIError.invalidReference(text, reason: "the repository name is empty") }
         if repository.contains(where: \.isUppercase) {
-            throw OCIError.invalidReference(text, reason: "repository names must be lower-case")
+            throw OCIError.invalidReference(text, reason: "repository names must be lower-case ('\(repository)' has upper-case letters; try '\(repository.lowercased())')")
+        }
+        if let bad = repository.unicodeScalars.first(where: { !($0.isASCII && ($0.properties.isLowercase || ("0"..."9").contains($0) || "._-/".unicodeScalars.contains($0))) }) {
+            throw OCIError.invalidReference(text, reason: "\(describe(bad)) is not allowed in a repository name (lower-case letters, digits, '.', '_', '-' and '/' only)")
         }
         for component in repository.split(separator: "/", omittingEmptySubsequences: false) {
             guard isPathComponent(component) else {
@@ -150,6 +182,15 @@ public struct Reference: Sendable, Hashable, CustomStringConvertible {
                     text, reason: "'\(component)' is not a valid path component (lower-case letters, digits, and '.', '_', '__' or '-' between them)")
             }
         }
+    }
+
+    /// A character as a message shows it: quoted, or by code point when it would not print.
+    public static func describe(_ scalar: Unicode.Scalar) -> String {
+        if scalar == " " { return "a space" }
+        if scalar.properties.generalCategory == .control || scalar.properties.isWhitespace {
+            return "the character U+\(String(scalar.value, radix: 16, uppercase: true))"
+        }
+        return "'\(scalar)'"
     }
 
     /// `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`
@@ -178,10 +219,15 @@ public struct Reference: Sendable, Hashable, CustomStringConvertible {
         func isWord(_ b: UInt8) -> Bool {
             (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f
         }
-        guard let first = bytes.first, isWord(first), bytes.count <= 128,
-              bytes.allSatisfy({ isWord($0) || $0 == 0x2e || $0 == 0x2d })
-        else {
-            throw OCIError.invalidReference(text, reason: "'\(tag)' is not a valid tag (letters, digits, '_', '.', '-'; at most 128, not starting with '.' or '-')")
+        guard let first = bytes.first else { throw OCIError.invalidReference(text, reason: "the tag is empty") }
+        guard bytes.count <= 128 else {
+            throw OCIError.invalidReference(text, reason: "a tag is at most 128 characters; this one has \(bytes.count)")
+        }
+        if let bad = tag.unicodeScalars.first(where: { !($0.isASCII && (isWord(UInt8($0.value)) || $0 == "." || $0 == "-")) }) {
+            throw OCIError.invalidReference(text, reason: "\(describe(bad)) is not allowed in a tag (letters, digits, '_', '.' and '-' only)")
+        }
+        guard isWord(first) else {
+            throw OCIError.invalidReference(text, reason: "a tag cannot start with '\(UnicodeScalar(first))' (it starts with a letter, digit or '_')")
         }
     }
 }

@@ -47,7 +47,8 @@ actor HostSession {
     /// Tries each allowed scheme. When all fail, reports a failure from a scheme the server
     /// answered in (a status says more), else the HTTPS failure.
     private static func discoverBase(client: RegistryClient) async throws -> (String, [AuthChallenge]) {
-        let schemes = RegistryHost.schemes(for: client.host, plainHTTP: client.transport.options.plainHTTP)
+        let options = client.transport.options
+        let schemes = RegistryHost.schemes(for: client.host, plainHTTP: options.plainHTTP, named: options.schemes[client.host])
         var reported: (any Error)?
         for (position, scheme) in schemes.enumerated() {
             do {

@@ -7,23 +7,23 @@ extension RegistryClient {
     /// GETs a manifest or index by tag or digest, keeping the exact bytes.
     /// A digest reference is checked against the bytes; a tag is checked against `Docker-Content-Digest`.
     public func manifest(repository: String, reference: String) async throws -> ManifestDocument {
-        let purpose = Purpose.pull("manifest \(host)/\(repository):\(reference)", repository)
+        let purpose = Purpose.pull("manifest \(Reference.spelled("\(host)/\(repository)", identifier: reference))", repository)
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: MediaType.manifestTypes.joined(separator: ", "))
         let response = try await send(.GET, "/v2/\(repository)/manifests/\(reference)", headers: headers, purpose: purpose)
         guard response.status == .ok else {
-            throw await failure(response, purpose, notFound: "manifest \(repository):\(reference)")
+            throw await failure(response, purpose, notFound: "manifest \(Reference.spelled(repository, identifier: reference))")
         }
-        let bytes = try await Self.collect(response, limit: ManifestDocument.maximumSize, what: "manifest \(repository):\(reference)", host: host)
+        let bytes = try await Self.collect(response, limit: ManifestDocument.maximumSize, what: "manifest \(Reference.spelled(repository, identifier: reference))", host: host)
         let document: ManifestDocument
         do {
             document = try ManifestDocument(bytes: bytes, declaredType: response.headers.first(name: "Content-Type"))
         } catch {
-            throw RegistryError.protocolViolation(host: host, reason: "manifest \(repository):\(reference): \(error.description)")
+            throw RegistryError.protocolViolation(host: host, reason: "manifest \(Reference.spelled(repository, identifier: reference)): \(error.description)")
         }
-        let what = "manifest \(host)/\(repository):\(reference)"
+        let what = "manifest \(Reference.spelled("\(host)/\(repository)", identifier: reference))"
         if let expected = try? Digest(parsing: reference) {
-            let actual = expected.algorithm == .sha256 ? document.digest : Digest.of(bytes, algorithm: expected.algorithm)
+            let actual = expected.algorithm == .sha256 ? document.digest : try Digest.of(bytes, algorithm: expected.algorithm)
             guard actual == expected else { throw RegistryError.digestMismatch(what: what, expected: expected, actual: actual) }
         } else if let header = response.headers.first(name: "Docker-Content-Digest"),
                   let claimed = try? Digest(parsing: header), claimed.algorithm == .sha256, claimed != document.digest {
@@ -34,7 +34,7 @@ extension RegistryClient {
 
     /// HEADs a manifest: its descriptor, or nil when the registry does not have it.
     public func manifestDescriptor(repository: String, reference: String) async throws -> Descriptor? {
-        let purpose = Purpose.pull("manifest \(host)/\(repository):\(reference)", repository)
+        let purpose = Purpose.pull("manifest \(Reference.spelled("\(host)/\(repository)", identifier: reference))", repository)
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: MediaType.manifestTypes.joined(separator: ", "))
         let response = try await send(.HEAD, "/v2/\(repository)/manifests/\(reference)", headers: headers, purpose: purpose)
@@ -113,7 +113,7 @@ extension RegistryClient {
             }
             break
         }
-        let actual = hasher.finalize()
+        let actual = try hasher.finalize()
         guard actual == descriptor.digest else {
             throw RegistryError.digestMismatch(what: what, expected: descriptor.digest, actual: actual)
         }

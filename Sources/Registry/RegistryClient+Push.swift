@@ -15,8 +15,8 @@ public struct BlobSource: Sendable {
     }
 
     /// A source over bytes in memory (configs, small blobs, tests), in chunks of `chunkSize`.
-    public static func bytes(_ bytes: [UInt8], mediaType: String = "application/octet-stream", chunkSize: Int = 1 << 20) -> BlobSource {
-        let descriptor = Descriptor(mediaType: mediaType, digest: Digest.of(bytes), size: Int64(bytes.count))
+    public static func bytes(_ bytes: [UInt8], mediaType: String = "application/octet-stream", chunkSize: Int = 1 << 20) throws(OCIError) -> BlobSource {
+        let descriptor = Descriptor(mediaType: mediaType, digest: try Digest.of(bytes), size: Int64(bytes.count))
         return BlobSource(descriptor: descriptor) {
             AsyncThrowingStream { continuation in
                 var offset = 0
@@ -205,7 +205,7 @@ extension RegistryClient {
         guard total == descriptor.size else {
             throw RegistryError.sizeMismatch(what: "blob \(descriptor.digest)", expected: descriptor.size, actual: total)
         }
-        let actual = hasher.finalize()
+        let actual = try hasher.finalize()
         guard actual == descriptor.digest else {
             throw RegistryError.digestMismatch(what: "blob being uploaded", expected: descriptor.digest, actual: actual)
         }
@@ -237,7 +237,7 @@ extension RegistryClient {
 
     /// PUTs a manifest's exact bytes under `reference` (a tag, or its digest).
     public func putManifest(_ document: ManifestDocument, repository: String, reference: String) async throws {
-        let purpose = Purpose.push("manifest \(host)/\(repository):\(reference)", repository)
+        let purpose = Purpose.push("manifest \(Reference.spelled("\(host)/\(repository)", identifier: reference))", repository)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: document.mediaType)
         let bytes = ByteBuffer(bytes: document.bytes)
@@ -297,7 +297,7 @@ struct VerifyingBody: AsyncSequence, Sendable {
             guard count == expected.size else {
                 throw RegistryError.sizeMismatch(what: "blob \(expected.digest)", expected: expected.size, actual: count)
             }
-            let actual = hasher.finalize()
+            let actual = try hasher.finalize()
             guard actual == expected.digest else {
                 throw RegistryError.digestMismatch(what: "blob being uploaded", expected: expected.digest, actual: actual)
             }

@@ -4,8 +4,10 @@ public enum RegistryHost {
     ///
     /// go-containerregistry's rule: HTTPS everywhere, except that loopback (`localhost`,
     /// `*.localhost`, 127.0.0.0/8, ::1) and RFC 1918 private addresses may fall back to plain HTTP
-    /// when HTTPS fails. `plainHTTP` forces HTTP.
-    public static func schemes(for host: String, plainHTTP: Bool) -> [String] {
+    /// when HTTPS fails. `plainHTTP` forces HTTP; a scheme the user named for this host
+    /// (`https://host`) wins over both.
+    public static func schemes(for host: String, plainHTTP: Bool, named: String? = nil) -> [String] {
+        if let named { return [named] }
         if plainHTTP { return ["http"] }
         return allowsPlainHTTP(host) ? ["https", "http"] : ["https"]
     }

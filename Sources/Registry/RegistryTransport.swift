@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import OCI
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -8,6 +9,9 @@ import NIOSSL
 public struct TransportOptions: Sendable {
     /// Talk plain HTTP to every registry (`--plain-http`).
     public var plainHTTP = false
+    /// `http` or `https` for a host the user named with a scheme (`--to https://REG`); it wins
+    /// over `plainHTTP` and the loopback fallback for that host.
+    public var schemes: [String: String] = [:]
     /// PEM bundle of extra CAs to trust (`--ca-file`).
     public var caFile: String?
     /// Accept any certificate (`--insecure-skip-tls-verify`).
@@ -16,7 +20,7 @@ public struct TransportOptions: Sendable {
     /// A body that sends nothing for this long is a stalled connection.
     public var readTimeout: TimeAmount = .seconds(90)
     public var retry = RetryPolicy.default
-    public var userAgent = "airlock/0.1"
+    public var userAgent = "airlock/\(AirlockVersion.current)"
 
     public init() {}
 }

@@ -43,19 +43,19 @@ struct DiffCommand: AsyncParsableCommand {
         if json {
             try Output.json(diff)
         } else {
-            print(diff)
+            show(diff)
         }
         if !diff.identical { throw ExitCode(ExitStatus.different.rawValue) }
     }
 
-    func print(_ diff: BundleDiff) {
+    func show(_ diff: BundleDiff) {
         Output.line("--- \(diff.old.name) \(diff.old.version) (\(diff.old.manifestDigest.short))")
         Output.line("+++ \(diff.new.name) \(diff.new.version) (\(diff.new.manifestDigest.short))")
         if diff.identical {
             Output.line("identical content: the same images with the same digests and the same blobs")
             return
         }
-        for image in diff.added { Output.line("+ \(image.name)  \(image.digest.short)  \(image.platforms.joined(separator: ","))") }
+        for image in diff.added { Output.line("+ \(image.name)  \(image.digest.short)  \((image.platforms ?? []).joined(separator: ","))") }
         for image in diff.removed { Output.line("- \(image.name)  \(image.digest.short)") }
         for change in diff.changed {
             var line = "~ \(change.name)  \(change.oldDigest.short) → \(change.newDigest.short)"
@@ -65,25 +65,24 @@ struct DiffCommand: AsyncParsableCommand {
         }
         for name in diff.unchanged { Output.line("= \(name)") }
         Output.line("")
-        Output.line("blobs: \(diff.newBlobs.count) new (\(ByteCount.format(diff.newBlobs.bytes))), \(diff.removedBlobs.count) removed (\(ByteCount.format(diff.removedBlobs.bytes))), \(diff.sharedBlobs.count) shared (\(ByteCount.format(diff.sharedBlobs.bytes)))")
-        Output.line("a transfer of \(diff.new.name) \(diff.new.version) needs \(ByteCount.format(diff.newBlobs.bytes)) when \(diff.old.version) is already inside")
+        Output.line("blobs: \(diff.newBlobs.blobCount) new (\(ByteCount.format(diff.newBlobs.uniqueBytes))), \(diff.removedBlobs.blobCount) removed (\(ByteCount.format(diff.removedBlobs.uniqueBytes))), \(diff.sharedBlobs.blobCount) shared (\(ByteCount.format(diff.sharedBlobs.uniqueBytes)))")
+        Output.line("a transfer of \(diff.new.name) \(diff.new.version) needs \(ByteCount.format(diff.newBlobs.uniqueBytes)) when \(diff.old.version) is already inside")
     }
 
     /// What the target registry lacks of NEW (blobs and tags), under the names `push` would use.
     func runAgainst(_ target: String) async throws {
         let header = try BundleHeader.read(path: bundles[0])
         let naming = try TargetNaming(to: target)
-        let report = try await registry.withTransport(hosts: [naming.registry], logger: output.logger) { transport in
-            try await RegistryDiff.compare(header.manifest, naming: naming, target: target, client: transport.client(for: naming.registry))
+        let report = try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, logger: output.logger) { transport in
+            try await RegistryDiff.compare(header, naming: naming, target: target, client: transport.client(for: naming.registry))
         }
         if json {
             try Output.json(report)
         } else {
-            let blobCount = report.missing.count + report.present
             if report.missing.isEmpty {
-                Output.line("\(target) already holds all \(blobCount) blobs of \(header.manifest.name) \(header.manifest.version)")
+                Output.line("\(target) already holds all \(report.blobCount) blobs of \(header.manifest.name) \(header.manifest.version)")
             } else {
-                Output.line("\(target) lacks \(report.missing.count) of \(blobCount) blobs (\(ByteCount.format(report.missingBytes))); \(report.present) are already there:")
+                Output.line("\(target) lacks \(report.missing.count) of \(report.blobCount) blobs (\(ByteCount.format(report.missingBytes))); \(report.present) are already there:")
                 for blob in report.missing { Output.line("  \(blob.digest)  \(ByteCount.format(blob.size))  \(blob.mediaType)") }
             }
             let tags = report.tags

@@ -28,15 +28,18 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON to stdout.")
     var json = false
 
+    /// `inspect --json` (format-spec/json/inspect.schema.json).
     struct Report: Encodable {
         let name: String
         let version: String
         let formatVersion: String
         let created: String
+        let path: String
         let manifestDigest: Digest
-        let fileSize: Int64
-        let signatures: [SignatureReport.Signer]
-        let images: [BundleManifest.Image]
+        /// Bytes of the bundle file.
+        let size: Int64
+        let signers: [SignatureReport.Signer]
+        let images: [ImageReport]
         let blobCount: Int
         let uniqueBytes: Int64
         let totalBytes: Int64
@@ -57,8 +60,8 @@ struct InspectCommand: ParsableCommand {
         let keys = try loadPublicKeys(key)
         let signatures = SignatureReport.check(header.slot, manifest: header.manifestBytes, required: keys)
         let report = Report(
-            name: manifest.name, version: manifest.version, formatVersion: manifest.formatVersion, created: manifest.created,
-            manifestDigest: header.manifestDigest, fileSize: header.fileSize, signatures: signatures.signers, images: listed,
+            name: manifest.name, version: manifest.version, formatVersion: manifest.formatVersion, created: manifest.created, path: bundle,
+            manifestDigest: header.manifestDigest, size: header.fileSize, signers: signatures.signers, images: listed.map(ImageReport.init),
             blobCount: manifest.blobs.count, uniqueBytes: manifest.blobs.reduce(0) { $0 + $1.size },
             totalBytes: manifest.images.reduce(0) { $0 + $1.totalSize }, base: manifest.base)
         if json {

@@ -1,3 +1,4 @@
+import Airlock
 import ArgumentParser
 import Bundle
 
@@ -20,6 +21,7 @@ struct KeygenCommand: ParsableCommand {
         guard let keyType = KeyType(rawValue: type) else {
             throw ValidationError("--type must be ecdsa-p256 or ed25519, not '\(type)'")
         }
+        for path in [out + ".key", out + ".pub"] { try OutputPath.check(path, kind: .key, option: "--out") }
         let key = try PrivateKey.generate(keyType)
         let paths = try key.write(to: out, passphrase: try passphrase.passphrase())
         Output.line("key id \(key.publicKey.id) (\(keyType.rawValue))")

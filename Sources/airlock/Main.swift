@@ -12,14 +12,20 @@ struct AirlockCommand: AsyncParsableCommand {
         abstract: "Pack container images into signed bundles, verify them, and push them into air-gapped registries.",
         discussion: """
             Exit status: 0 success, 1 bundles differ (diff), 2 usage error, 3 verification failed, \
-            4 registry or network failure, 5 partial failure, 6 local file error, 7 not found, 70 internal error (a bug).
+            4 registry or network failure, 5 partial failure, 6 local file error, 7 not found, 70 internal error (a bug), \
+            141 standard output closed early. `airlock --version` prints the version.
             """,
-        version: "0.1.0",
-        subcommands: [KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, PushCommand.self, UnpackCommand.self, DiffCommand.self]
+        subcommands: [VersionCommand.self, KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, PushCommand.self, UnpackCommand.self, DiffCommand.self]
     )
 
     /// Parses, runs, and turns every error into one sentence and a documented exit status.
     static func main() async {
+        // The tool's version is a root flag only: ArgumentParser's own --version would also claim
+        // every subcommand's --version, and pack's --version is the bundle's.
+        if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+            Output.line(AirlockVersion.current)
+            Foundation.exit(ExitStatus.success.rawValue)
+        }
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()
@@ -29,7 +35,7 @@ struct AirlockCommand: AsyncParsableCommand {
             if code == .success {
                 exit(withError: error)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Output.error(fullMessage(for: error))
             Foundation.exit(ExitStatus.usage.rawValue)
         }
         do {
@@ -42,7 +48,7 @@ struct AirlockCommand: AsyncParsableCommand {
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch let error as any DomainError {
-            FileHandle.standardError.write(Data("airlock: \(Output.printable(Self.sentence(error)))\n".utf8))
+            Output.error("airlock: \(Output.printable(Self.sentence(error)))")
             Foundation.exit(ExitStatus.of(error).rawValue)
         } catch {
             // Errors ArgumentParser owns: help and version exit 0, validation is a usage error.
@@ -50,10 +56,10 @@ struct AirlockCommand: AsyncParsableCommand {
             case .success:
                 exit(withError: error)
             case .validationFailure:
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Output.error(fullMessage(for: error))
                 Foundation.exit(ExitStatus.usage.rawValue)
             default:
-                FileHandle.standardError.write(Data("airlock: \(Output.printable(Self.sentence(error)))\n".utf8))
+                Output.error("airlock: \(Output.printable(Self.sentence(error)))")
                 Foundation.exit(ExitStatus.of(error).rawValue)
             }
         }

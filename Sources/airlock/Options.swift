@@ -62,14 +62,18 @@ struct RegistryOptions: ParsableArguments {
         return ChainedCredentials(sources)
     }
 
-    /// Runs `body` with a transport for these options, shutting it down afterwards.
+    /// Runs `body` with a transport for these options, shutting it down afterwards. `schemes`
+    /// holds the scheme a `--to https://REG` named for its host.
     func withTransport<T: Sendable>(
         hosts: Set<String>,
+        schemes: [String: String] = [:],
         logger: Logger,
         _ body: (RegistryTransport) async throws -> T
     ) async throws -> T {
         let credentials = try credentials(for: hosts)
-        return try await RegistryTransport.with(options: transportOptions, credentials: credentials, logger: logger, body)
+        var options = transportOptions
+        options.schemes = schemes
+        return try await RegistryTransport.with(options: options, credentials: credentials, logger: logger, body)
     }
 }
 
@@ -91,15 +95,50 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-/// Writes results to stdout; logs and progress go to stderr.
+/// The one writer of stdout (results) and stderr (sentences, progress). A reader that went away
+/// (`airlock tags … | head -1`) ends airlock quietly with 141, as a shell reports for git.
 enum Output {
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((printable(text) + "\n").utf8))
+        write(Data((printable(text) + "\n").utf8), to: STDOUT_FILENO)
+    }
+
+    /// One line on stderr (already printable, or made so by the caller).
+    static func error(_ text: String) {
+        write(Data((text + "\n").utf8), to: STDERR_FILENO)
+    }
+
+    /// Raw bytes on stderr (status-line redraws).
+    static func status(_ text: String) {
+        write(Data(text.utf8), to: STDERR_FILENO)
+    }
+
+    /// Writes every byte, retrying short writes and EINTR. A closed pipe ends the process: there is
+    /// no one left to tell. Any other failure of stdout is a sentence on stderr and exit 6.
+    static func write(_ data: Data, to fd: Int32) {
+        let failure: Int32? = data.withUnsafeBytes { buffer -> Int32? in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(fd, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return nil
+        }
+        guard let failure else { return }
+        if failure == EPIPE { Foundation.exit(ExitStatus.closedOutput.rawValue) }
+        if fd == STDOUT_FILENO {
+            error("airlock: cannot write the result to standard output: \(String(cString: strerror(failure)))")
+            Foundation.exit(ExitStatus.io.rawValue)
+        }
+        // stderr itself failed: nothing is left to report on.
     }
 
     /// A pattern term that matched no tag, on stderr (results stay on stdout).
     @Sendable static func warning(unmatched term: String) {
-        FileHandle.standardError.write(Data("airlock: warning: \(printable(term)) matches no tag (a typo? --strict makes this an error)\n".utf8))
+        error("airlock: warning: \(printable(term)) matches no tag (a typo? --strict makes this an error)")
     }
 
     /// Names come from bundles and registries, which may be hostile: control characters (terminal
@@ -120,7 +159,7 @@ enum Output {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        write(data + Data("\n".utf8), to: STDOUT_FILENO)
     }
 
     /// Left-aligned columns separated by two spaces.

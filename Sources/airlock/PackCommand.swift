@@ -44,6 +44,9 @@ struct PackCommand: AsyncParsableCommand {
     @Option(help: "Make a delta bundle: leave out every blob this earlier bundle holds.", completion: .file())
     var base: String?
 
+    @Flag(help: "Replace an existing OUTPUT that is not an airlock bundle (a private key is never replaced).")
+    var force = false
+
     @Flag(help: "Print the result as JSON to stdout.")
     var json = false
 
@@ -63,6 +66,7 @@ struct PackCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try OutputPath.check(output, kind: .bundle, force: force, option: "-o")
         var patterns: [ImagePattern] = []
         var specText: String?
         var platforms: [Platform]?
@@ -107,10 +111,10 @@ struct PackCommand: AsyncParsableCommand {
         }
         if !outputOptions.quiet {
             for image in result.images {
-                Output.line("  \(image.refName)  \(image.digest.short)  \(image.platforms.joined(separator: ","))")
+                Output.line("  \(image.name)  \(image.digest.short)  \((image.platforms ?? []).joined(separator: ","))")
             }
         }
-        let signed = result.signers.isEmpty ? "unsigned" : "signed by \(result.signers.joined(separator: ", "))"
+        let signed = result.signers.isEmpty ? "unsigned" : "signed by \(result.signers.map { String($0.keyID.hex.prefix(16)) }.joined(separator: ", "))"
         Output.line("packed \(result.images.count) images, \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.path) (\(ByteCount.format(result.size)), \(signed))")
     }
 }

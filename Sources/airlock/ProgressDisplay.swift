@@ -44,7 +44,7 @@ final class ProgressDisplay: Sendable {
         switch mode {
         case .plain:
             progress = TransferProgress(onMilestone: { line in
-                FileHandle.standardError.write(Data((line + "\n").utf8))
+                Output.error(line)
             })
         default:
             progress = TransferProgress()
@@ -71,7 +71,7 @@ final class ProgressDisplay: Sendable {
     /// Clears the status line; the drawing thread ends at its next turn without drawing again.
     func stop() {
         screen.withLockedValue { screen in
-            if screen.shown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+            if screen.shown { Output.status("\r\u{1B}[2K") }
             screen = (stopped: true, shown: false)
         }
     }
@@ -85,7 +85,7 @@ final class ProgressDisplay: Sendable {
                 guard !screen.stopped else { return true }
                 if !snapshot.phase.isEmpty {
                     let line = StatusLine.render(snapshot, rate: rate, width: StatusLine.width)
-                    FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+                    Output.status("\r\u{1B}[2K" + line)
                     screen.shown = true
                 }
                 return false

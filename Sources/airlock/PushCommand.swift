@@ -51,6 +51,9 @@ struct PushCommand: AsyncParsableCommand {
     @Option(help: "Blobs uploaded at once.")
     var concurrency: Int = 4
 
+    @Flag(help: "Replace an existing --mapping or --kustomize file airlock did not write (a private key is never replaced).")
+    var force = false
+
     @Flag(help: "Stop at the first failing image instead of pushing the others.")
     var failFast = false
 
@@ -68,6 +71,8 @@ struct PushCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let mapping { try OutputPath.check(mapping, kind: .mapping, force: force, option: "--mapping") }
+        if let kustomize { try OutputPath.check(kustomize, kind: .kustomization, force: force, option: "--kustomize") }
         var namespaces: [String: String] = [:]
         for entry in registryNamespace {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
@@ -81,7 +86,7 @@ struct PushCommand: AsyncParsableCommand {
         let display = progress.display(output)
         request.progress = display.progress
         let result = try await display.run { _ in
-            try await registry.withTransport(hosts: [naming.registry], logger: logger) { transport in
+            try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, logger: logger) { transport in
                 try await Pusher(transport: transport, logger: logger).push(request)
             }
         }

@@ -30,9 +30,10 @@ struct TagsCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var output: OutputOptions
 
+    /// One pattern of `tags --json` (format-spec/json/tags.schema.json).
     struct Result: Encodable {
         let pattern: String
-        let tags: [ResolvedTag]
+        let images: [ImageReport]
         /// Terms that matched no tag (`REG/REPO:TERM`).
         let unmatched: [String]
     }
@@ -46,7 +47,7 @@ struct TagsCommand: AsyncParsableCommand {
             for pattern in parsed {
                 let resolution = try await resolver.resolve(pattern, strict: strict)
                 if !output.quiet { resolution.unmatched.forEach(Output.warning(unmatched:)) }
-                results.append(Result(pattern: pattern.description, tags: resolution.tags, unmatched: resolution.unmatched))
+                results.append(Result(pattern: pattern.description, images: resolution.tags.map(ImageReport.init), unmatched: resolution.unmatched))
             }
             return results
         }
@@ -56,8 +57,8 @@ struct TagsCommand: AsyncParsableCommand {
         }
         var rows: [[String]] = []
         for result in results {
-            for tag in result.tags {
-                rows.append([tag.repository + (tag.tag.map { ":\($0)" } ?? ""), tag.digest.description, Self.kind(tag.mediaType)])
+            for image in result.images {
+                rows.append([image.name, image.digest.description, Self.kind(image.mediaType)])
             }
         }
         Output.table(rows).forEach(Output.line)

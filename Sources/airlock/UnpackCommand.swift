@@ -36,6 +36,7 @@ struct UnpackCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPath.check(toDir, kind: .directory, option: "--to-dir")
         let keys = try loadPublicKeys(key)
         let directory = toDir
         Interruption.explain { "run the same unpack again to carry on into \(directory) (or delete it)" }
@@ -46,6 +47,6 @@ struct UnpackCommand: ParsableCommand {
             try Output.json(result)
             return
         }
-        Output.line("unpacked \(result.images.count) images, \(result.blobs) blobs (\(ByteCount.format(result.bytes))) into \(result.directory)")
+        Output.line("unpacked \(result.images.count) images, \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.directory)")
     }
 }

@@ -34,17 +34,25 @@ struct VerifyCommand: ParsableCommand {
         if key.isEmpty { throw ValidationError("verify needs at least one --key (the public key of a signer you trust)") }
     }
 
+    /// `verify --json` (format-spec/json/verify.schema.json); a failure sets only `ok`, `error`, `path`.
     struct Report: Encodable {
         let ok: Bool
         let error: String?
+        let path: String
         let name: String?
         let version: String?
         let manifestDigest: Digest?
         let signers: [SignatureReport.Signer]?
-        let images: Int?
-        let blobsVerified: Int?
-        let bytesVerified: Int64?
+        let images: [ImageReport]?
+        /// Blobs checked (their digest and size).
+        let blobCount: Int?
+        let uniqueBytes: Int64?
         let externalBlobs: [Descriptor]?
+
+        static func failed(_ error: any Error, path: String) -> Report {
+            Report(ok: false, error: AirlockCommand.sentence(error), path: path, name: nil, version: nil, manifestDigest: nil,
+                   signers: nil, images: nil, blobCount: nil, uniqueBytes: nil, externalBlobs: nil)
+        }
     }
 
     func run() throws {
@@ -53,8 +61,7 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             // With --json, every failure is a report on stdout too, not only a sentence on stderr.
             if json {
-                try Output.json(Report(ok: false, error: AirlockCommand.sentence(error), name: nil, version: nil, manifestDigest: nil,
-                                       signers: nil, images: nil, blobsVerified: nil, bytesVerified: nil, externalBlobs: nil))
+                try Output.json(Report.failed(error, path: bundle))
             }
             throw error
         }
@@ -69,10 +76,10 @@ struct VerifyCommand: ParsableCommand {
         }
         let baseChecked = try checkBase(report)
         if json {
-            try Output.json(Report(ok: true, error: nil, name: report.manifest.name, version: report.manifest.version,
+            try Output.json(Report(ok: true, error: nil, path: bundle, name: report.manifest.name, version: report.manifest.version,
                                    manifestDigest: report.manifestDigest, signers: report.signatures.signers,
-                                   images: report.manifest.images.count, blobsVerified: report.blobsVerified,
-                                   bytesVerified: report.bytesVerified, externalBlobs: report.externalBlobs))
+                                   images: report.manifest.images.map(ImageReport.init), blobCount: report.blobsVerified,
+                                   uniqueBytes: report.bytesVerified, externalBlobs: report.externalBlobs))
             return
         }
         let signers = report.signatures.signers.filter { $0.verified == true }.map { "\($0.keySource ?? "") (\($0.keyID.hex.prefix(16)))" }

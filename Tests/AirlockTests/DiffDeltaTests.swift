@@ -52,8 +52,8 @@ struct DiffDeltaTests {
         #expect(diff["identical"] as? Bool == false)
         let shared = try #require(diff["sharedBlobs"] as? [String: Any])
         // The base layer (≈270 KiB, in every runtime image) and 8.12.1's own blobs are shared.
-        #expect((shared["bytes"] as? Int ?? 0) > 270_000)
-        #expect((shared["count"] as? Int ?? 0) >= 4)
+        #expect((shared["uniqueBytes"] as? Int ?? 0) > 270_000)
+        #expect((shared["blobCount"] as? Int ?? 0) >= 4)
 
         let same = try AirlockCLI.run(["diff", versions.v2, versions.v2])
         #expect(same.status == 0)
@@ -66,7 +66,7 @@ struct DiffDeltaTests {
         defer { versions.registry.stop() }
         let size = { (path: String) in (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
         let diff = try #require(try JSONSerialization.jsonObject(with: Data(try AirlockCLI.run(["diff", "--json", versions.v1, versions.v2]).stdout.utf8)) as? [String: Any])
-        let sharedBytes = try #require((diff["sharedBlobs"] as? [String: Any])?["bytes"] as? Int)
+        let sharedBytes = try #require((diff["sharedBlobs"] as? [String: Any])?["uniqueBytes"] as? Int)
         #expect(size(versions.v2) - size(versions.delta) > sharedBytes * 8 / 10, "delta \(size(versions.delta)) vs full \(size(versions.v2)), shared \(sharedBytes)")
 
         let inspect = try AirlockCLI.run(["inspect", versions.delta])

@@ -1,4 +1,5 @@
 @testable import Airlock
+import Foundation
 import Testing
 
 struct PackSpecTests {
@@ -48,5 +49,21 @@ struct PackSpecTests {
     @Test func tagInRefAndTagsListConflict() throws {
         let spec = try PackSpec.parse("name: x\nversion: 1\nimages:\n  - ref: a.io/b:1.0\n    tags: ['2.*']", source: "s")
         #expect(throws: AirlockError.self) { try spec.patterns() }
+    }
+}
+
+/// Specs saved by Windows editors: a UTF-8 byte-order mark and CRLF line endings.
+struct PackSpecWindowsTests {
+    @Test(arguments: [("\u{FEFF}", "\n"), ("", "\r\n"), ("\u{FEFF}", "\r\n")])
+    func byteOrderMarkAndCRLFAreAccepted(_ prefix: String, _ newline: String) throws {
+        let lines = ["name: acme-platform", "version: 2.10.2", "images:", "  - ref: registry.example.com/acme/runtime", "    tags: [\"8.12.*\"]", ""]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spec-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("spec.yaml").path
+        try Data((prefix + lines.joined(separator: newline)).utf8).write(to: URL(fileURLWithPath: path))
+        let loaded = try PackSpec.load(path: path)
+        #expect(loaded.spec.name == "acme-platform")
+        #expect(loaded.spec.version == "2.10.2")
+        #expect(try loaded.spec.patterns().map(\.description) == ["registry.example.com/acme/runtime:8.12.*"])
     }
 }

@@ -51,8 +51,8 @@ struct ProgressTests {
         #expect(lines.withLock { $0 } == ["[1/2] pushed a", "[2/2] pushed b"])
     }
 
-    @Test func anImageIsDoneWhenItsLastBlobIs() {
-        let a = Digest.of(Array("a".utf8)), b = Digest.of(Array("b".utf8)), c = Digest.of(Array("c".utf8))
+    @Test func anImageIsDoneWhenItsLastBlobIs() throws {
+        let a = try Digest.of(Array("a".utf8)), b = try Digest.of(Array("b".utf8)), c = try Digest.of(Array("c".utf8))
         let completion = ImageCompletion([("one", [a, b]), ("two", [b, c])])
         #expect(completion.done(b).isEmpty)
         #expect(completion.done(a) == ["one"])

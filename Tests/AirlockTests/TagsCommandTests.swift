@@ -16,9 +16,9 @@ struct TagsCommandTests {
         let json = try AirlockCLI.run(["tags", "--json", "\(registry.host)/acme/runtime:8.12.*, 7.23.6.*", "\(registry.host)/acme/operator:2.10.2"])
         #expect(json.status == 0)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
-        let runtimeTags = (parsed[0]["tags"] as? [[String: Any]])?.compactMap { $0["tag"] as? String }
-        #expect(runtimeTags == ["8.12.10", "8.12.1", "8.12.0", "7.23.6.3", "7.23.6.0"])
-        let operatorEntry = (parsed[1]["tags"] as? [[String: Any]])?.first
+        let runtimeTags = (parsed[0]["images"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        #expect(runtimeTags == ["8.12.10", "8.12.1", "8.12.0", "7.23.6.3", "7.23.6.0"].map { "\(registry.host)/acme/runtime:\($0)" })
+        let operatorEntry = (parsed[1]["images"] as? [[String: Any]])?.first
         #expect(operatorEntry?["mediaType"] as? String == "application/vnd.oci.image.index.v1+json")
         #expect(operatorEntry?["digest"] as? String == (try registry.skopeoDigest("acme/operator:2.10.2")))
     }

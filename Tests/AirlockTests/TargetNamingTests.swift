@@ -5,7 +5,7 @@ import Testing
 
 struct TargetNamingTests {
     static func image(_ source: String, tag: String? = "1.0") throws -> BundleManifest.Image {
-        BundleManifest.Image(source: source, tag: tag, pattern: nil, digest: Digest.of([1]), mediaType: MediaType.ociManifest,
+        BundleManifest.Image(source: source, tag: tag, pattern: nil, digest: try Digest.of([1]), mediaType: MediaType.ociManifest,
                              size: 1, platforms: [], sourceDigest: nil, refName: "x", totalSize: 1)
     }
 

@@ -28,23 +28,23 @@ struct DigestTests {
         #expect(throws: OCIError.self) { try Digest(parsing: text) }
     }
 
-    @Test func hashesKnownVectors() {
-        #expect(Digest.of([UInt8]()).description == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(Digest.of(Array("abc".utf8)).description == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(Digest.of(Array("abc".utf8), algorithm: .sha512).hex.hasPrefix("ddaf35a193617abacc417349ae204131"))
+    @Test func hashesKnownVectors() throws {
+        #expect(try Digest.of([UInt8]()).description == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(try Digest.of(Array("abc".utf8)).description == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(try Digest.of(Array("abc".utf8), algorithm: .sha512).hex.hasPrefix("ddaf35a193617abacc417349ae204131"))
     }
 
-    @Test func incrementalEqualsOneShot() {
+    @Test func incrementalEqualsOneShot() throws {
         let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let hasher = DigestHasher()
         for start in stride(from: 0, to: bytes.count, by: 777) {
             hasher.update(Array(bytes[start..<min(start + 777, bytes.count)]))
         }
-        #expect(hasher.finalize() == Digest.of(bytes))
+        #expect(try hasher.finalize() == Digest.of(bytes))
     }
 
     @Test func codableAsString() throws {
-        let digest = Digest.of(Array("x".utf8))
+        let digest = try Digest.of(Array("x".utf8))
         let data = try JSONEncoder().encode([digest])
         #expect(String(decoding: data, as: UTF8.self) == "[\"\(digest)\"]")
         #expect(try JSONDecoder().decode([Digest].self, from: data) == [digest])

@@ -15,7 +15,7 @@ struct ManifestDocumentTests {
         let bytes = Array(Self.manifest.utf8)
         let document = try ManifestDocument(bytes: bytes)
         #expect(document.bytes == bytes)
-        #expect(document.digest == Digest.of(bytes))
+        #expect(try document.digest == Digest.of(bytes))
         #expect(document.mediaType == MediaType.ociManifest)
         #expect(document.references.map(\.digest.description) == [Self.config, Self.layer])
     }

@@ -59,7 +59,9 @@ struct FaultTests {
     }
 
     static let blob = pseudoRandomBytes(100_000, seed: 3)
-    static let blobDescriptor = Descriptor(mediaType: "application/octet-stream", digest: Digest.of(blob), size: Int64(blob.count))
+    static func blobDescriptor() throws -> Descriptor {
+        Descriptor(mediaType: "application/octet-stream", digest: try Digest.of(blob), size: Int64(blob.count))
+    }
 
     @Test(arguments: [true, false])
     func connectionResetMidBodyResumes(rangeSupport: Bool) async throws {
@@ -73,7 +75,7 @@ struct FaultTests {
         }
         defer { Task { await fake.stop() } }
         let bytes = try await withClient(fake.host, configure: { $0.plainHTTP = true }) { client in
-            try await pullBlob(client, Self.blobDescriptor, repository: "acme/app")
+            try await pullBlob(client, Self.blobDescriptor(), repository: "acme/app")
         }
         #expect(bytes == Self.blob)
         let second = try #require(fake.requests.last)
@@ -88,12 +90,12 @@ struct FaultTests {
         defer { Task { await fake.stop() } }
         do {
             _ = try await withClient(fake.host, configure: { $0.plainHTTP = true }) { client in
-                try await pullBlob(client, Self.blobDescriptor, repository: "acme/app")
+                try await pullBlob(client, Self.blobDescriptor(), repository: "acme/app")
             }
             Issue.record("expected a digest mismatch")
         } catch let error as RegistryError {
             guard case .digestMismatch(_, let expected, _) = error else { throw error }
-            #expect(expected == Self.blobDescriptor.digest)
+            #expect(try expected == Self.blobDescriptor().digest)
         }
     }
 
@@ -102,15 +104,16 @@ struct FaultTests {
         defer { Task { await fake.stop() } }
         await #expect(throws: RegistryError.self) {
             _ = try await withClient(fake.host, configure: { $0.plainHTTP = true }) { client in
-                try await pullBlob(client, Self.blobDescriptor, repository: "acme/app")
+                try await pullBlob(client, Self.blobDescriptor(), repository: "acme/app")
             }
         }
     }
 
     @Test func manifestWithWrongDigestHeaderIsRefused() async throws {
         let manifest = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#
+        let wrong = try Digest.of([1])
         let fake = try await Self.registry { _, _ in
-            FakeResponse(.ok, headers: [("Content-Type", MediaType.ociIndex), ("Docker-Content-Digest", Digest.of([1]).description)], body: Array(manifest.utf8))
+            FakeResponse(.ok, headers: [("Content-Type", MediaType.ociIndex), ("Docker-Content-Digest", wrong.description)], body: Array(manifest.utf8))
         }
         defer { Task { await fake.stop() } }
         await #expect(throws: RegistryError.self) {
@@ -160,7 +163,7 @@ struct FaultTests {
         defer { Task { await fake.stop() } }
         let credentials = FixedCredentials(credential: Credential(username: "u", password: "topsecret"))
         let bytes = try await withClient(fake.host, credentials: credentials, configure: { $0.plainHTTP = true }) { client in
-            try await pullBlob(client, Self.blobDescriptor, repository: "acme/app")
+            try await pullBlob(client, Self.blobDescriptor(), repository: "acme/app")
         }
         #expect(bytes == Self.blob)
         #expect(fake.requests.contains { $0.headers.first(name: "Authorization") != nil })
@@ -178,7 +181,7 @@ struct FaultTests {
                 $0.plainHTTP = true
                 $0.readTimeout = .milliseconds(300)
                 $0.retry = .none
-            }) { client in try await pullBlob(client, Self.blobDescriptor, repository: "acme/app") }
+            }) { client in try await pullBlob(client, Self.blobDescriptor(), repository: "acme/app") }
         }
         #expect(clock.now - start < .seconds(150), "a stalled body must time out, not hang (the bound is loose: under a sanitizer the whole suite shares two cores)")
     }
@@ -220,16 +223,17 @@ struct FaultTests {
     @Test func headThatLiesIsCaughtBeforeAnyTag() async throws {
         // The registry claims to hold the blob (right size) but does not: the manifest PUT fails
         // with MANIFEST_BLOB_UNKNOWN, and that is reported, not hidden.
-        let manifest = try ManifestDocument(bytes: Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(Self.blobDescriptor.digest)","size":\#(Self.blob.count)},"layers":[]}"#.utf8))
+        let manifest = try ManifestDocument(bytes: Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(Self.blobDescriptor().digest)","size":\#(Self.blob.count)},"layers":[]}"#.utf8))
+        let blobDigest = try Self.blobDescriptor().digest
         let fake = try await Self.registry { request, _ in
             switch request.method {
-            case .HEAD: FakeResponse(.ok, headers: [("Content-Length", String(Self.blob.count)), ("Docker-Content-Digest", Self.blobDescriptor.digest.description)])
+            case .HEAD: FakeResponse(.ok, headers: [("Content-Length", String(Self.blob.count)), ("Docker-Content-Digest", blobDigest.description)])
             case .PUT: .json(.badRequest, #"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}"#)
             default: FakeResponse(.notFound)
             }
         }
         defer { Task { await fake.stop() } }
-        let source = BlobSource(descriptor: Self.blobDescriptor) { AsyncThrowingStream { $0.finish() } }
+        let source = BlobSource(descriptor: try Self.blobDescriptor()) { AsyncThrowingStream { $0.finish() } }
         do {
             try await withClient(fake.host, configure: { $0.plainHTTP = true }) { client in
                 #expect(try await client.pushBlob(source, repository: "acme/app") == .alreadyPresent)

@@ -1,0 +1,135 @@
+import Bundle
+import Foundation
+
+/// What a command writes at an output path; it decides which existing files count as its own.
+public enum OutputKind: Sendable {
+    /// `pack -o`: an airlock bundle (recognised by its signature slot header).
+    case bundle
+    /// `push --mapping`: `{"images": [{source, target, …}]}`.
+    case mapping
+    /// `push --kustomize`: an `images:` list of name/newName/digest entries.
+    case kustomization
+    /// `keygen --out`: a key file, never replaced.
+    case key
+    /// `unpack --to-dir`: a directory, new or empty.
+    case directory
+
+    var noun: String {
+        switch self {
+        case .bundle: "an airlock bundle"
+        case .mapping: "an airlock mapping"
+        case .kustomization: "an airlock kustomization"
+        case .key: "a key"
+        case .directory: "a directory"
+        }
+    }
+}
+
+/// The one check of an output path, made before anything is fetched or pushed: its folder exists
+/// and is writable, it is not a directory, and an existing file there is one this kind of
+/// output may replace (its own kind, or anything with `force`) — never a private key.
+public enum OutputPath {
+    public static func check(_ path: String, kind: OutputKind, force: Bool = false, option: String) throws(AirlockError) {
+        guard !path.isEmpty else { throw AirlockError.usage("\(option) needs a path") }
+        let folder = parent(of: path)
+        // A directory output is made with its missing parents (mkdir -p); a file needs its folder.
+        try checkFolder(kind == .directory ? try nearestExisting(folder) : folder, for: path)
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            guard errno == ENOENT else { throw AirlockError.io(BundleError.system("check", path).description) }
+            return
+        }
+        let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+        if kind == .directory {
+            guard isDirectory else { throw AirlockError.io("\(path) exists and is not a directory (\(option) names a directory to create)") }
+            return
+        }
+        if isDirectory { throw AirlockError.io("\(path) is a directory; \(option) names a file to write") }
+        let prefix = try readPrefix(path)
+        if holdsPrivateKey(prefix) {
+            throw AirlockError.io("\(path) holds a private key; airlock never replaces a key, even with --force (choose another \(option))")
+        }
+        if kind == .key {
+            throw AirlockError.io("\(path) already exists; airlock never replaces a key file (remove it or choose another \(option))")
+        }
+        if force || isOwn(kind, prefix) { return }
+        throw AirlockError.io("\(path) exists and is not \(kind.noun); pass --force to replace it, or choose another \(option)")
+    }
+
+    private static func parent(of path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
+    }
+
+    /// `path` or its closest ancestor that exists.
+    private static func nearestExisting(_ path: String) throws(AirlockError) -> String {
+        var candidate = path
+        var info = stat()
+        while lstat(candidate, &info) != 0 {
+            guard errno == ENOENT else { throw AirlockError.io(BundleError.system("check", candidate).description) }
+            let up = parent(of: candidate)
+            if up == candidate { break }
+            candidate = up
+        }
+        return candidate
+    }
+
+    private static func checkFolder(_ folder: String, for path: String) throws(AirlockError) {
+        var info = stat()
+        guard stat(folder, &info) == 0 else {
+            if errno == ENOENT { throw AirlockError.io("cannot write \(path): the folder \(folder) does not exist") }
+            throw AirlockError.io(BundleError.system("use folder", folder).description)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw AirlockError.io("cannot write \(path): \(folder) is not a folder") }
+        guard access(folder, W_OK) == 0 else {
+            throw AirlockError.io("cannot write \(path): the folder \(folder) is not writable (permission denied)")
+        }
+    }
+
+    /// Enough of the file to recognise it (a kustomization or mapping airlock wrote is small).
+    private static func readPrefix(_ path: String) throws(AirlockError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw AirlockError.io(BundleError.system("read", path).description) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 1 << 20)
+        var count = 0
+        while count < bytes.count {
+            let read = bytes.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress?.advanced(by: count), $0.count - count) }
+            if read < 0, errno == EINTR { continue }
+            guard read >= 0 else { throw AirlockError.io(BundleError.system("read", path).description) }
+            if read == 0 { break }
+            count += read
+        }
+        return Array(bytes.prefix(count))
+    }
+
+    static func holdsPrivateKey(_ bytes: [UInt8]) -> Bool {
+        String(decoding: bytes, as: UTF8.self).contains("PRIVATE KEY-----")
+    }
+
+    static func isOwn(_ kind: OutputKind, _ bytes: [UInt8]) -> Bool {
+        switch kind {
+        case .bundle: return SignatureSlot.startsBundle(bytes)
+        case .mapping: return isMapping(bytes)
+        case .kustomization: return isKustomization(bytes)
+        case .key, .directory: return false
+        }
+    }
+
+    /// `{"images": [{source, target, targetByDigest, pull, pullByDigest}]}` and nothing else.
+    static func isMapping(_ bytes: [UInt8]) -> Bool {
+        let keys: Set<String> = ["source", "target", "targetByDigest", "pull", "pullByDigest"]
+        guard let top = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], top.count == 1,
+              let images = top["images"] as? [[String: Any]] else { return false }
+        return images.allSatisfy { Set($0.keys).isSubset(of: keys) }
+    }
+
+    /// `images:` then only `- name:`, `  newName:` and `  digest:` lines, as push writes them.
+    static func isKustomization(_ bytes: [UInt8]) -> Bool {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        guard lines.first == "images:" else { return false }
+        return lines.dropFirst().allSatisfy { line in
+            ["- name: ", "  newName: ", "  digest: "].contains { line.hasPrefix($0) }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Every `--json` document validates against its schema in format-spec/json (draft 2020-12,
+/// `additionalProperties: false`), so a renamed, retyped or stray key fails here.
+@Suite(.serialized)
+struct JSONShapeTests {
+    static let tiny = TestPaths.repoRoot.appendingPathComponent("fixtures/tiny.bundle").path
+    static let keys = TestPaths.repoRoot.appendingPathComponent("fixtures/keys").path
+
+    /// Runs scripts/check-json.py SCHEMA on `output`; returns its complaints.
+    func violations(_ schema: String, _ output: String) throws -> String? {
+        let checked = try run("python3", [TestPaths.script("check-json.py"), schema], input: Data(output.utf8))
+        return checked.status == 0 ? nil : checked.stderr + checked.stdout
+    }
+
+    @Test func everyCommandPrintsItsSchema() throws {
+        let registry = try DevRegistry.start(seed: ["agent", "operator"])
+        defer { registry.stop() }
+        let site = try DevRegistry.start()
+        defer { site.stop() }
+        let directory = try TestPaths.temporaryDirectory("json-shape")
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let bundle = path("b.tar.zst")
+        let pub = "\(Self.keys)/test-ed25519.pub"
+        let runs: [(schema: String, arguments: [String], status: Int32)] = [
+            ("tags", ["tags", "--json", "\(registry.host)/acme/agent", "\(registry.host)/acme/operator@\(try registry.skopeoDigest("acme/operator:2.10.2"))"], 0),
+            ("pack", ["pack", "--json", "--image", "\(registry.host)/acme/agent:1.4.0", "--image", "\(registry.host)/acme/operator:2.10.2",
+                      "--platform", "linux/amd64", "--name", "shape", "--version", "1", "-o", bundle, "--key", "\(Self.keys)/test-ed25519.key"], 0),
+            ("inspect", ["inspect", "--json", bundle, "--key", pub], 0),
+            ("verify", ["verify", "--json", bundle, "--key", pub], 0),
+            ("verify", ["verify", "--json", bundle, "--key", "\(Self.keys)/test-ecdsa.pub"], 3),
+            ("diff", ["diff", "--json", Self.tiny, bundle], 1),
+            ("diff-against", ["diff", "--json", "--against", "\(site.host)/v", bundle], 1),
+            ("push", ["push", "--json", bundle, "--to", "\(site.host)/v", "--key", pub], 0),
+            ("unpack", ["unpack", "--json", bundle, "--to-dir", path("layout"), "--key", pub], 0),
+        ]
+        for (schema, arguments, status) in runs {
+            let result = try AirlockCLI.run(arguments)
+            #expect(result.status == status, "\(arguments.prefix(2)): \(result.stderr)")
+            #expect(try violations(schema, result.stdout) == nil, "\(arguments.prefix(2)): \(result.stdout)")
+        }
+    }
+
+    /// The check has teeth: a renamed key is caught.
+    @Test func aRenamedKeyFails() throws {
+        let result = try AirlockCLI.run(["inspect", "--json", Self.tiny])
+        #expect(result.status == 0)
+        #expect(try violations("inspect", result.stdout) == nil)
+        let renamed = result.stdout.replacingOccurrences(of: "\"blobCount\"", with: "\"blobs\"")
+        #expect(try violations("inspect", renamed) != nil)
+    }
+}
