@@ -8,8 +8,8 @@ import NIOSSL
 public struct TransportOptions: Sendable {
     /// Talk plain HTTP to every registry (`--plain-http`).
     public var plainHTTP = false
-    /// PEM bundle of extra CAs to trust (`--ca-file`).
-    public var caFile: String?
+    /// PEM files of extra CAs to trust (`--ca-file`, repeatable): all of them are trusted.
+    public var caFiles: [String] = []
     /// Accept any certificate (`--insecure-skip-tls-verify`).
     public var insecureSkipTLSVerify = false
     public var connectTimeout: TimeAmount = .seconds(20)
@@ -32,16 +32,8 @@ public final class RegistryTransport: Sendable {
 
     public init(options: TransportOptions = .init(), credentials: any CredentialSource, logger: Logger) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile = options.caFile {
-            do {
-                let extra = try NIOSSLCertificate.fromPEMFile(caFile)
-                guard !extra.isEmpty else { throw RegistryError.badConfiguration("--ca-file \(caFile) holds no PEM certificate") }
-                tls.additionalTrustRoots = [.certificates(extra)]
-            } catch let error as RegistryError {
-                throw error
-            } catch {
-                throw RegistryError.badConfiguration("cannot read CA certificates from \(caFile): it must be a readable PEM file")
-            }
+        if !options.caFiles.isEmpty {
+            tls.additionalTrustRoots = [.certificates(try options.caFiles.flatMap(CAFile.certificates))]
         }
         if options.insecureSkipTLSVerify { tls.certificateVerification = .none }
         var configuration = HTTPClient.Configuration(
