@@ -69,7 +69,7 @@ extension Pusher {
             let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
             try await checkExternalBlobs(made, held: { digest in manifest.blobs.contains { $0.digest == digest } },
                                          external: external, client: client, base: manifest.base, missing: missing)
-            made = await markPresent(made, client: client, concurrency: request.concurrency)
+            made = try await markPresent(made, client: client, concurrency: request.concurrency)
             for item in Self.blobWork(made) { work[item.descriptor.digest] = item.repositories }
             plans = made
             return made

@@ -112,7 +112,7 @@ public struct Pusher: Sendable {
             try file.read(descriptor)
         }
         try checkOtherManifests(manifest, plans: plans) { try file.read($0) }
-        plans = await markPresent(plans, client: client, concurrency: request.concurrency)
+        plans = try await markPresent(plans, client: client, concurrency: request.concurrency)
         try await checkExternalBlobs(plans, held: { file.contains($0) }, external: external, client: client, base: manifest.base, missing: missingManifests)
 
         // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
@@ -204,16 +204,21 @@ public struct Pusher: Sendable {
     /// Records what each image's target reference names now. One that already names the image's
     /// manifest is complete: the registry accepted that manifest only once every blob it references
     /// was there, so a re-push costs one HEAD (as go-containerregistry's remote.Write does). One
-    /// that names another manifest is a tag this push moves, which the result reports.
-    func markPresent(_ plans: [Plan], client: RegistryClient, concurrency: Int) async -> [Plan] {
-        let current = (try? await BoundedConcurrency.map(plans, limit: concurrency) { plan -> Digest? in
+    /// that names another manifest is a tag this push moves, which the result reports. Only "not
+    /// there" means not there: a refusal, a 401 or a cancellation ends the push here.
+    func markPresent(_ plans: [Plan], client: RegistryClient, concurrency: Int) async throws -> [Plan] {
+        let current = try await BoundedConcurrency.map(plans, limit: concurrency) { plan -> Digest? in
             guard let top = plan.manifests.last else { return nil }
             let reference = plan.tag ?? top.digest.description
-            return (try? await client.manifestDescriptor(repository: plan.repository, reference: reference))?.digest
-        }) ?? []
-        return plans.enumerated().map { index, plan in
+            do {
+                return try await client.manifestDescriptor(repository: plan.repository, reference: reference)?.digest
+            } catch RegistryError.notFound {
+                return nil
+            }
+        }
+        return zip(plans, current).map { plan, current in
             var plan = plan
-            plan.previous = index < current.count ? current[index] : nil
+            plan.previous = current
             return plan
         }
     }
@@ -235,7 +240,8 @@ public struct Pusher: Sendable {
 
     /// Puts one blob into each of `repositories`: the first gets it by HEAD, mount or upload, the
     /// rest by mount from the first. A registry refusal marks that repository failed (unless
-    /// --fail-fast); bad bundle bytes abort the whole push before any tag.
+    /// --fail-fast); a 401 (one sentence per registry, not per image), a broken connection and
+    /// bad bundle bytes abort the whole push before any tag.
     /// Returns how the first repository got it (nil when every repository failed).
     @discardableResult
     func pushBlob(_ source: BlobSource, to repositories: [String], client: RegistryClient, book: PushBook, request: PushRequest) async throws -> BlobPushResult? {
@@ -254,7 +260,7 @@ public struct Pusher: Sendable {
                 switch error {
                 case .digestMismatch, .sizeMismatch:
                     throw AirlockError.verification("blob \(source.descriptor.digest) in \(request.bundle) is corrupt; nothing was tagged")
-                case .unreachable, .tls, .passthrough:
+                case .unreachable, .tls, .passthrough, .unauthorized:
                     throw error
                 default:
                     if request.failFast { throw error }
@@ -286,6 +292,7 @@ public struct Pusher: Sendable {
                         try await client.putManifest(top, repository: plan.repository, reference: tag)
                     }
                 } catch let failure as RegistryError {
+                    if case .unauthorized = failure { throw failure }
                     if request.failFast { throw failure }
                     error = failure.description
                 }

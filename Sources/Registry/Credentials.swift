@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// A secret for one registry. `description` never shows it.
 public struct Credential: Sendable, Hashable, CustomStringConvertible {
@@ -74,17 +75,25 @@ public struct DockerConfig: CredentialSource {
     let path: String
     /// Extra directories searched for `docker-credential-*` before PATH (tests use it).
     let helperSearchPath: String?
+    /// How long a credential helper may take to answer.
+    let helperTimeout: Duration
+    public static let defaultHelperTimeout: Duration = .seconds(30)
 
     /// Loads the config docker would use. A missing file means no credentials; a broken one is an error.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, helperSearchPath: String? = nil) throws {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        helperSearchPath: String? = nil,
+        helperTimeout: Duration = DockerConfig.defaultHelperTimeout
+    ) throws {
         let directory = environment["DOCKER_CONFIG"]
             ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.docker")
-        try self.init(path: directory + "/config.json", helperSearchPath: helperSearchPath ?? environment["PATH"])
+        try self.init(path: directory + "/config.json", helperSearchPath: helperSearchPath ?? environment["PATH"], helperTimeout: helperTimeout)
     }
 
-    public init(path: String, helperSearchPath: String? = nil) throws {
+    public init(path: String, helperSearchPath: String? = nil, helperTimeout: Duration = DockerConfig.defaultHelperTimeout) throws {
         self.path = path
         self.helperSearchPath = helperSearchPath
+        self.helperTimeout = helperTimeout
         guard let data = FileManager.default.contents(atPath: path) else {
             file = nil
             return
@@ -117,14 +126,14 @@ public struct DockerConfig: CredentialSource {
         guard let file else { return nil }
         let key = Self.configKey(for: host)
         if let helper = file.credHelpers?[key] ?? file.credHelpers?[host] {
-            return try await CredentialHelper(name: helper, searchPath: helperSearchPath).get(serverURL: key)
+            return try await CredentialHelper(name: helper, searchPath: helperSearchPath, timeout: helperTimeout).get(serverURL: key)
         }
         if let auths = file.auths,
            let entry = auths.first(where: { Self.normalizedKey($0.key) == key })?.value {
             if let credential = try decode(entry, host: host) { return credential }
         }
         if let store = file.credsStore, !store.isEmpty {
-            return try await CredentialHelper(name: store, searchPath: helperSearchPath).get(serverURL: key)
+            return try await CredentialHelper(name: store, searchPath: helperSearchPath, timeout: helperTimeout).get(serverURL: key)
         }
         return nil
     }
@@ -154,6 +163,8 @@ public struct DockerConfig: CredentialSource {
 struct CredentialHelper {
     let name: String
     let searchPath: String?
+    /// A helper that has not answered by then (a keychain prompt nobody sees, a hung agent) is killed.
+    var timeout: Duration = DockerConfig.defaultHelperTimeout
 
     struct Reply: Decodable {
         let Username: String
@@ -168,21 +179,14 @@ struct CredentialHelper {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["get"]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
+        let run = try HelperRun(process: process, helper: name)
         try await start(process, executable: executable)
-        input.fileHandleForWriting.write(Data(serverURL.utf8))
-        try? input.fileHandleForWriting.close()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        _ = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (status, stdout) = try await run.finish(input: Data(serverURL.utf8), timeout: timeout, helper: name)
         let text = String(decoding: stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0 else {
+        guard status == 0 else {
             // Helpers print "credentials not found in native keychain" for an unknown server.
             if text.lowercased().contains("not found") { return nil }
-            throw RegistryError.credentialHelper(helper: name, reason: "exited with status \(process.terminationStatus)")
+            throw RegistryError.credentialHelper(helper: name, reason: "exited with status \(status)")
         }
         guard let reply = try? JSONDecoder().decode(Reply.self, from: stdout) else {
             throw RegistryError.credentialHelper(helper: name, reason: "its answer is not the expected JSON")
@@ -199,7 +203,7 @@ struct CredentialHelper {
     private func start(_ process: Process, executable: String) async throws {
         for attempt in 1...5 {
             do {
-                try process.run()
+                try HelperPipe.spawning.withLock { try process.run() }
                 return
             } catch let error as NSError where error.domain == NSPOSIXErrorDomain && error.code == Int(ETXTBSY) && attempt < 5 {
                 try await Task.sleep(for: .milliseconds(20 * attempt))

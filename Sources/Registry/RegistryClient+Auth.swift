@@ -77,6 +77,11 @@ actor HostSession {
         return found
     }
 
+    /// Whether there is a credential for this host at all (what a 401's sentence advises depends on it).
+    func hasCredential(client: RegistryClient) async throws -> Bool {
+        try await credential(client: client) != nil
+    }
+
     /// The Authorization header for a request needing `scopes`, or nil to go anonymous.
     func authorization(for scopes: [String], client: RegistryClient) async throws -> String? {
         guard let challenge else { return nil }

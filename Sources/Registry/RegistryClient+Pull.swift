@@ -11,9 +11,7 @@ extension RegistryClient {
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: MediaType.manifestTypes.joined(separator: ", "))
         let response = try await send(.GET, "/v2/\(repository)/manifests/\(reference)", headers: headers, purpose: purpose)
-        guard response.status == .ok else {
-            throw await failure(response, purpose, notFound: "manifest \(Reference.spelled(repository, identifier: reference))")
-        }
+        try await expect(response, [200], purpose, notFound: "manifest \(Reference.spelled(repository, identifier: reference))", body: .keep)
         let bytes = try await Self.collect(response, limit: ManifestDocument.maximumSize, what: "manifest \(Reference.spelled(repository, identifier: reference))", host: host)
         let document: ManifestDocument
         do {
@@ -38,8 +36,7 @@ extension RegistryClient {
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: MediaType.manifestTypes.joined(separator: ", "))
         let response = try await send(.HEAD, "/v2/\(repository)/manifests/\(reference)", headers: headers, purpose: purpose)
-        await Self.discard(response)
-        switch response.status.code {
+        switch try await expect(response, [200, 404], purpose) {
         case 200:
             guard let digestText = response.headers.first(name: "Docker-Content-Digest"),
                   let digest = try? Digest(parsing: digestText),
@@ -51,10 +48,8 @@ extension RegistryClient {
                 return document.descriptor()
             }
             return Descriptor(mediaType: type, digest: digest, size: size)
-        case 404:
-            return nil
         default:
-            throw await failure(response, purpose)
+            return nil
         }
     }
 
@@ -75,12 +70,9 @@ extension RegistryClient {
             var headers = HTTPHeaders()
             if received > 0 { headers.add(name: "Range", value: "bytes=\(received)-") }
             let response = try await send(.GET, "/v2/\(repository)/blobs/\(descriptor.digest)", headers: headers, purpose: purpose)
-            var skip: Int64 = 0
-            switch response.status.code {
-            case 200: skip = received  // no range support: drop what we already have
-            case 206 where received > 0: break
-            default: throw await failure(response, purpose, notFound: what)
-            }
+            // A 206 only answers a Range request; 200 means no range support: drop what we already have.
+            let status = try await expect(response, received > 0 ? [200, 206] : [200], purpose, notFound: what, body: .keep)
+            var skip: Int64 = status == 200 ? received : 0
             do {
                 for try await var chunk in response.body {
                     if skip > 0 {

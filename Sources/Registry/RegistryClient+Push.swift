@@ -51,8 +51,7 @@ extension RegistryClient {
     public func hasBlob(_ descriptor: Descriptor, repository: String) async throws -> Bool {
         let purpose = Purpose.push("blob check \(descriptor.digest.short) in \(host)/\(repository)", repository)
         let response = try await send(.HEAD, "/v2/\(repository)/blobs/\(descriptor.digest)", purpose: purpose)
-        await Self.discard(response)
-        switch response.status.code {
+        switch try await expect(response, [200, 404], purpose) {
         case 200:
             // A HEAD that names another size is a registry bug; treat the blob as missing and re-send.
             if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length != descriptor.size {
@@ -60,8 +59,8 @@ extension RegistryClient {
                 return false
             }
             return true
-        case 404: return false
-        default: throw await failure(response, purpose)
+        default:
+            return false
         }
     }
 
@@ -71,18 +70,11 @@ extension RegistryClient {
         let purpose = Purpose.push("blob mount \(digest.short) from \(source) into \(host)/\(repository)", repository, mountFrom: source)
         let url = URLParts.appending("/v2/\(repository)/blobs/uploads/", query: [("mount", digest.description), ("from", source)])
         let response = try await send(.POST, url, purpose: purpose)
-        await Self.discard(response)
-        switch response.status.code {
-        case 201:
-            return true
-        case 202:
-            if let location = response.headers.first(name: "Location") {
-                await cancelUpload(location, purpose: purpose)
-            }
-            return false
-        default:
-            throw await failure(response, purpose)
+        guard try await expect(response, [201, 202], purpose) == 202 else { return true }
+        if let location = response.headers.first(name: "Location") {
+            try await cancelUpload(location, purpose: purpose)
         }
+        return false
     }
 
     /// Puts a blob into `repository` unless it is already there: HEAD, then a mount from
@@ -119,7 +111,7 @@ extension RegistryClient {
                     } catch RegistryError.unexpectedStatus(413, _, _, _) {
                         // Request body too large for this registry or its proxy: fall back to chunks.
                         logger.info("registry \(host) refused a \(descriptor.size)-byte PUT; retrying in 16 MiB chunks")
-                        await cancelUpload(location, purpose: purpose)
+                        try await cancelUpload(location, purpose: purpose)
                         mode = .chunked(16 << 20)
                         continue
                     }
@@ -136,12 +128,9 @@ extension RegistryClient {
 
     private func startUpload(purpose: Purpose, repository: String) async throws -> String {
         let response = try await send(.POST, "/v2/\(repository)/blobs/uploads/", purpose: purpose)
-        await Self.discard(response)
-        guard response.status.code == 202, let location = response.headers.first(name: "Location") else {
-            if response.status.code == 202 {
-                throw RegistryError.protocolViolation(host: host, reason: "upload started without a Location header")
-            }
-            throw await failure(response, purpose)
+        try await expect(response, [202], purpose)
+        guard let location = response.headers.first(name: "Location") else {
+            throw RegistryError.protocolViolation(host: host, reason: "upload started without a Location header")
         }
         guard let absolute = URLParts.resolve(location, against: try await baseURL() + "/v2/") else {
             throw RegistryError.protocolViolation(host: host, reason: "upload Location is not a URL")
@@ -151,13 +140,15 @@ extension RegistryClient {
 
     private func finishUpload(_ location: String, source: BlobSource, purpose: Purpose) async throws {
         let descriptor = source.descriptor
-        let stream = try await source.open()
-        let body = VerifyingBody(base: stream, expected: descriptor)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/octet-stream")
         let url = URLParts.appending(location, query: [("digest", descriptor.digest.description)])
-        // Streamed bodies are single-use: retries happen a level up, with a new upload session.
-        let response = try await send(.PUT, url, headers: headers, body: { .stream(body, length: .known(descriptor.size)) }, purpose: purpose, retry: false)
+        // Each attempt opens the source again: a re-authentication or a redirect resends every byte.
+        // Transient failures are retried a level up, with a new upload session.
+        let body: BodyFactory = {
+            .stream(VerifyingBody(base: try await source.open(), expected: descriptor), length: .known(descriptor.size))
+        }
+        let response = try await send(.PUT, url, headers: headers, body: body, purpose: purpose, retry: false)
         try await expectCreated(response, descriptor: descriptor, purpose: purpose)
     }
 
@@ -177,8 +168,7 @@ extension RegistryClient {
             headers.add(name: "Content-Range", value: "\(offset)-\(offset + Int64(chunk.readableBytes) - 1)")
             headers.add(name: "Content-Length", value: "\(chunk.readableBytes)")
             let response = try await send(.PATCH, location, headers: headers, body: { .bytes(chunk) }, purpose: purpose, retry: false)
-            await Self.discard(response)
-            guard response.status.code == 202 else { throw await failure(response, purpose) }
+            try await expect(response, [202], purpose)
             if let next = response.headers.first(name: "Location"), let absolute = URLParts.resolve(next, against: location) {
                 location = absolute
             }
@@ -218,20 +208,23 @@ extension RegistryClient {
     }
 
     private func expectCreated(_ response: HTTPClientResponse, descriptor: Descriptor, purpose: Purpose) async throws {
-        guard response.status.code == 201 || response.status.code == 204 else {
-            throw await failure(response, purpose)
-        }
-        await Self.discard(response)
+        try await expect(response, [201, 204], purpose)
         if let header = response.headers.first(name: "Docker-Content-Digest"),
            let digest = try? Digest(parsing: header), digest != descriptor.digest {
             throw RegistryError.digestMismatch(what: "blob stored by \(host)", expected: descriptor.digest, actual: digest)
         }
     }
 
-    private func cancelUpload(_ location: String, purpose: Purpose) async {
-        guard let absolute = URLParts.resolve(location, against: (try? await baseURL()).map { $0 + "/v2/" } ?? location) else { return }
-        if let response = try? await send(.DELETE, absolute, purpose: purpose, retry: false) {
+    /// Best effort: an upload session left open expires on the registry's side. A refusal to
+    /// cancel is logged; a 401 and cancellation still end the operation.
+    private func cancelUpload(_ location: String, purpose: Purpose) async throws {
+        guard let absolute = URLParts.resolve(location, against: try await baseURL() + "/v2/") else { return }
+        do {
+            let response = try await send(.DELETE, absolute, purpose: purpose, retry: false)
             await Self.discard(response)
+        } catch let error as RegistryError {
+            if case .unauthorized = error { throw error }
+            logger.debug("cancelling upload \(URLParts.redacted(absolute)) failed: \(error)")
         }
     }
 
@@ -242,10 +235,7 @@ extension RegistryClient {
         headers.add(name: "Content-Type", value: document.mediaType)
         let bytes = ByteBuffer(bytes: document.bytes)
         let response = try await send(.PUT, "/v2/\(repository)/manifests/\(reference)", headers: headers, body: { .bytes(bytes) }, purpose: purpose)
-        guard response.status.code == 201 || response.status.code == 200 || response.status.code == 204 else {
-            throw await failure(response, purpose)
-        }
-        await Self.discard(response)
+        try await expect(response, [200, 201, 204], purpose)
         if let header = response.headers.first(name: "Docker-Content-Digest"),
            let digest = try? Digest(parsing: header), digest != document.digest {
             throw RegistryError.digestMismatch(what: "manifest stored by \(host)", expected: document.digest, actual: digest)

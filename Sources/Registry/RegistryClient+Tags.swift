@@ -18,9 +18,7 @@ extension RegistryClient {
                 throw RegistryError.protocolViolation(host: host, reason: "tag list pagination loops at \(URLParts.redacted(url))")
             }
             let response = try await send(.GET, url, purpose: purpose)
-            guard response.status == .ok else {
-                throw await failure(response, purpose, notFound: "repository \(repository)")
-            }
+            try await expect(response, [200], purpose, notFound: "repository \(repository)", body: .keep)
             let bytes = try await Self.collect(response, limit: 16 << 20, what: "tag list of \(repository)", host: host)
             guard let page = try? JSONDecoderFactory.decode(Page.self, from: bytes) else {
                 throw RegistryError.protocolViolation(host: host, reason: "the tag list of \(repository) is not valid JSON")

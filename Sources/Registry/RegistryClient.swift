@@ -23,29 +23,31 @@ public final class RegistryClient: Sendable {
 
     var logger: Logger { transport.logger }
 
-    /// A request body that can be produced again for a retry.
-    typealias BodyFactory = @Sendable () throws -> HTTPClientRequest.Body
+    /// Makes a request body from the first byte. Called once per attempt, so a retry, a
+    /// re-authentication or a redirect sends the whole body again.
+    typealias BodyFactory = @Sendable () async throws -> HTTPClientRequest.Body
 
     /// What a request is for: named in errors, and the token scopes it needs.
     struct Purpose: Sendable {
         let description: String
         let repository: String?
+        let access: RegistryError.Access
         let scopes: [String]
 
         static func pull(_ what: String, _ repository: String) -> Purpose {
-            Purpose(description: what, repository: repository, scopes: ["repository:\(repository):pull"])
+            Purpose(description: what, repository: repository, access: .read, scopes: ["repository:\(repository):pull"])
         }
 
         static func push(_ what: String, _ repository: String, mountFrom: String? = nil) -> Purpose {
             var scopes = ["repository:\(repository):pull,push"]
             if let mountFrom, mountFrom != repository { scopes.append("repository:\(mountFrom):pull") }
-            return Purpose(description: what, repository: repository, scopes: scopes)
+            return Purpose(description: what, repository: repository, access: .write, scopes: scopes)
         }
     }
 
     /// Sends one logical request: authenticates on a 401 challenge, follows redirects (dropping
-    /// Authorization when the host changes), and retries transient failures per the retry policy.
-    /// Returns the first response that is neither of those; the caller judges its status.
+    /// Authorization when the origin changes), and retries transient failures per the retry policy.
+    /// Returns the first response that is neither of those; the caller judges its status with `expect`.
     func send(
         _ method: HTTPMethod,
         _ pathOrURL: String,
@@ -65,11 +67,13 @@ public final class RegistryClient: Sendable {
             request.method = method
             request.headers = headers
             request.headers.replaceOrAdd(name: "User-Agent", value: transport.options.userAgent)
-            let sameHost = URLParts.authority(of: url) == URLParts.authority(of: base)
-            if sameHost, let authorization = try await session.authorization(for: purpose.scopes, client: self) {
+            // Credentials go only to the origin they were given for: an https → http redirect on
+            // the same host would send them in clear text.
+            let sameOrigin = URLParts.origin(of: url) == URLParts.origin(of: base)
+            if sameOrigin, let authorization = try await session.authorization(for: purpose.scopes, client: self) {
                 request.headers.replaceOrAdd(name: "Authorization", value: authorization)
             }
-            if let body { request.body = try body() }
+            if let body { request.body = try await body() }
 
             let response: HTTPClientResponse
             do {
@@ -92,7 +96,7 @@ public final class RegistryClient: Sendable {
             let status = Int(response.status.code)
             logger.debug("\(method) \(URLParts.redacted(url)) → \(status)")
 
-            if status == 401, sameHost, !reauthenticated {
+            if status == 401, sameOrigin, !reauthenticated {
                 let challenges = response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
                 await Self.discard(response)
                 let sent = request.headers.first(name: "Authorization")?.hasPrefix("Basic ") ?? false
@@ -100,15 +104,15 @@ public final class RegistryClient: Sendable {
                     reauthenticated = true
                     continue
                 }
-                throw await unauthorized(purpose, detail: nil)
+                throw try await unauthorized(purpose, detail: nil)
             }
             if status == 401 {
                 let challenges = response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
                 let detail = await Self.errorSummary(response)
-                let error = await unauthorized(purpose, detail: detail)
+                let error = try await unauthorized(purpose, detail: detail)
                 // Authenticated, but the token does not grant this: a denial, not a login problem.
                 if case .unauthorized(_, _, true, _) = error, challenges.contains(where: { $0.parameters["error"] == "insufficient_scope" }) {
-                    throw RegistryError.forbidden(host: host, repository: purpose.repository, detail: detail)
+                    throw RegistryError.forbidden(host: host, repository: purpose.repository, access: purpose.access, detail: detail)
                 }
                 throw error
             }
@@ -144,20 +148,46 @@ public final class RegistryClient: Sendable {
         }
     }
 
-    private func unauthorized(_ purpose: Purpose, detail: String?) async -> RegistryError {
-        let hadCredentials = (try? await transport.credentials.credential(for: host)) != nil
+    private func unauthorized(_ purpose: Purpose, detail: String?) async throws -> RegistryError {
+        let hadCredentials = try await session.hasCredential(client: self)
         return .unauthorized(host: host, repository: purpose.repository, hadCredentials: hadCredentials, detail: detail)
     }
 
-    /// Turns a status the caller did not expect into the matching error.
-    func failure(_ response: HTTPClientResponse, _ purpose: Purpose, notFound: String? = nil) async -> RegistryError {
+    /// What the caller does with the body of an expected response.
+    enum BodyUse {
+        /// Drained here, so the connection can be reused.
+        case discard
+        /// Read by the caller.
+        case keep
+    }
+
+    /// Judges a response's status: one of `statuses` is returned (its body drained unless the
+    /// caller keeps it); any other becomes the matching error, its body read once for the
+    /// registry's own message. Every status check goes through here, so no body is read twice.
+    @discardableResult
+    func expect(
+        _ response: HTTPClientResponse,
+        _ statuses: Set<Int>,
+        _ purpose: Purpose,
+        notFound: String? = nil,
+        body: BodyUse = .discard
+    ) async throws -> Int {
         let status = Int(response.status.code)
-        let detail = await Self.errorSummary(response)
-        switch status {
-        case 403: return .forbidden(host: host, repository: purpose.repository, detail: detail)
-        case 404: return .notFound(what: notFound ?? purpose.description, host: host, detail: detail)
-        default: return .unexpectedStatus(status, operation: purpose.description, host: host, detail: detail)
+        guard statuses.contains(status) else {
+            let detail = await Self.errorSummary(response)
+            switch status {
+            case 401:
+                throw try await unauthorized(purpose, detail: detail)
+            case 403:
+                throw RegistryError.forbidden(host: host, repository: purpose.repository, access: purpose.access, detail: detail)
+            case 404 where purpose.access == .read:
+                throw RegistryError.notFound(what: notFound ?? purpose.description, host: host, detail: detail)
+            default:
+                throw RegistryError.unexpectedStatus(status, operation: purpose.description, host: host, detail: detail)
+            }
         }
+        if body == .discard { await Self.discard(response) }
+        return status
     }
 
     /// Checks that the registry answers (scheme, TLS, reachability) before any work starts,
@@ -233,7 +263,8 @@ public final class RegistryClient: Sendable {
         return bytes
     }
 
-    /// The registry's error body in one line, if it sent one (at most 64 KiB read).
+    /// The registry's error body in one line, if it sent one (at most 64 KiB read). Reads the
+    /// body: only `expect` and `send` call it, on a response nobody else reads.
     static func errorSummary(_ response: HTTPClientResponse) async -> String? {
         var bytes: [UInt8] = []
         do {
@@ -256,68 +287,14 @@ public final class RegistryClient: Sendable {
     }
 }
 
-/// A transport-level failure (no HTTP response), classified for retry and reporting.
-struct TransportFailure {
-    let error: RegistryError
-    let reason: String
-    let isRetryable: Bool
-
-    static func classify(_ error: any Error, host: String) -> TransportFailure {
-        if let registryError = error as? RegistryError {
-            return TransportFailure(error: registryError, reason: registryError.description, isRetryable: false)
-        }
-        if error is any DomainError || error is CancellationError {
-            return TransportFailure(error: .passthrough(error), reason: "\(error)", isRetryable: false)
-        }
-        let text = String(describing: error)
-        let lower = text.lowercased()
-        func unreachable(_ reason: String, retry: Bool) -> TransportFailure {
-            TransportFailure(error: .unreachable(host: host, reason: reason), reason: reason, isRetryable: retry)
-        }
-        if let httpError = error as? HTTPClientError {
-            switch httpError {
-            case .readTimeout: return unreachable("the registry stopped sending data (read timeout)", retry: true)
-            case .connectTimeout: return unreachable("the connection timed out", retry: true)
-            case .remoteConnectionClosed: return unreachable("the registry closed the connection", retry: true)
-            case .tlsHandshakeTimeout: return unreachable("the TLS handshake timed out", retry: true)
-            case .deadlineExceeded: return unreachable("the request took too long", retry: false)
-            case .cancelled: return unreachable("the request was cancelled", retry: false)
-            case .bodyLengthMismatch: return unreachable("the body was cut short", retry: true)
-            default: break
-            }
-        }
-        if lower.contains("certificate") || lower.contains("handshake") || lower.contains("ssl") || lower.contains("tls") {
-            let reason: String
-            if lower.contains("certificate_verify_failed") || lower.contains("certificate verify failed") || lower.contains("unable to get local issuer") {
-                reason = RegistryError.TLSReason.unknownAuthority
-            } else if lower.contains("hostname") || lower.contains("mismatch") {
-                reason = RegistryError.TLSReason.wrongHost
-            } else if lower.contains("wrong_version_number") || lower.contains("record") {
-                reason = RegistryError.TLSReason.notTLS
-            } else {
-                reason = "handshake failed"
-            }
-            return TransportFailure(error: .tls(host: host, reason: reason), reason: reason, isRetryable: false)
-        }
-        if lower.contains("connection refused") || lower.contains("econnrefused") || lower.contains("errno: 111") {
-            return unreachable("connection refused (is the registry running, and is the port right?)", retry: true)
-        }
-        if lower.contains("reset") || lower.contains("broken pipe") || lower.contains("eof") || lower.contains("ioonclosedchannel") || lower.contains("closed") {
-            return unreachable("the connection was reset", retry: true)
-        }
-        if lower.contains("nodename nor servname") || lower.contains("name or service not known") || lower.contains("resolution")
-            || lower.contains("unknownhost") || lower.contains("dns") || lower.contains("lookup") {
-            return unreachable("the host name does not resolve", retry: false)
-        }
-        if lower.contains("unreachable") || lower.contains("timed out") || lower.contains("timeout") {
-            return unreachable("the network is unreachable or timed out", retry: true)
-        }
-        return unreachable("connection failed (\(text.prefix(160)))", retry: true)
-    }
-}
-
 /// Small URL helpers; URLs here are always ones we built or a registry sent.
 enum URLParts {
+    /// `scheme://host[:port]` of an absolute URL: what credentials are bound to.
+    static func origin(of url: String) -> String? {
+        guard let schemeEnd = url.range(of: "://"), let authority = authority(of: url) else { return nil }
+        return url[..<schemeEnd.lowerBound].lowercased() + "://" + authority.lowercased()
+    }
+
     /// `host[:port]` of an absolute URL.
     static func authority(of url: String) -> String? {
         guard let schemeEnd = url.range(of: "://") else { return nil }

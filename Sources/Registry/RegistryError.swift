@@ -9,8 +9,8 @@ public enum RegistryError: DomainError, Sendable {
     case tls(host: String, reason: String)
     /// 401 after presenting whatever credentials we had.
     case unauthorized(host: String, repository: String?, hadCredentials: Bool, detail: String?)
-    /// 403: authenticated but not allowed.
-    case forbidden(host: String, repository: String?, detail: String?)
+    /// 403: authenticated but not allowed to read or to write.
+    case forbidden(host: String, repository: String?, access: Access, detail: String?)
     case notFound(what: String, host: String, detail: String?)
     /// Any other unexpected status.
     case unexpectedStatus(Int, operation: String, host: String, detail: String?)
@@ -43,6 +43,11 @@ public enum RegistryError: DomainError, Sendable {
         }
     }
 
+    /// Whether a request reads from the registry or writes to it (what a 403 refused).
+    public enum Access: Sendable {
+        case read, write
+    }
+
     /// The TLS failure causes the transport tells apart.
     enum TLSReason {
         static let unknownAuthority = "certificate signed by unknown authority"
@@ -62,9 +67,15 @@ public enum RegistryError: DomainError, Sendable {
                 ? "the credentials were rejected; check the username and password (or docker login again)"
                 : "no credentials were found for \(host); run docker login, or pass --username and --password-stdin"
             return "registry \(target) refused access (401 Unauthorized): \(hint)" + (detail.map { " [\($0)]" } ?? "")
-        case .forbidden(let host, let repository, let detail):
+        case .forbidden(let host, let repository, let access, let detail):
             let target = repository.map { "\(host)/\($0)" } ?? host
-            return "registry \(target) denied the operation (403 Forbidden): the account may not write there, or the registry does not accept that name (create the project or repository first, or choose another --to namespace)" + (detail.map { " [\($0)]" } ?? "")
+            let sentence = switch access {
+            case .read:
+                "registry \(target) denied reading (403 Forbidden): the account may not pull from that repository; check its rights or log in as another user"
+            case .write:
+                "registry \(target) denied the operation (403 Forbidden): the account may not write there, or the registry does not accept that name (create the project or repository first, or choose another --to namespace)"
+            }
+            return sentence + (detail.map { " [\($0)]" } ?? "")
         case .notFound(let what, let host, let detail):
             return "\(what) not found on \(host)" + (detail.map { " [\($0)]" } ?? "")
         case .unexpectedStatus(let status, let operation, let host, let detail):
@@ -117,7 +128,9 @@ struct RegistryErrorBody: Decodable {
     static func summary(_ bytes: [UInt8]) -> String? {
         guard !bytes.isEmpty else { return nil }
         if let body = try? JSONDecoderFactory.decode(RegistryErrorBody.self, from: bytes), let errors = body.errors, !errors.isEmpty {
-            return errors.prefix(3).map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
+            let text = errors.prefix(3).map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
+            // A registry's message may hold line breaks; an error stays one line.
+            return text.split(whereSeparator: \.isNewline).joined(separator: " ")
         }
         // Not JSON: keep a short printable prefix so proxies' HTML errors are still recognisable.
         let text = String(decoding: bytes.prefix(200), as: UTF8.self)

@@ -12,8 +12,8 @@ public struct TransportOptions: Sendable {
     /// `http` or `https` for a host the user named with a scheme (`--to https://REG`); it wins
     /// over `plainHTTP` and the loopback fallback for that host.
     public var schemes: [String: String] = [:]
-    /// PEM bundle of extra CAs to trust (`--ca-file`).
-    public var caFile: String?
+    /// PEM files of extra CAs to trust (`--ca-file`, repeatable): all of them are trusted.
+    public var caFiles: [String] = []
     /// Accept any certificate (`--insecure-skip-tls-verify`).
     public var insecureSkipTLSVerify = false
     public var connectTimeout: TimeAmount = .seconds(20)
@@ -36,16 +36,8 @@ public final class RegistryTransport: Sendable {
 
     public init(options: TransportOptions = .init(), credentials: any CredentialSource, logger: Logger) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile = options.caFile {
-            do {
-                let extra = try NIOSSLCertificate.fromPEMFile(caFile)
-                guard !extra.isEmpty else { throw RegistryError.badConfiguration("--ca-file \(caFile) holds no PEM certificate") }
-                tls.additionalTrustRoots = [.certificates(extra)]
-            } catch let error as RegistryError {
-                throw error
-            } catch {
-                throw RegistryError.badConfiguration("cannot read CA certificates from \(caFile): it must be a readable PEM file")
-            }
+        if !options.caFiles.isEmpty {
+            tls.additionalTrustRoots = [.certificates(try options.caFiles.flatMap(CAFile.certificates))]
         }
         if options.insecureSkipTLSVerify { tls.certificateVerification = .none }
         var configuration = HTTPClient.Configuration(

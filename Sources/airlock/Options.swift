@@ -15,8 +15,8 @@ struct RegistryOptions: ParsableArguments {
     @Flag(help: "Use plain HTTP instead of HTTPS for every registry.")
     var plainHTTP = false
 
-    @Option(help: "PEM file of extra CA certificates to trust.", completion: .file())
-    var caFile: String?
+    @Option(help: "PEM file of extra CA certificates to trust (repeatable: all are trusted).", completion: .file())
+    var caFile: [String] = []
 
     @Flag(help: "Do not verify registry TLS certificates (dangerous).")
     var insecureSkipTLSVerify = false
@@ -34,7 +34,7 @@ struct RegistryOptions: ParsableArguments {
         if !(0...20).contains(retries) {
             throw ValidationError("--retries must be between 0 and 20")
         }
-        if plainHTTP, caFile != nil || insecureSkipTLSVerify {
+        if plainHTTP, !caFile.isEmpty || insecureSkipTLSVerify {
             throw ValidationError("--plain-http cannot be combined with --ca-file or --insecure-skip-tls-verify")
         }
     }
@@ -42,7 +42,7 @@ struct RegistryOptions: ParsableArguments {
     var transportOptions: TransportOptions {
         var options = TransportOptions()
         options.plainHTTP = plainHTTP
-        options.caFile = caFile
+        options.caFiles = caFile
         options.insecureSkipTLSVerify = insecureSkipTLSVerify
         options.retry.maxAttempts = retries + 1
         return options

@@ -119,7 +119,7 @@ struct RegistryIntegrationTests {
         let registry = try DevRegistry.start(tls: true, seed: ["agent"])
         defer { registry.stop() }
         let caFile = try #require(registry.caFile)
-        let digest = try await withClient(registry.host, configure: { $0.caFile = caFile }) { client async throws in
+        let digest = try await withClient(registry.host, configure: { $0.caFiles = [caFile] }) { client async throws in
             let base = try await client.baseURL()
             #expect(base.hasPrefix("https://"))
             return try await client.manifest(repository: "acme/agent", reference: "1.4.0").digest

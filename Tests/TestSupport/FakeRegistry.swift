@@ -1,7 +1,9 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A request as the fake registry saw it.
 public struct FakeRequest: Sendable {
@@ -38,6 +40,11 @@ public struct FakeResponse: Sendable {
     public static func json(_ status: HTTPResponseStatus, _ text: String, headers: [(String, String)] = []) -> FakeResponse {
         FakeResponse(status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
     }
+
+    /// A JSON answer with a status given by number (for tables of statuses).
+    public static func json(code: Int, _ text: String, headers: [(String, String)] = []) -> FakeResponse {
+        .json(HTTPResponseStatus(statusCode: code), text, headers: headers)
+    }
 }
 
 /// An in-process HTTP server for fault injection: 5xx, 429, resets, stalls, lies.
@@ -51,12 +58,20 @@ public final class FakeRegistry: Sendable {
     /// Every request received so far.
     public var requests: [FakeRequest] { recorded.withLockedValue { $0 } }
 
-    public static func start(_ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeRegistry {
+    /// With `tls`, the port speaks HTTPS to clients that start a TLS handshake and plain HTTP to
+    /// the others (so one origin can be reached with either scheme).
+    public static func start(tls: FakeTLS? = nil, _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeRegistry {
         let box = NIOLockedValueBox<[FakeRequest]>([])
+        let sslContext = try tls.map { tls in
+            try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem))))
+        }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sslContext { try channel.pipeline.syncOperations.addHandler(TLSSniffer(context: sslContext)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(FakeHandler(handler: handler, recorded: box))
                 }
@@ -129,5 +144,46 @@ private final class FakeHandler: ChannelInboundHandler, @unchecked Sendable {
         case .stall:
             context.flush()
         }
+    }
+}
+
+/// A self-signed certificate for 127.0.0.1, made with the openssl tool; pass `certificate` as
+/// the client's CA file.
+public struct FakeTLS: Sendable {
+    public let certificate: String
+    public let key: String
+
+    public static func make() throws -> FakeTLS {
+        let directory = try TestPaths.temporaryDirectory("fake-tls")
+        let tls = FakeTLS(certificate: directory.appendingPathComponent("cert.pem").path, key: directory.appendingPathComponent("key.pem").path)
+        let made = try run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                       "-keyout", tls.key, "-out", tls.certificate, "-days", "1", "-subj", "/CN=127.0.0.1",
+                                       "-addext", "subjectAltName=IP:127.0.0.1"])
+        guard made.status == 0 else { throw TestError("openssl req failed: \(made.stderr)") }
+        return tls
+    }
+}
+
+/// Looks at a connection's first byte: a TLS handshake record (22) gets a TLS handler, anything
+/// else is plain HTTP.
+private final class TLSSniffer: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    let context: NIOSSLContext
+
+    init(context: NIOSSLContext) { self.context = context }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        if buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == 22 {
+            do {
+                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.context), position: .after(self))
+            } catch {
+                context.fireErrorCaught(error)
+                context.close(promise: nil)
+                return
+            }
+        }
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }

@@ -1,0 +1,91 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+import TestSupport
+
+/// What a new user meets first through the CLI: a registry that refuses them, and CA files.
+@Suite(.serialized)
+struct RegistryRefusalTests {
+    /// Missing or wrong credentials are one sentence for the whole push, not one per image.
+    @Test func unauthorizedPushIsOneSentence() throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let target = try DevRegistry.start(auth: .basic)
+        defer { target.stop() }
+        let arguments = ["push", packed.bundle, "--to", "\(target.host)/vendor", "--key", packed.vendorPub]
+
+        let anonymous = try AirlockCLI.run(arguments)
+        #expect(anonymous.status == 4, "\(anonymous.stdout) \(anonymous.stderr)")
+        let lines = anonymous.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(anonymous.stderr)")
+        #expect(lines.first?.contains("401 Unauthorized): no credentials were found") == true, "\(anonymous.stderr)")
+        #expect(!anonymous.stdout.contains("FAILED"), "\(anonymous.stdout)")
+
+        let wrong = try AirlockCLI.run(arguments + ["--username", target.username, "--password-stdin"], input: Data("not-the-password\n".utf8))
+        #expect(wrong.status == 4, "\(wrong.stdout) \(wrong.stderr)")
+        #expect(wrong.stderr.split(separator: "\n").count == 1, "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("the credentials were rejected"), "\(wrong.stderr)")
+    }
+
+    /// A 403 on one repository's upload (Harbor, GHCR, a read-only robot): README §8's sentence
+    /// for that image, the others pushed, exit 5.
+    @Test func forbiddenUploadInOneRepository() async throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let manifests = NIOLockedValueBox<Set<String>>([])
+        let fake = try await FakeRegistry.start { request in
+            let path = request.path
+            switch request.method {
+            case .GET where path == "/v2/": return FakeResponse(.ok)
+            case .POST where path.hasPrefix("/v2/v/acme/agent/"): return .json(.forbidden, #"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#)
+            case .POST: return FakeResponse(.accepted, headers: [("Location", "/upload/\(UUID().uuidString)")])
+            case .PUT where path.contains("/manifests/"):
+                manifests.withLockedValue { _ = $0.insert(path) }
+                return FakeResponse(.created)
+            case .PUT, .DELETE: return FakeResponse(.created)
+            default: return FakeResponse(.notFound)
+            }
+        }
+        defer { Task { await fake.stop() } }
+        let result = try AirlockCLI.run(["push", packed.bundle, "--to", "\(fake.host)/v", "--key", packed.vendorPub])
+        #expect(result.status == 5, "\(result.stdout) \(result.stderr)")
+        let sentence = "registry \(fake.host)/v/acme/agent denied the operation (403 Forbidden): the account may not write there, or the registry does not accept that name (create the project or repository first, or choose another --to namespace) [DENIED: requested access to the resource is denied]"
+        #expect(result.stdout.contains("FAILED \(fake.host)/v/acme/agent:1.4.0: \(sentence)"), "\(result.stdout)")
+        #expect(result.stdout.contains("7 of 8 images pushed"), "\(result.stdout)")
+        let tagged = manifests.withLockedValue { $0 }
+        #expect(tagged.contains("/v2/v/acme/runtime/manifests/8.12.10"))
+        #expect(!tagged.contains { $0.hasPrefix("/v2/v/acme/agent/") })
+    }
+
+    /// `--ca-file` given twice trusts both; a file that is no CA says what is wrong with it.
+    @Test func caFiles() throws {
+        let target = try DevRegistry.start(tls: true, seed: ["agent"])
+        defer { target.stop() }
+        let caFile = try #require(target.caFile)
+        let directory = try TestPaths.temporaryDirectory("ca-files")
+        let other = directory.appendingPathComponent("other.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        let made = try run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                       "-keyout", key, "-out", other, "-subj", "/CN=another CA", "-days", "1"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let pattern = "\(target.host)/acme/agent:*"
+
+        let both = try AirlockCLI.run(["tags", "--ca-file", caFile, "--ca-file", other, pattern])
+        #expect(both.status == 0, "\(both.stderr)")
+        #expect(both.stdout.contains("acme/agent:1.4.0"), "\(both.stdout)")
+
+        let text = directory.appendingPathComponent("notes.txt").path
+        try "not a certificate\n".write(toFile: text, atomically: true, encoding: .utf8)
+        let cases = [
+            (key, "holds no certificate"),
+            (text, "is not a PEM file"),
+            (directory.appendingPathComponent("missing.pem").path, "cannot be read"),
+        ]
+        for (file, words) in cases {
+            let result = try AirlockCLI.run(["tags", "--ca-file", file, pattern])
+            #expect(result.status == 2, "\(file): \(result.stderr)")
+            #expect(result.stderr.contains(words), "\(file): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        }
+    }
+}
