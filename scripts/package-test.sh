@@ -20,11 +20,16 @@ for tool in debootstrap unshare chroot skopeo; do
   command -v "$tool" >/dev/null || { say "$tool is missing (scripts/setup.sh --package installs it)"; exit 1; }
 done
 
-# 1. The package.
-scripts/package.sh --out "$CACHE/dist" ${PACKAGE_TEST_SKIP_BUILD:+--skip-build}
+# 1. The package, its checksums signed with a release key (an airlock-style PKCS#8 P-256 key).
+mkdir -p "$CACHE"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$CACHE/release.key" 2>/dev/null
+openssl pkey -in "$CACHE/release.key" -pubout -out "$CACHE/release.pub"
+scripts/package.sh --out "$CACHE/dist" --key "$CACHE/release.key" ${PACKAGE_TEST_SKIP_BUILD:+--skip-build}
 DEB="$(ls "$CACHE"/dist/airlock_*_amd64.deb)"
 TARBALL="$(ls "$CACHE"/dist/airlock-*-linux-x86_64.tar.gz)"
 (cd "$CACHE/dist" && sha256sum -c --quiet SHA256SUMS)
+openssl dgst -sha256 -verify "$CACHE/release.pub" -signature "$CACHE/dist/SHA256SUMS.sig" "$CACHE/dist/SHA256SUMS" >/dev/null \
+  || { say "SHA256SUMS.sig does not verify with openssl"; exit 1; }
 
 # 2. Nothing from the toolchain, with the toolchain's directory hidden.
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/airlock-package-test.XXXXXX")"

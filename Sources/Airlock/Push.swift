@@ -146,43 +146,21 @@ public struct Pusher: Sendable {
         var missingManifests: [String] = []
         let targets = try request.naming.targets(for: manifest.images)
         for (image, (repository, tag)) in zip(manifest.images, targets) {
-            var manifests: [ManifestDocument] = []
-            var blobs: [Descriptor] = []
-            var loaded: Set<Digest> = []
-            func load(_ digest: Digest, depth: Int) async throws {
-                guard depth < 4 else { throw AirlockError.verification("image \(image.refName) nests manifests too deeply") }
-                guard loaded.insert(digest).inserted else { return }  // listed twice: pushed once
-                let document: ManifestDocument
+            let graph = try await ImageGraph.walk(image, known: { descriptors[$0] != nil || external.contains($0) }) { digest in
                 if let descriptor = descriptors[digest] {
-                    do {
-                        document = try ManifestDocument(bytes: try await read(descriptor), declaredType: descriptor.mediaType)
-                    } catch let error as OCIError {
-                        throw AirlockError.verification("manifest \(digest) of \(image.refName) is invalid: \(error.description)")
-                    }
-                } else if external.contains(digest) {
-                    do {
-                        document = try await client.manifest(repository: repository, reference: digest.description)
-                    } catch RegistryError.notFound {
-                        missingManifests.append("\(digest) (manifest, \(repository))")
-                        return
-                    }
-                } else {
+                    return try ImageGraph.document(try await read(descriptor), descriptor, of: image)
+                }
+                guard external.contains(digest) else {
                     throw AirlockError.verification("image \(image.refName) references \(digest), which the bundle manifest does not list")
                 }
-                for child in document.references {
-                    if MediaType.isManifest(child.mediaType) {
-                        try await load(child.digest, depth: depth + 1)
-                    } else {
-                        guard descriptors[child.digest] != nil || external.contains(child.digest) else {
-                            throw AirlockError.verification("image \(image.refName) references blob \(child.digest), which the bundle does not list")
-                        }
-                        blobs.append(child)
-                    }
+                do {
+                    return try await client.manifest(repository: repository, reference: digest.description)
+                } catch RegistryError.notFound {
+                    return nil
                 }
-                manifests.append(document)
             }
-            try await load(image.digest, depth: 0)
-            plans.append(Plan(image: image, repository: repository, tag: tag, manifests: manifests, blobs: blobs))
+            missingManifests += graph.missing.map { "\($0) (manifest, \(repository))" }
+            plans.append(Plan(image: image, repository: repository, tag: tag, manifests: graph.manifests, blobs: graph.blobs))
         }
         return (plans, missingManifests)
     }

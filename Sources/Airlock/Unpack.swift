@@ -130,7 +130,8 @@ public struct Unpacker {
         }
         if contents.isEmpty { return Resumed(existed: true, marker: nil) }
         let markerPath = "\(directory)/\(markerName)"
-        guard contents.contains(markerName), Set(contents).isSubset(of: [markerName, "blobs"]),
+        // With the marker, everything here is an unfinished unpack's (index.json may be written, the marker not yet gone).
+        guard contents.contains(markerName), Set(contents).isSubset(of: [markerName, "blobs", "index.json", "oci-layout"]),
               let text = try? String(contentsOfFile: markerPath, encoding: .utf8),
               let digest = try? Digest(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines))
         else {

@@ -75,12 +75,13 @@ final class HelperRun: Sendable {
             }
         }
         reader.start()
-        let timer = Task { [weak self] in
-            try await Task.sleep(for: timeout)
+        // A Dispatch timer, not a task: it stops the helper even while the cooperative pool is busy.
+        let timer = DispatchWorkItem { [weak self] in
             self?.stop(RegistryError.credentialHelper(
                 helper: helper,
                 reason: "it did not answer within \(timeout.components.seconds) s and was stopped (is it waiting for a password or an unlocked keychain?)"))
         }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)), execute: timer)
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

@@ -1,26 +1,43 @@
 import Dispatch
 import Foundation
+import NIOConcurrencyHelpers
 
-/// Ctrl-C and SIGTERM during a long command: one sentence saying what was kept and how to carry
-/// on, then exit 130 (128 + SIGINT, as shells report it). What the command wrote is left for its
+/// Ctrl-C and SIGTERM during a long command. By default the command says what was kept and how to
+/// carry on, then exits 130 (128 + SIGINT, as shells report it); what it wrote is left for its
 /// re-run, which reuses it.
 enum Interruption {
     // Signal sources must stay alive for the process's life; set once, before any signal.
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
-    /// `message` runs on a signal, to say what the re-run will pick up.
-    static func explain(_ message: @escaping @Sendable () -> String) {
-        let made = [SIGINT, SIGTERM].map { number in
+    /// Runs `handler` (once) on the first SIGINT or SIGTERM, instead of dying at once.
+    static func handle(_ handler: @escaping @Sendable () -> Void) {
+        let once = OnceFlag()
+        sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }  // the status line
-                FileHandle.standardError.write(Data("airlock: interrupted; \(message())\n".utf8))
-                exit(130)
-            }
+            source.setEventHandler { if once.claim() { handler() } }
             source.resume()
             return source
         }
-        sources = made
+    }
+
+    /// One sentence saying what the re-run will pick up (`message`), then exit 130.
+    static func explain(_ message: @escaping @Sendable () -> String) {
+        handle {
+            if isatty(STDERR_FILENO) == 1 { Output.status("\r\u{1B}[2K") }  // the status line
+            Output.error("airlock: interrupted; \(Output.printable(message()))")
+            exit(130)
+        }
+    }
+}
+
+/// True for the first caller only.
+final class OnceFlag: Sendable {
+    private let claimed = NIOLockedValueBox(false)
+    func claim() -> Bool {
+        claimed.withLockedValue { claimed in
+            defer { claimed = true }
+            return !claimed
+        }
     }
 }

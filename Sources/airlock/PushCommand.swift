@@ -39,15 +39,6 @@ struct PushCommand: AsyncParsableCommand {
     @Option(help: "Host the cluster pulls from, when it differs from --to's host (for the mapping).")
     var pullHost: String?
 
-    @Option(help: "Drop this many leading path components of source repositories.")
-    var stripComponents: Int = 0
-
-    @Option(help: "SOURCE_REGISTRY=NAMESPACE: send one source registry's images under its own namespace (repeatable).")
-    var registryNamespace: [String] = []
-
-    @Option(help: "Target name template, e.g. 'vendor/all:{flatpath}-{tag}' (one repository for everything).")
-    var nameTemplate: String?
-
     @Option(help: "Blobs uploaded at once.")
     var concurrency: Int = 4
 
@@ -60,6 +51,7 @@ struct PushCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON to stdout.")
     var json = false
 
+    @OptionGroup var names: NamingOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var progress: ProgressOptions
@@ -73,13 +65,7 @@ struct PushCommand: AsyncParsableCommand {
     func run() async throws {
         if let mapping { try OutputPath.check(mapping, kind: .mapping, force: force, option: "--mapping") }
         if let kustomize { try OutputPath.check(kustomize, kind: .kustomization, force: force, option: "--kustomize") }
-        var namespaces: [String: String] = [:]
-        for entry in registryNamespace {
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw ValidationError("--registry-namespace takes SOURCE_REGISTRY=NAMESPACE, not '\(entry)'") }
-            namespaces[parts[0]] = parts[1]
-        }
-        let naming = try TargetNaming(to: to, stripComponents: stripComponents, registryNamespaces: namespaces, template: nameTemplate)
+        let naming = try names.naming(to: to)
         var request = PushRequest(bundle: bundle, keys: try loadPublicKeys(key), naming: naming, concurrency: concurrency,
                                   failFast: failFast, pullHost: pullHost)
         let logger = output.logger

@@ -1,0 +1,56 @@
+import Bundle
+import OCI
+
+/// One image of a bundle as a graph: its manifests (children before the index that lists them)
+/// and the other blobs they reference. Push and serve both walk it, from the bundle's own bytes.
+struct ImageGraph: Sendable {
+    /// Manifests in push order: children first, the image's top manifest last.
+    let manifests: [ManifestDocument]
+    /// Configs and layers (and any other non-manifest blob), in reference order.
+    let blobs: [Descriptor]
+    /// Manifests that could not be loaded (a delta's, absent from the target).
+    let missing: [Digest]
+
+    /// Walks `image` from its top manifest. `load` returns a manifest's bytes as a document, or
+    /// nil when it is not to be had; every blob must be listed in `known`.
+    static func walk(
+        _ image: BundleManifest.Image,
+        known: (Digest) -> Bool,
+        load: (Digest) async throws -> ManifestDocument?
+    ) async throws -> ImageGraph {
+        var manifests: [ManifestDocument] = []
+        var blobs: [Descriptor] = []
+        var missing: [Digest] = []
+        var loaded: Set<Digest> = []
+        func visit(_ digest: Digest, depth: Int) async throws {
+            guard depth < 4 else { throw AirlockError.verification("image \(image.refName) nests manifests too deeply") }
+            guard loaded.insert(digest).inserted else { return }  // listed twice: once is enough
+            guard let document = try await load(digest) else {
+                missing.append(digest)
+                return
+            }
+            for child in document.references {
+                if MediaType.isManifest(child.mediaType) {
+                    try await visit(child.digest, depth: depth + 1)
+                } else {
+                    guard known(child.digest) else {
+                        throw AirlockError.verification("image \(image.refName) references blob \(child.digest), which the bundle does not list")
+                    }
+                    blobs.append(child)
+                }
+            }
+            manifests.append(document)
+        }
+        try await visit(image.digest, depth: 0)
+        return ImageGraph(manifests: manifests, blobs: blobs, missing: missing)
+    }
+
+    /// A manifest from the bundle, held to its media type and digest.
+    static func document(_ bytes: [UInt8], _ descriptor: Descriptor, of image: BundleManifest.Image) throws -> ManifestDocument {
+        do {
+            return try ManifestDocument(bytes: bytes, declaredType: descriptor.mediaType)
+        } catch {
+            throw AirlockError.verification("manifest \(descriptor.digest) of \(image.refName) is invalid: \(error.description)")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Airlock
+import ArgumentParser
+import Foundation
+import NIOCore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a verified bundle as a read-only registry, straight from the file.",
+        discussion: """
+            Signatures and the bundle's structure are checked before it listens: a wrong key or a \
+            damaged manifest exits 3 without opening a socket. Repositories appear under the names push \
+            would write (--to-namespace and the naming options of push). Blobs stream from the bundle \
+            through its seek table, each checked against its digest as it is sent: a damaged blob is cut \
+            off before its last byte and refused afterwards. Writes get 405. One access-log line per \
+            request on stderr (-q: none). Ctrl-C or SIGTERM stops accepting and gives transfers in \
+            flight 10 seconds to finish.
+            """
+    )
+
+    @Argument(help: "The bundle file.", completion: .file())
+    var bundle: String
+
+    @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
+    var key: [String] = []
+
+    @Option(help: "Address and port to listen on (default 127.0.0.1:5000; 0.0.0.0:PORT for every interface; port 0 picks a free one).")
+    var listen: String = "127.0.0.1:5000"
+
+    @Option(help: "Serve the images under this namespace, as push --to REG/NAMESPACE would write them.")
+    var toNamespace: String?
+
+    @Option(help: "PEM certificate (chain) to serve HTTPS with (needs --tls-key).", completion: .file())
+    var tlsCert: String?
+
+    @Option(help: "Unencrypted PEM private key of --tls-cert.", completion: .file())
+    var tlsKey: String?
+
+    @OptionGroup var names: NamingOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if key.isEmpty { throw ValidationError("serve needs at least one --key (the public key of a signer you trust)") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if bundle == "-" { throw ValidationError("serve reads blobs at random: give a bundle file, not standard input") }
+        _ = try Self.parseListen(listen)
+    }
+
+    /// `HOST:PORT` or `[IPv6]:PORT`.
+    static func parseListen(_ text: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen takes ADDRESS:PORT, e.g. 127.0.0.1:5000 or [::1]:5000, not '\(text)'")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("--listen needs an address before the port, e.g. 127.0.0.1:\(port)") }
+        return (host, port)
+    }
+
+    func run() async throws {
+        let keys = try loadPublicKeys(key)
+        let naming = try names.naming(to: "localhost" + (toNamespace.map { "/\($0)" } ?? ""))
+        let quiet = output.quiet
+        let server = try await BundleServer(bundle: bundle, keys: keys, naming: naming) { line in
+            if !quiet { Output.error(Output.printable(line)) }
+        }
+        var options = BundleServer.Options()
+        (options.host, options.port) = try Self.parseListen(listen)
+        if let tlsCert, let tlsKey { options.tls = (tlsCert, tlsKey) }
+        let grace = options.grace
+        Interruption.handle {
+            Output.error("airlock: stopping; transfers in flight get \(grace.nanoseconds / 1_000_000_000) s to finish")
+            Task {
+                await server.stop(grace: grace)
+                Foundation.exit(0)
+            }
+        }
+        let scheme = options.tls == nil ? "http" : "https"
+        let summary = server.summary
+        try await server.run(options) { [host = options.host] address in
+            let shown = address.protocol == .inet6 ? "[\(address.ipAddress ?? "")]" : (address.ipAddress ?? host)
+            Output.error("airlock: serving \(Output.printable(summary)) on \(scheme)://\(shown):\(address.port ?? 0) (read-only)")
+        }
+    }
+}

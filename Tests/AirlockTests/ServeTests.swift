@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `airlock serve` (issue 16): a read-only registry straight from a bundle, pulled by real clients.
+@Suite(.serialized)
+struct ServeTests {
+    /// A running `airlock serve`, stopped by `stop()`.
+    final class Server {
+        let process: Process
+        let log: URL
+        let host: String
+
+        init(_ arguments: [String], log: URL) throws {
+            self.log = log
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: AirlockCLI.path)
+            process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
+            process.standardError = try FileHandle(forWritingTo: log)
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            var found: String?
+            for _ in 0..<300 where found == nil {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let range = text.range(of: "on http://127.0.0.1:") {
+                    found = String(text[range.upperBound...].prefix { $0.isNumber })
+                } else if !process.isRunning {
+                    break
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            guard let port = found else {
+                process.terminate()
+                throw TestError("serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+            }
+            host = "127.0.0.1:\(port)"
+        }
+
+        var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+        func stop() {
+            if process.isRunning { process.interrupt() }
+            process.waitUntilExit()
+        }
+    }
+
+    static func curl(_ arguments: [String]) throws -> ProcessResult {
+        try run("curl", ["-s", "--max-time", "30"] + arguments)
+    }
+
+    @Test func realClientsPullExactDigests() throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let server = try Server([packed.bundle, "--key", packed.vendorPub, "--to-namespace", "mirror"], log: packed.directory.appendingPathComponent("serve.log"))
+        defer { server.stop() }
+
+        // Every image, OCI and Docker typed, single and multi-platform, by tag: the source's digest.
+        for name in PackedBundle.expectedRefs {
+            let raw = try run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(server.host)/mirror/\(name)"])
+            #expect(raw.status == 0, "\(name): \(raw.stderr)")
+            #expect("sha256:" + sha256Hex(Array(raw.stdout.utf8)) == (try packed.registry.skopeoDigest(name)), "\(name)")
+        }
+        let copy = try run("skopeo", ["copy", "--all", "--src-tls-verify=false", "docker://\(server.host)/mirror/acme/operator:2.10.2",
+                                      "oci:\(packed.path("copied")):operator"])
+        #expect(copy.status == 0, "\(copy.stderr)")
+
+        // A Range read equals the same range from the source registry.
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(
+            try run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(server.host)/mirror/acme/runtime:8.12.10"]).stdout.utf8)) as? [String: Any])
+        let layer = try #require((manifest["layers"] as? [[String: Any]])?.first?["digest"] as? String)
+        let ranged = try Self.curl(["-r", "1000-1999", "-o", packed.path("range.served"), "-w", "%{http_code}", "http://\(server.host)/v2/mirror/acme/runtime/blobs/\(layer)"])
+        #expect(ranged.stdout == "206")
+        _ = try Self.curl(["-r", "1000-1999", "-o", packed.path("range.source"), "\(packed.registry.url)/v2/acme/runtime/blobs/\(layer)"])
+        let served = try Data(contentsOf: URL(fileURLWithPath: packed.path("range.served")))
+        #expect(served.count == 1000)
+        #expect(served == (try Data(contentsOf: URL(fileURLWithPath: packed.path("range.source")))))
+
+        // The catalog and tags page like distribution's.
+        let tags = try Self.curl(["-D", "-", "http://\(server.host)/v2/mirror/acme/runtime/tags/list?n=2"])
+        #expect(tags.stdout.contains(#"{"name":"mirror/acme/runtime","tags":["7.23.6.0","7.23.6.3"]}"#), "\(tags.stdout)")
+        #expect(tags.stdout.contains("Link: </v2/mirror/acme/runtime/tags/list?n=2&last=7.23.6.3>; rel=\"next\""), "\(tags.stdout)")
+        let catalog = try Self.curl(["http://\(server.host)/v2/_catalog"])
+        #expect(catalog.stdout == #"{"repositories":["mirror/acme/agent","mirror/acme/legacy","mirror/acme/operator","mirror/acme/runtime"]}"#)
+
+        // Writes are refused with the spec's error; unknown names get its codes.
+        let put = try Self.curl(["-X", "PUT", "-w", "\n%{http_code}", "-H", "Content-Type: application/vnd.oci.image.manifest.v1+json", "-d", "{}",
+                                 "http://\(server.host)/v2/mirror/acme/runtime/manifests/evil"])
+        #expect(put.stdout.hasSuffix("\n405"), "\(put.stdout)")
+        #expect(put.stdout.contains(#""code":"UNSUPPORTED""#))
+        let upload = try Self.curl(["-X", "POST", "-w", "%{http_code}", "-o", "/dev/null", "http://\(server.host)/v2/mirror/acme/runtime/blobs/uploads/"])
+        #expect(upload.stdout == "405")
+        let unknown = try Self.curl(["-w", "\n%{http_code}", "http://\(server.host)/v2/mirror/nope/manifests/1"])
+        #expect(unknown.stdout.contains(#""code":"NAME_UNKNOWN""#) && unknown.stdout.hasSuffix("\n404"), "\(unknown.stdout)")
+        let noTag = try Self.curl(["-w", "\n%{http_code}", "http://\(server.host)/v2/mirror/acme/runtime/manifests/9.9"])
+        #expect(noTag.stdout.contains(#""code":"MANIFEST_UNKNOWN""#) && noTag.stdout.hasSuffix("\n404"), "\(noTag.stdout)")
+
+        // One access-log line per request.
+        #expect(server.output.contains("GET /v2/mirror/acme/runtime/blobs/\(layer) 206 1000"), "\(server.output.suffix(2000))")
+    }
+
+    @Test func podmanPullsFromServe() throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let server = try Server([packed.bundle, "--key", packed.vendorPub], log: packed.directory.appendingPathComponent("serve.log"))
+        defer { server.stop() }
+        let storage = packed.path("podman")
+        let podman = ["--root", storage + "/root", "--runroot", storage + "/run", "--storage-driver", "vfs"]
+        let pulled = try run("timeout", ["120", "podman"] + podman + ["pull", "--tls-verify=false", "\(server.host)/acme/agent:1.4.0"])
+        #expect(pulled.status == 0, "\(pulled.stderr)")
+        let digest = try run("podman", podman + ["image", "inspect", "--format", "{{.Digest}}", "\(server.host)/acme/agent:1.4.0"])
+        #expect(digest.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == (try packed.registry.skopeoDigest("acme/agent:1.4.0")))
+        _ = try run("podman", podman + ["system", "reset", "--force"])
+    }
+
+    @Test func refusesToStartOnAWrongKeyAndCutsADamagedBlob() throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let wrongKey = try AirlockCLI.run(["serve", packed.bundle, "--key", packed.securityPub, "--listen", "127.0.0.1:0"])
+        #expect(wrongKey.status == 3, "\(wrongKey.stderr)")
+        #expect(!wrongKey.stderr.contains("serving"))
+
+        // A layer's frames damaged after signing: serve starts (the structure holds), but the blob
+        // never arrives whole, and is refused afterwards.
+        let damaged = packed.path("damaged.tar.zst")
+        try FileManager.default.copyItem(atPath: packed.bundle, toPath: damaged)
+        let flip = try run("python3", ["-c", Self.flipLargestBlob, damaged])
+        #expect(flip.status == 0, "\(flip.stderr)")
+        let layer = flip.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try Server([damaged, "--key", packed.vendorPub], log: packed.directory.appendingPathComponent("serve-damaged.log"))
+        defer { server.stop() }
+        let repository = try #require(try Self.repository(holding: layer, in: packed))
+        let first = try Self.curl(["-o", packed.path("got"), "-w", "%{http_code} %{size_download}", "http://\(server.host)/v2/\(repository)/blobs/\(layer)"])
+        #expect(first.status != 0, "curl finished a damaged blob: \(first.stdout)")
+        let got = (try? Data(contentsOf: URL(fileURLWithPath: packed.path("got")))) ?? Data()
+        #expect("sha256:" + sha256Hex(Array(got)) != layer)
+        let again = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "http://\(server.host)/v2/\(repository)/blobs/\(layer)"])
+        #expect(again.stdout == "500", "\(again.stdout)")
+    }
+
+    /// The repository (in the layout) of an image that uses `digest`.
+    static func repository(holding digest: String, in packed: PackedBundle) throws -> String? {
+        for name in PackedBundle.expectedRefs {
+            let raw = try run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(packed.registry.host)/\(name)"])
+            if raw.stdout.contains(digest) { return String(name.split(separator: ":")[0]) }
+        }
+        return nil
+    }
+
+    /// Flips one byte in the middle of the largest blob's compressed frames (via the seek table);
+    /// prints that blob's digest.
+    static let flipLargestBlob = #"""
+import json, struct, sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+n = struct.unpack("<Q", data[-12:-4])[0]
+table = json.loads(data[-12 - n:-12])
+entries = [e for e in table["entries"] if e["name"].startswith("blobs/sha256/")]
+entry = max(entries, key=lambda e: e["size"])
+offset = table["dataOffset"] + sum(f[0] for f in table["frames"][:entry["frame"]])
+length = sum(f[0] for f in table["frames"][entry["frame"]:entry["frame"] + entry["frameCount"]])
+data[offset + length // 2] ^= 0xFF
+open(path, "wb").write(data)
+print("sha256:" + entry["name"].rsplit("/", 1)[1])
+"""#
+}
