@@ -34,8 +34,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
 
+        // The commit and toolchain a release binary was built from (scripts/package.sh sets them).
+        .target(name: "CBuildInfo"),
+
         // Pure OCI values plus the one hashing primitive every layer needs.
-        .target(name: "OCI", dependencies: ["COpenSSL"], exclude: ["README.md"]),
+        .target(name: "OCI", dependencies: ["COpenSSL", "CBuildInfo"], exclude: ["README.md"]),
         .target(
             name: "Registry",
             dependencies: [

@@ -73,7 +73,10 @@ in_root apt-get update -qq
 in_root env DEBIAN_FRONTEND=noninteractive apt-get -f install -y -qq >/dev/null
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends man-db >/dev/null
 in_root dpkg -s airlock | grep -q '^Status: install ok installed'
-say "installed in a bare Debian 12: $(in_root airlock --version | head -1)"
+in_root airlock version > "$WORK/version"
+grep -Eq '^commit [0-9a-f]{40}' "$WORK/version" && grep -Eq '^Swift [0-9]' "$WORK/version" && grep -q '^libarchive ' "$WORK/version" \
+  || { say "airlock version does not name its commit, Swift and libraries:"; cat "$WORK/version" >&2; exit 1; }
+say "installed in a bare Debian 12: $(tr '\n' ' ' < "$WORK/version")"
 
 # A bundle packed outside, verified and pushed inside.
 "$ROOT/scripts/dev-registry.sh" start package-test "$PORT" >/dev/null

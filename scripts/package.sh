@@ -37,8 +37,9 @@ SCRATCH="$ROOT/.build-release"
 
 if ((SKIP_BUILD == 0)); then
   echo "package: building the release binary (static Swift runtime; the first build takes a while)" >&2
+  SWIFT_VERSION="$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([^ ]*\).*/\1/p' | head -1)"
   swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product airlock \
-    -Xcc "-DAIRLOCK_COMMIT=\"$COMMIT\"" 2>&1 | grep -E "error|warning: unre|Build complete" >&2 || true
+    -Xcc "-DAIRLOCK_COMMIT=\"$COMMIT\"" -Xcc "-DAIRLOCK_SWIFT=\"${SWIFT_VERSION:-unknown}\"" 2>&1 | grep -E "error|warning: unre|Build complete" >&2 || true
 fi
 BINARY="$SCRATCH/release/airlock"
 [[ -x "$BINARY" ]] || { echo "package: no release binary at $BINARY; run without --skip-build" >&2; exit 1; }
