@@ -113,6 +113,44 @@ struct ServeTests {
         _ = try run("podman", podman + ["system", "reset", "--force"])
     }
 
+    @Test func servesHTTPSAndStopsOnSIGTERM() throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let cert = packed.path("serve.crt"), key = packed.path("serve.key")
+        let made = try run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                                       "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert])
+        #expect(made.status == 0, "\(made.stderr)")
+        let log = packed.directory.appendingPathComponent("serve-tls.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: AirlockCLI.path)
+        process.arguments = ["serve", packed.bundle, "--key", packed.vendorPub, "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key]
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        var port: String?
+        for _ in 0..<300 where port == nil {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "on https://127.0.0.1:") { port = String(text[range.upperBound...].prefix { $0.isNumber }) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let host = "127.0.0.1:\(try #require(port))"
+        let ping = try Self.curl(["--cacert", cert, "-w", "%{http_code}", "-o", "/dev/null", "https://\(host)/v2/"])
+        #expect(ping.stdout == "200", "\(ping.stdout) \(ping.stderr)")
+        let raw = try Self.curl(["--cacert", cert, "https://\(host)/v2/acme/agent/manifests/1.4.0"])
+        #expect("sha256:" + sha256Hex(Array(raw.stdout.utf8)) == (try packed.registry.skopeoDigest("acme/agent:1.4.0")), "\(raw.stderr)")
+        let plain = try Self.curl(["-w", "%{http_code}", "-o", "/dev/null", "http://\(host)/v2/"])
+        #expect(plain.stdout != "200", "plain HTTP answered on an HTTPS listener")
+
+        // SIGTERM with nothing in flight: it stops at once, exit 0.
+        let clock = ContinuousClock()
+        let start = clock.now
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(clock.now - start < .seconds(5))
+        #expect(((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("airlock: stopping"))
+    }
+
     @Test func containerdPullsFromServe() throws {
         let packed = try PackedBundle.make()
         defer { packed.registry.stop() }
