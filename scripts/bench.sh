@@ -74,6 +74,20 @@ measure repush "$AIRLOCK" push bundle.tar.zst --to "$DST_A/b" --key k.pub
 measure peer_push sh -c "set -e; for r in ${REFS[*]}; do skopeo copy -q --all --dest-tls-verify=false oci:layout:\$r docker://$DST_S/b/\$r; done"
 # The registry's ingest floor: POST + monolithic PUT of every unique blob with curl, one at a time.
 measure floor_push sh -c "set -e; cd layout/blobs/sha256; for f in *; do loc=\$(curl -sf -X POST -D - -o /dev/null http://$DST_F/v2/floor/blobs/uploads/ | tr -d '\r' | sed -n 's/^[Ll]ocation: //p'); case \$loc in http*) ;; *) loc=http://$DST_F\$loc;; esac; sep='?'; case \$loc in *\\?*) sep='&';; esac; curl -sf -X PUT -H 'Content-Type: application/octet-stream' -T \$f \"\$loc\${sep}digest=sha256:\$f\" >/dev/null; done"
+# serve: the large image pulled straight from the bundle vs from distribution serving the pushed
+# copy from its disk, same client (skopeo); then four pulls at once, for serve's peak RSS.
+SERVE_PORT=$((BASE_PORT + 4))
+/usr/bin/time -f "%M" -o "$WORK/rss.serve" "$AIRLOCK" serve bundle.tar.zst --key k.pub --listen "127.0.0.1:$SERVE_PORT" -q 2>"$WORK/err.serve" &
+SERVE_PID=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$SERVE_PORT/v2/" >/dev/null && break; sleep 0.1; done
+measure serve_pull skopeo copy -q --src-tls-verify=false "docker://127.0.0.1:$SERVE_PORT/acme/big:1.0.0" dir:pull-serve
+measure peer_pull skopeo copy -q --src-tls-verify=false "docker://$DST_A/b/acme/big:1.0.0" dir:pull-registry
+rm -rf pull-serve pull-registry
+measure serve_pull4 sh -c "for i in 1 2 3 4; do skopeo copy -q --src-tls-verify=false docker://127.0.0.1:$SERVE_PORT/acme/big:1.0.0 dir:pull4-\$i & done; wait"
+rm -rf pull4-*
+kill -TERM "$(pgrep -P "$SERVE_PID" -f "airlock serve" || echo "$SERVE_PID")" 2>/dev/null || true
+wait "$SERVE_PID" 2>/dev/null || true
+SERVE_RSS_KIB="$(tail -1 "$WORK/rss.serve" 2>/dev/null || echo 0)"
 measure inspect "$AIRLOCK" inspect bundle.tar.zst
 measure diff sh -c "'$AIRLOCK' diff bundle.tar.zst bundle.tar.zst"
 
@@ -88,6 +102,8 @@ row "push vs skopeo" "${SECONDS_OF[push]}" "${SECONDS_OF[peer_push]}" "$(ratio "
 row "push vs curl ingest floor" "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}" "$(ratio "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}")" "<=1.20" ""
 row "push: local disk written" "$((WRITES_OF[push] / 2)) KiB" "" "" "0" ""
 row "re-push vs first push" "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}" "$(ratio "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}")" "<=0.05" "$((RSS_OF[repush] / 1024)) MiB"
+row "pull from serve vs distribution" "${SECONDS_OF[serve_pull]}" "${SECONDS_OF[peer_pull]}" "$(ratio "${SECONDS_OF[serve_pull]}" "${SECONDS_OF[peer_pull]}")" "<=1.00" ""
+row "serve: 4 pulls at once" "${SECONDS_OF[serve_pull4]}" "" "" "<=64MiB" "$((SERVE_RSS_KIB / 1024)) MiB (serve)"
 row "inspect" "${SECONDS_OF[inspect]}" "" "" "" "$((RSS_OF[inspect] / 1024)) MiB"
 row "diff (self)" "${SECONDS_OF[diff]}" "" "" "" "$((RSS_OF[diff] / 1024)) MiB"
 {
