@@ -79,10 +79,22 @@ public func run(
     let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { env.forEach { free($0) } }
 
+    // A child starts with no signal blocked and every signal at its default, whatever the test
+    // thread that spawns it has blocked or ignored (a shell that inherits a blocked SIGCHLD can wait
+    // forever for a child that already exited; a blocked SIGINT never reaches airlock).
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t(), all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
     let spawned = executable.contains("/")
-        ? posix_spawn(&pid, executable, &actions, nil, argv, env)
-        : posix_spawnp(&pid, executable, &actions, nil, argv, env)
+        ? posix_spawn(&pid, executable, &actions, &attributes, argv, env)
+        : posix_spawnp(&pid, executable, &actions, &attributes, argv, env)
     guard spawned == 0 else { throw TestError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0, errno == EINTR {}
