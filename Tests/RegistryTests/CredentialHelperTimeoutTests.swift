@@ -6,16 +6,9 @@ import TestSupport
 /// A credential helper runs without holding a thread of the cooperative pool, and one that hangs
 /// is stopped after its timeout with one sentence naming it.
 struct CredentialHelperTimeoutTests {
-    /// Writes `docker-credential-NAME` (O_CLOEXEC: a descriptor open for writing that leaks into a
-    /// process another test spawns would make running the script fail with ETXTBSY).
+    /// Writes `docker-credential-NAME`.
     func writeHelper(_ name: String, _ script: String, in directory: URL) throws {
-        let path = directory.appendingPathComponent("docker-credential-\(name)").path
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-        guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-        let bytes = Array(script.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        #expect(written == bytes.count)
+        try writeExecutable(directory.appendingPathComponent("docker-credential-\(name)").path, script)
     }
 
     @Test func hungHelperIsStoppedWithOneSentence() async throws {

@@ -187,15 +187,7 @@ struct CredentialTests {
               *) echo "credentials not found in native keychain"; exit 1 ;;
             esac
             """
-        let path = directory.appendingPathComponent("docker-credential-test").path
-        // Written with O_CLOEXEC: a descriptor open for writing that leaks into a process other
-        // tests spawn at the same moment would make running the script fail with ETXTBSY.
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-        guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-        let bytes = Array(script.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        #expect(written == bytes.count)
+        try writeExecutable(directory.appendingPathComponent("docker-credential-test").path, script)
         return (directory.path, log)
     }
 
