@@ -14,6 +14,8 @@ public struct PushRequest: Sendable {
     public var pullHost: String?
     /// Where bytes sent and images pushed are reported.
     public var progress = TransferProgress()
+    /// `--cosign-key`: re-check from the bundle that every image carries a cosign signature by one of these.
+    public var cosignKeys: [PublicKey] = []
 
     public init(bundle: String, keys: [PublicKey], naming: TargetNaming, concurrency: Int = 4, failFast: Bool = false, pullHost: String? = nil) {
         self.bundle = bundle
@@ -49,6 +51,8 @@ public struct PushResult: Sendable, Encodable {
     public let bytesUploaded: Int64
     /// Tags that named another manifest before this push and now name the bundle's.
     public let tagsMoved: [TagMove]
+    /// Signatures, SBOMs and attestations written (or found present) at the target.
+    public let evidence: [Pusher.EvidencePush]
 
     public struct TagMove: Sendable, Encodable {
         public let target: String
@@ -79,6 +83,8 @@ public struct Pusher: Sendable {
         /// Manifests in push order (children before the index), then the image's other blobs.
         let manifests: [ManifestDocument]
         let blobs: [Descriptor]
+        /// The image's evidence, pushed after its tag.
+        var evidence = EvidencePlan()
         /// What the target reference named before this push (nil: nothing).
         var previous: Digest?
 
@@ -97,6 +103,7 @@ public struct Pusher: Sendable {
         // Structure: everything but blob data, held to the signed manifest (each blob's frames
         // are checked as they are read), so push refuses what verify refuses.
         _ = try file.checkStructure()
+        try CosignVerification(keys: request.cosignKeys).check(manifest) { try file.read($0) }
 
         // 2. Plans from the manifests in the bundle (random access; digests checked).
         let client = transport.client(for: request.naming.registry)
@@ -142,6 +149,8 @@ public struct Pusher: Sendable {
             var manifests: [ManifestDocument] = []
             var blobs: [Descriptor] = []
             var loaded: Set<Digest> = []
+            var evidence = EvidencePlan()
+            var loadingEvidence = false
             func load(_ digest: Digest, depth: Int) async throws {
                 guard depth < 4 else { throw AirlockError.verification("image \(image.refName) nests manifests too deeply") }
                 guard loaded.insert(digest).inserted else { return }  // listed twice: pushed once
@@ -169,13 +178,24 @@ public struct Pusher: Sendable {
                         guard descriptors[child.digest] != nil || external.contains(child.digest) else {
                             throw AirlockError.verification("image \(image.refName) references blob \(child.digest), which the bundle does not list")
                         }
-                        blobs.append(child)
+                        if loadingEvidence { evidence.blobs.append(child) } else { blobs.append(child) }
                     }
                 }
-                manifests.append(document)
+                if loadingEvidence { evidence.documents.append(document) } else { manifests.append(document) }
             }
             try await load(image.digest, depth: 0)
-            plans.append(Plan(image: image, repository: repository, tag: tag, manifests: manifests, blobs: blobs))
+            loadingEvidence = true
+            for entry in manifest.evidence ?? [] where entry.image == image.refName {
+                evidence.entries.append(entry)
+                if entry.kind == .referrersIndex, let descriptor = descriptors[entry.manifest.digest] {
+                    evidence.sourceIndexes[entry.subject] = try ManifestDocument(bytes: try await read(descriptor), declaredType: descriptor.mediaType)
+                } else {
+                    try await load(entry.manifest.digest, depth: 0)
+                }
+            }
+            var plan = Plan(image: image, repository: repository, tag: tag, manifests: manifests, blobs: blobs)
+            plan.evidence = evidence
+            plans.append(plan)
         }
         return (plans, missingManifests)
     }
@@ -183,7 +203,7 @@ public struct Pusher: Sendable {
     /// Blobs typed as manifests that no image reaches are not pushed, but must parse all the same
     /// (verify holds every manifest blob to its media type).
     func checkOtherManifests(_ manifest: BundleManifest, plans: [Plan], read: (Descriptor) throws -> [UInt8]) throws {
-        let loaded = Set(plans.flatMap { $0.manifests.map(\.digest) })
+        let loaded = Set(plans.flatMap { $0.manifests.map(\.digest) + $0.evidence.documents.map(\.digest) })
         for blob in manifest.blobs where MediaType.isManifest(blob.mediaType) && !loaded.contains(blob.digest)
             && blob.size <= Int64(ManifestDocument.maximumSize) {
             do {
@@ -215,8 +235,9 @@ public struct Pusher: Sendable {
     static func blobWork(_ plans: [Plan]) -> [(descriptor: Descriptor, repositories: [String])] {
         var owners: [Digest: [String]] = [:]
         var descriptors: [Digest: Descriptor] = [:]
-        for plan in plans where !plan.alreadyThere {
-            for blob in plan.blobs where !(owners[blob.digest]?.contains(plan.repository) ?? false) {
+        for plan in plans {
+            // Evidence may be new for an image the target already has; present blobs cost a HEAD.
+            for blob in (plan.alreadyThere ? [] : plan.blobs) + plan.evidence.blobs where !(owners[blob.digest]?.contains(plan.repository) ?? false) {
                 owners[blob.digest, default: []].append(plan.repository)
                 descriptors[blob.digest] = blob
             }
@@ -264,21 +285,25 @@ public struct Pusher: Sendable {
     /// Writes each image's manifests (children first) and then its tag, and sums up.
     /// Images are independent of each other, so they are written several at a time.
     func finish(_ plans: [Plan], request: PushRequest, client: RegistryClient, book: PushBook) async throws -> PushResult {
-        let results = try await BoundedConcurrency.map(plans, limit: request.concurrency) { plan in
+        let outcomes = try await BoundedConcurrency.map(plans, limit: request.concurrency) { plan in
             let target = "\(request.naming.registry)/\(plan.repository)"
             let pullBase = "\(request.pullHost ?? request.naming.registry)/\(plan.repository)"
             let tagSuffix = plan.tag.map { ":\($0)" } ?? ""
             var error = await book.reason(plan.repository)
-            if error == nil, !plan.alreadyThere {
+            var evidence: [EvidencePush] = []
+            if error == nil {
                 do {
-                    for document in plan.manifests {
-                        if try await client.manifestDescriptor(repository: plan.repository, reference: document.digest.description)?.digest != document.digest {
-                            try await client.putManifest(document, repository: plan.repository, reference: document.digest.description)
+                    if !plan.alreadyThere {
+                        for document in plan.manifests {
+                            if try await client.manifestDescriptor(repository: plan.repository, reference: document.digest.description)?.digest != document.digest {
+                                try await client.putManifest(document, repository: plan.repository, reference: document.digest.description)
+                            }
+                        }
+                        if let tag = plan.tag, let top = plan.manifests.last {
+                            try await client.putManifest(top, repository: plan.repository, reference: tag)
                         }
                     }
-                    if let tag = plan.tag, let top = plan.manifests.last {
-                        try await client.putManifest(top, repository: plan.repository, reference: tag)
-                    }
+                    evidence = try await self.pushEvidence(plan, target: target, client: client)
                 } catch let failure as RegistryError {
                     if request.failFast { throw failure }
                     error = failure.description
@@ -286,12 +311,14 @@ public struct Pusher: Sendable {
             }
             let shown = "\(target)\(tagSuffix)"
             request.progress.itemDone(error.map { "failed \(shown): \($0)" } ?? "pushed \(shown) (\(plan.image.digest.short)\(plan.alreadyThere ? ", already there" : ""))")
-            return PushResult.Image(
+            return (evidence, PushResult.Image(
                 source: plan.image.source + (plan.image.tag.map { ":\($0)" } ?? ""), sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
                 digest: plan.image.digest,
                 target: target + tagSuffix, targetByDigest: "\(target)@\(plan.image.digest)",
-                pull: pullBase + tagSuffix, pullByDigest: "\(pullBase)@\(plan.image.digest)", error: error)
+                pull: pullBase + tagSuffix, pullByDigest: "\(pullBase)@\(plan.image.digest)", error: error))
         }
+        let evidence = outcomes.flatMap(\.0)
+        let results = outcomes.map(\.1)
         let totals = await book.totals
         let moved = zip(plans, results).compactMap { plan, image -> PushResult.TagMove? in
             guard image.error == nil, plan.tag != nil, let previous = plan.previous, previous != image.digest else { return nil }
@@ -299,7 +326,7 @@ public struct Pusher: Sendable {
         }
         return PushResult(bundle: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
                           blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes,
-                          tagsMoved: moved)
+                          tagsMoved: moved, evidence: evidence)
     }
 
     /// A delta relies on blobs it does not hold: each must already be in its target repository,

@@ -64,6 +64,8 @@ struct DiffCommand: AsyncParsableCommand {
             Output.line(line)
         }
         for name in diff.unchanged { Output.line("= \(name)") }
+        for entry in diff.evidenceAdded { Output.line("+ evidence \(entry.kind.rawValue) \(entry.manifest.digest.short) on \(entry.image) (\(entry.subject.short))") }
+        for entry in diff.evidenceRemoved { Output.line("- evidence \(entry.kind.rawValue) \(entry.manifest.digest.short) on \(entry.image) (\(entry.subject.short))") }
         Output.line("")
         Output.line("blobs: \(diff.newBlobs.count) new (\(ByteCount.format(diff.newBlobs.bytes))), \(diff.removedBlobs.count) removed (\(ByteCount.format(diff.removedBlobs.bytes))), \(diff.sharedBlobs.count) shared (\(ByteCount.format(diff.sharedBlobs.bytes)))")
         Output.line("a transfer of \(diff.new.name) \(diff.new.version) needs \(ByteCount.format(diff.newBlobs.bytes)) when \(diff.old.version) is already inside")
