@@ -167,13 +167,7 @@ public struct Packer: Sendable {
                 mediaType: image.top.mediaType, digest: image.top.digest, size: Int64(image.top.bytes.count),
                 annotations: [OCILayout.refNameAnnotation: refName, OCILayout.imageNameAnnotation: source]))
             blobsOfImage.append((refName, Set(image.blobs.map(\.descriptor.digest))))
-            evidenceOfImage.append(image.evidence.map { item in
-                let document = item.evidence.document
-                let descriptor = Descriptor(mediaType: document.mediaType, digest: document.digest, size: Int64(document.bytes.count),
-                                            artifactType: EvidenceKind.artifactType(of: document))
-                return BundleManifest.Evidence(image: refName, subject: item.evidence.subject, kind: item.evidence.kind,
-                                               manifest: descriptor, tag: item.evidence.tag)
-            })
+            evidenceOfImage.append(image.evidence.map { Self.entry($0.evidence, image: refName) })
         }
         let order = images.indices.sorted { images[$0].refName < images[$1].refName }
         images = order.map { images[$0] }
@@ -184,14 +178,7 @@ public struct Packer: Sendable {
             index: Descriptor(mediaType: MediaType.ociIndex, digest: Digest.of(indexJSON), size: Int64(indexJSON.count)),
             blobs: ordered.map(\.descriptor), base: base, tool: "airlock \(AirlockVersion.current)",
             evidence: order.flatMap { evidenceOfImage[$0] }, cosignKeys: request.cosignKeys.map(\.id))
-        // Signatures are checked before a single layer is fetched.
-        let held = Dictionary(unique.values.compactMap { blob in blob.bytes.map { (blob.descriptor.digest, $0) } }, uniquingKeysWith: { a, _ in a })
-        try CosignVerification(keys: request.cosignKeys).check(manifest) { descriptor in
-            guard let bytes = held[descriptor.digest] else {
-                throw AirlockError.verification("cosign signature data \(descriptor.digest) was not fetched")
-            }
-            return bytes
-        }
+        try Self.checkCosign(manifest, keys: request.cosignKeys, fetched: Array(unique.values))
 
         // 5. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
         let writer = try BundleWriter(outputPath: request.output, mtime: created.seconds)
@@ -235,6 +222,25 @@ public struct Packer: Sendable {
         } catch {
             writer.discard()
             throw error
+        }
+    }
+
+    /// The bundle manifest's entry for evidence found about an image named `image` in the bundle.
+    static func entry(_ found: FoundEvidence, image: String) -> BundleManifest.Evidence {
+        let document = found.document
+        let descriptor = Descriptor(mediaType: document.mediaType, digest: document.digest, size: Int64(document.bytes.count),
+                                    artifactType: EvidenceKind.artifactType(of: document))
+        return BundleManifest.Evidence(image: image, subject: found.subject, kind: found.kind, manifest: descriptor, tag: found.tag)
+    }
+
+    /// `--cosign-key`, from what discovery fetched: before a single layer is fetched.
+    static func checkCosign(_ manifest: BundleManifest, keys: [PublicKey], fetched: [PackedBlob]) throws {
+        let held = Dictionary(fetched.compactMap { blob in blob.bytes.map { (blob.descriptor.digest, $0) } }, uniquingKeysWith: { a, _ in a })
+        try CosignVerification(keys: keys).check(manifest) { descriptor in
+            guard let bytes = held[descriptor.digest] else {
+                throw AirlockError.verification("cosign signature data \(descriptor.digest) was not fetched")
+            }
+            return bytes
         }
     }
 

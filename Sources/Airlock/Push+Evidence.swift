@@ -48,20 +48,7 @@ extension Pusher {
                                             target: "\(target)@\(document.digest)", sent: sent))
             }
         }
-        let byDigest = Dictionary(evidence.documents.map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
-        for entry in evidence.entries where entry.kind != .referrersIndex {
-            guard let tag = entry.tag, let document = byDigest[entry.manifest.digest] else { continue }
-            var sent = false
-            let current = try await client.manifestDescriptor(repository: plan.repository, reference: tag)?.digest
-            if current != document.digest {
-                // Cosign keeps every signature in one manifest per tag: another tool's cannot be merged without a new digest.
-                if let current { logger.warning("\(plan.repository):\(tag) named \(current.short); it now names the bundle's \(document.digest.short)") }
-                try await client.putManifest(document, repository: plan.repository, reference: tag)
-                sent = true
-            }
-            results.append(EvidencePush(image: plan.image.refName, kind: entry.kind, subject: entry.subject, digest: document.digest,
-                                        target: "\(target):\(tag)", sent: sent))
-        }
+        results += try await pushEvidenceTags(plan, target: target, client: client)
         // Referrers (manifests with a subject), grouped by subject in push order.
         var subjects: [Digest] = []
         var referrers: [Digest: [ManifestDocument]] = [:]
@@ -83,6 +70,26 @@ extension Pusher {
                 results.append(EvidencePush(image: plan.image.refName, kind: .referrersIndex, subject: subject, digest: pushed,
                                             target: "\(target):\(tag)", sent: true))
             }
+        }
+        return results
+    }
+
+    /// Cosign's tags (`sha256-<hex>.sig` and the like), each naming its evidence manifest.
+    func pushEvidenceTags(_ plan: Plan, target: String, client: RegistryClient) async throws -> [EvidencePush] {
+        let byDigest = Dictionary(plan.evidence.documents.map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
+        var results: [EvidencePush] = []
+        for entry in plan.evidence.entries where entry.kind != .referrersIndex {
+            guard let tag = entry.tag, let document = byDigest[entry.manifest.digest] else { continue }
+            var sent = false
+            let current = try await client.manifestDescriptor(repository: plan.repository, reference: tag)?.digest
+            if current != document.digest {
+                // Cosign keeps every signature in one manifest per tag: another tool's cannot be merged without a new digest.
+                if let current { logger.warning("\(plan.repository):\(tag) named \(current.short); it now names the bundle's \(document.digest.short)") }
+                try await client.putManifest(document, repository: plan.repository, reference: tag)
+                sent = true
+            }
+            results.append(EvidencePush(image: plan.image.refName, kind: entry.kind, subject: entry.subject, digest: document.digest,
+                                        target: "\(target):\(tag)", sent: sent))
         }
         return results
     }
