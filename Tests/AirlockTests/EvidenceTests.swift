@@ -97,6 +97,12 @@ struct EvidenceTests {
         #expect(listed.contains("\(site.host)/evidence/signed:sha256-\(hex).sig"), "\(listed)")
         #expect(listed.contains("\(site.host)/evidence/signed@\(sbom)"), "\(listed)")
 
+        // diff --against: the target lacks nothing, evidence included; another registry lacks the .sig tag.
+        let against = try AirlockCLI.run(["diff", "--against", site.host, bundle])
+        #expect(against.status == 0, "\(against.stdout) \(against.stderr)")
+        let lacking = try AirlockCLI.run(["diff", "--against", stdinSite.host, bundle, "--json"])
+        #expect(lacking.status == 1 && lacking.stdout.contains("sha256-\(hex).sig"), "\(lacking.stdout)")
+
         // Again: everything is there, nothing is sent.
         let again = try AirlockCLI.run(["push", bundle, "--to", site.host, "--key", seeded.vendorPub, "--json"])
         #expect(again.status == 0, "\(again.stderr)")
