@@ -29,7 +29,7 @@ struct FoundEvidence: Sendable {
 /// its registry answers the Referrers API (asked once, then trusted).
 final class EvidenceCache: Sendable {
     private let tagLists = NIOLockedValueBox<[String: Task<Set<String>, any Error>]>([:])
-    private let api = NIOLockedValueBox<[String: Bool]>([:])
+    private let probes = NIOLockedValueBox<[String: Task<[Descriptor]?, any Error>]>([:])
 
     func tags(_ client: RegistryClient, repository: String) async throws -> Set<String> {
         let task = tagLists.withLockedValue { lists in
@@ -41,15 +41,25 @@ final class EvidenceCache: Sendable {
         return try await task.value
     }
 
-    /// nil: not known yet.
-    func hasReferrersAPI(_ host: String) -> Bool? { api.withLockedValue { $0[host] } }
-    func setReferrersAPI(_ host: String, _ value: Bool) { api.withLockedValue { $0[host] = value } }
+    /// The Referrers API's answer about `subject` (nil: the registry has no such API). The first
+    /// call per registry finds out while the others wait, so a registry without it sees one 404.
+    func referrers(_ client: RegistryClient, repository: String, subject: Digest, artifactType: String?) async throws -> [Descriptor]? {
+        let (probe, first) = probes.withLockedValue { probes -> (Task<[Descriptor]?, any Error>, Bool) in
+            if let probe = probes[client.host] { return (probe, false) }
+            let probe = Task { try await client.referrers(repository: repository, subject: subject, artifactType: artifactType) }
+            probes[client.host] = probe
+            return (probe, true)
+        }
+        let answer = try await probe.value
+        if first || answer == nil { return answer }
+        return try await client.referrers(repository: repository, subject: subject, artifactType: artifactType)
+    }
 }
 
 /// Finds the evidence about manifests of one repository: its referrers (Referrers API, else the
 /// referrers tag schema) and cosign's `.sig/.att/.sbom` tags, breadth first by digest, each once.
 /// With no evidence at the source this costs one tag list per repository and one referrers
-/// request per manifest (none once the registry is known to lack the API).
+/// request per manifest (one per registry when it lacks the API).
 struct EvidenceFinder: Sendable {
     let client: RegistryClient
     let registry: String
@@ -102,20 +112,12 @@ struct EvidenceFinder: Sendable {
         }
 
         // 1. Referrers: the API, or the index under the referrers tag where there is none.
-        var listed: [Descriptor] = []
         var fallback: ManifestDocument?
-        let host = client.host
-        if cache.hasReferrersAPI(host) != false {
-            let filter = terms.count == 1 && terms[0].contains("/") ? terms[0] : nil
-            if let answer = try await client.referrers(repository: repository, subject: subject, artifactType: filter) {
-                cache.setReferrersAPI(host, true)
-                listed = answer
-            } else {
-                cache.setReferrersAPI(host, false)
-            }
-        }
+        let filter = terms.count == 1 && terms[0].contains("/") ? terms[0] : nil
+        let answer = try await cache.referrers(client, repository: repository, subject: subject, artifactType: filter)
+        var listed = answer ?? []
         let indexTag = EvidenceTag.referrersIndex(for: subject)
-        if cache.hasReferrersAPI(host) == false, tags.contains(indexTag) {
+        if answer == nil, tags.contains(indexTag) {
             let document = try await client.manifest(repository: repository, reference: indexTag)
             // Some registries resolve `sha256-<hex>` to the manifest itself: that is no referrers index.
             if case .index(let index) = document.content, document.digest != subject {
