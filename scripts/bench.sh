@@ -6,7 +6,8 @@
 #
 # Seeds a loopback registry with a large image (three incompressible layers of SIZE MiB and one
 # compressible one) plus the sample set (a dozen runtime tags sharing a base, a multi-arch index),
-# then times pack, verify, push, re-push, inspect and diff with peak RSS (/usr/bin/time -v).
+# then times pack, verify, push, re-push, inspect and diff with peak RSS (/usr/bin/time -v), and what
+# evidence discovery (on by default) adds to pack: pack with and without --no-referrers, alternately.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
@@ -65,6 +66,29 @@ measure() {
 sync
 
 measure pack "$AIRLOCK" pack spec.yaml -o bundle.tar.zst -q
+# Discovery costs round trips, not bytes: the sample set's runtime, operator and agent (no evidence, no
+# big image) isolate it. Alternating runs, best of three each, so cache warmth favours neither.
+cat > sample.yaml <<SPEC
+name: sample
+version: 1.0.0
+images:
+  - ref: $SRC/acme/runtime
+    tags: ["*"]
+  - ref: $SRC/acme/operator:2.10.2
+SPEC
+for round in 1 2 3; do
+  measure "sample_noref_$round" "$AIRLOCK" pack sample.yaml -o "sample-noref-$round.tar.zst" -q --no-referrers
+  measure "sample_ref_$round" "$AIRLOCK" pack sample.yaml -o "sample-ref-$round.tar.zst" -q
+done
+best() { printf '%s\n' "$@" | sort -g | head -1; }
+SECONDS_OF[sample_noref]=$(best "${SECONDS_OF[sample_noref_1]}" "${SECONDS_OF[sample_noref_2]}" "${SECONDS_OF[sample_noref_3]}")
+SECONDS_OF[sample_ref]=$(best "${SECONDS_OF[sample_ref_1]}" "${SECONDS_OF[sample_ref_2]}" "${SECONDS_OF[sample_ref_3]}")
+RSS_OF[sample_noref]=${RSS_OF[sample_noref_1]}; RSS_OF[sample_ref]=${RSS_OF[sample_ref_1]}
+WRITES_OF[sample_noref]=${WRITES_OF[sample_noref_1]}; WRITES_OF[sample_ref]=${WRITES_OF[sample_ref_1]}
+# The whole spec too, both warm (the first pack above read the registry's storage cold).
+measure pack_noref "$AIRLOCK" pack spec.yaml -o bundle-noref.tar.zst -q --no-referrers
+measure pack_warm "$AIRLOCK" pack spec.yaml -o bundle-warm.tar.zst -q
+rm -f bundle-noref.tar.zst bundle-warm.tar.zst sample-*.tar.zst
 measure peer_pack sh -c "set -e; for r in ${REFS[*]}; do skopeo copy -q --all --src-tls-verify=false docker://$SRC/\$r oci:layout:\$r; done; tar -C layout -cf - . | zstd -q -T0 -3 > peer.tar.zst"
 "$AIRLOCK" keygen --out k >/dev/null; "$AIRLOCK" sign bundle.tar.zst --key k.key >/dev/null
 measure verify "$AIRLOCK" verify bundle.tar.zst --key k.pub
@@ -97,6 +121,8 @@ echo
 echo "airlock bench, layers of $SIZE MiB, bundle $(du -m bundle.tar.zst | cut -f1) MiB, $(nproc) cores"
 row "measure" "airlock s" "peer s" "ratio" "target" "peak RSS airlock"
 row "pack vs skopeo+tar|zstd" "${SECONDS_OF[pack]}" "${SECONDS_OF[peer_pack]}" "$(ratio "${SECONDS_OF[pack]}" "${SECONDS_OF[peer_pack]}")" "<=1.00" "$((RSS_OF[pack] / 1024)) MiB"
+row "pack: discovery (sample set)" "${SECONDS_OF[sample_ref]}" "${SECONDS_OF[sample_noref]}" "$(ratio "${SECONDS_OF[sample_ref]}" "${SECONDS_OF[sample_noref]}")" "<=1.10" "$((RSS_OF[sample_ref] / 1024)) MiB"
+row "pack: discovery (whole spec)" "${SECONDS_OF[pack_warm]}" "${SECONDS_OF[pack_noref]}" "$(ratio "${SECONDS_OF[pack_warm]}" "${SECONDS_OF[pack_noref]}")" "<=1.10" ""
 row "verify vs zstd|openssl" "${SECONDS_OF[verify]}" "${SECONDS_OF[floor_verify]}" "$(ratio "${SECONDS_OF[verify]}" "${SECONDS_OF[floor_verify]}")" "<=1.00" "$((RSS_OF[verify] / 1024)) MiB"
 row "push vs skopeo" "${SECONDS_OF[push]}" "${SECONDS_OF[peer_push]}" "$(ratio "${SECONDS_OF[push]}" "${SECONDS_OF[peer_push]}")" "<=0.80" "$((RSS_OF[push] / 1024)) MiB"
 row "push vs curl ingest floor" "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}" "$(ratio "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}")" "<=1.20" ""

@@ -28,6 +28,9 @@ public struct BundleDiff: Sendable, Encodable {
     public let newBlobs: BlobTally
     public let removedBlobs: BlobTally
     public let sharedBlobs: BlobTally
+    /// Signatures, SBOMs and attestations NEW carries and OLD does not, and the reverse.
+    public let evidenceAdded: [BundleManifest.Evidence]
+    public let evidenceRemoved: [BundleManifest.Evidence]
     public let identical: Bool
 
     public static func compare(old: BundleHeader, new: BundleHeader) -> BundleDiff {
@@ -55,7 +58,11 @@ public struct BundleDiff: Sendable, Encodable {
             BlobTally(blobCount: digests.count, uniqueBytes: digests.reduce(0) { $0 + (blobs[$1]?.size ?? 0) })
         }
         let oldSet = Set(oldBlobs.keys), newSet = Set(newBlobs.keys)
-        let identical = added.isEmpty && removed.isEmpty && changed.isEmpty && oldSet == newSet
+        func key(_ entry: BundleManifest.Evidence) -> String { "\(entry.image) \(entry.subject) \(entry.manifest.digest) \(entry.tag ?? "")" }
+        let oldEvidence = Set((old.manifest.evidence ?? []).map(key)), newEvidence = Set((new.manifest.evidence ?? []).map(key))
+        let evidenceAdded = (new.manifest.evidence ?? []).filter { !oldEvidence.contains(key($0)) }
+        let evidenceRemoved = (old.manifest.evidence ?? []).filter { !newEvidence.contains(key($0)) }
+        let identical = added.isEmpty && removed.isEmpty && changed.isEmpty && oldSet == newSet && evidenceAdded.isEmpty && evidenceRemoved.isEmpty
         return BundleDiff(
             old: Side(name: old.manifest.name, version: old.manifest.version, manifestDigest: old.manifestDigest),
             new: Side(name: new.manifest.name, version: new.manifest.version, manifestDigest: new.manifestDigest),
@@ -63,6 +70,7 @@ public struct BundleDiff: Sendable, Encodable {
             newBlobs: count(newSet.subtracting(oldSet), in: newBlobs),
             removedBlobs: count(oldSet.subtracting(newSet), in: oldBlobs),
             sharedBlobs: count(newSet.intersection(oldSet), in: newBlobs),
+            evidenceAdded: evidenceAdded, evidenceRemoved: evidenceRemoved,
             identical: identical)
     }
 

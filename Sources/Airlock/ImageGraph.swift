@@ -18,10 +18,23 @@ struct ImageGraph: Sendable {
         known: (Digest) -> Bool,
         load: (Digest) async throws -> ManifestDocument?
     ) async throws -> ImageGraph {
+        var seen: Set<Digest> = []
+        return try await walk(image.digest, of: image, seen: &seen, known: known, load: load)
+    }
+
+    /// Walks the graph under `root` (an image's top manifest, or a manifest of its evidence),
+    /// skipping what `seen` already holds and adding what it visits.
+    static func walk(
+        _ root: Digest,
+        of image: BundleManifest.Image,
+        seen: inout Set<Digest>,
+        known: (Digest) -> Bool,
+        load: (Digest) async throws -> ManifestDocument?
+    ) async throws -> ImageGraph {
         var manifests: [ManifestDocument] = []
         var blobs: [Descriptor] = []
         var missing: [Digest] = []
-        var loaded: Set<Digest> = []
+        var loaded = seen
         func visit(_ digest: Digest, depth: Int) async throws {
             guard depth < 4 else { throw AirlockError.verification("image \(image.refName) nests manifests too deeply") }
             guard loaded.insert(digest).inserted else { return }  // listed twice: once is enough
@@ -41,7 +54,8 @@ struct ImageGraph: Sendable {
             }
             manifests.append(document)
         }
-        try await visit(image.digest, depth: 0)
+        try await visit(root, depth: 0)
+        seen = loaded
         return ImageGraph(manifests: manifests, blobs: blobs, missing: missing)
     }
 

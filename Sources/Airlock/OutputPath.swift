@@ -5,7 +5,7 @@ import Foundation
 public enum OutputKind: Sendable {
     /// `pack -o`: an airlock bundle (recognised by its signature slot header).
     case bundle
-    /// `push --mapping`: `{"images": [{source, target, …}]}`.
+    /// `push --mapping`: `{"images": [{source, target, …}], "evidence": […]}`.
     case mapping
     /// `push --kustomize`: an `images:` list of name/newName/digest entries.
     case kustomization
@@ -119,7 +119,8 @@ public enum OutputPath {
     /// `{"images": [{source, target, targetByDigest, pull, pullByDigest}]}` and nothing else.
     static func isMapping(_ bytes: [UInt8]) -> Bool {
         let keys: Set<String> = ["source", "target", "targetByDigest", "pull", "pullByDigest"]
-        guard let top = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], top.count == 1,
+        guard let top = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              Set(top.keys).isSubset(of: ["images", "evidence"]),
               let images = top["images"] as? [[String: Any]] else { return false }
         return images.allSatisfy { Set($0.keys).isSubset(of: keys) }
     }

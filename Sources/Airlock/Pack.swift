@@ -24,6 +24,10 @@ public struct PackRequest: Sendable {
     public var strict = false
     /// Told each pattern term that matches no tag, as soon as it is known (before any fetch).
     public var warnUnmatched: @Sendable (String) -> Void = { _ in }
+    /// Signatures, SBOMs and attestations to bring along (`--no-referrers`, `--referrers-type`).
+    public var evidence = EvidenceOptions()
+    /// `--cosign-key`: every image must carry a cosign signature by one of these.
+    public var cosignKeys: [PublicKey] = []
 
     public init(name: String, version: String, spec: String?, patterns: [ImagePattern], platforms: [Platform]?, output: String, signers: [PrivateKey], concurrency: Int = 4) {
         self.name = name
@@ -52,6 +56,8 @@ public struct PackResult: Sendable, Encodable {
     public let signers: [SignatureReport.Signer]
     /// Pattern terms that matched no tag (`REG/REPO:TERM`).
     public let unmatched: [String]
+    /// Signatures, SBOMs and attestations packed, per image.
+    public let evidence: [EvidenceSummary]
 }
 
 /// Resolves patterns, fetches every manifest and blob once, and writes a signed bundle.
@@ -81,6 +87,9 @@ public struct Packer: Sendable {
         let sourceDigest: Digest?
         let platforms: [String]
         let blobs: [PackedBlob]
+        /// The manifests evidence can be about: the index as the source has it, and each child kept.
+        let subjects: [Digest]
+        var evidence: [EvidenceFinder.Item] = []
     }
 
     public func pack(_ request: PackRequest) async throws -> PackResult {
@@ -107,15 +116,24 @@ public struct Packer: Sendable {
 
         // 2. Walk each image's graph.
         let platforms = request.platforms
+        let cache = EvidenceCache()
         let walked = try await BoundedConcurrency.map(selected, limit: request.concurrency) { pattern, resolved in
             progress.working(on: resolved.name)
-            return try await self.walk(resolved, pattern: pattern, platforms: platforms)
+            var image = try await self.walk(resolved, pattern: pattern, platforms: platforms)
+            if request.evidence.enabled {
+                let finder = EvidenceFinder(
+                    client: self.transport.client(for: pattern.repository.registry), registry: pattern.repository.registry,
+                    repository: pattern.repository.repository, options: request.evidence, cache: cache,
+                    concurrency: request.concurrency, logger: self.logger)
+                image.evidence = try await finder.find(about: image.subjects)
+            }
+            return image
         }
 
         // 3. Unique blobs: manifests first, then the rest, each by digest.
         var unique: [Digest: PackedBlob] = [:]
         for image in walked {
-            for blob in image.blobs where unique[blob.descriptor.digest] == nil || (unique[blob.descriptor.digest]?.bytes == nil && blob.bytes != nil) {
+            for blob in image.blobs + image.evidence.flatMap(\.blobs) where unique[blob.descriptor.digest] == nil || (unique[blob.descriptor.digest]?.bytes == nil && blob.bytes != nil) {
                 unique[blob.descriptor.digest] = blob
             }
         }
@@ -139,6 +157,7 @@ public struct Packer: Sendable {
         var images: [BundleManifest.Image] = []
         var indexEntries: [Descriptor] = []
         var blobsOfImage: [(String, Set<Digest>)] = []
+        var evidenceOfImage: [[BundleManifest.Evidence]] = []
         for image in walked {
             let path = Self.path(of: image.resolved.repository)
             let clash = Set(paths[path]?.map(\.resolved.repository) ?? []).count > 1
@@ -154,6 +173,7 @@ public struct Packer: Sendable {
                 mediaType: image.top.mediaType, digest: image.top.digest, size: Int64(image.top.bytes.count),
                 annotations: [OCILayout.refNameAnnotation: refName, OCILayout.imageNameAnnotation: source]))
             blobsOfImage.append((refName, Set(image.blobs.map(\.descriptor.digest))))
+            evidenceOfImage.append(image.evidence.map { Self.entry($0.evidence, image: refName) })
         }
         let order = images.indices.sorted { images[$0].refName < images[$1].refName }
         images = order.map { images[$0] }
@@ -162,7 +182,9 @@ public struct Packer: Sendable {
         let manifest = BundleManifest(
             name: request.name, version: request.version, created: created.text, spec: request.spec, images: images,
             index: Descriptor(mediaType: MediaType.ociIndex, digest: try Digest.of(indexJSON), size: Int64(indexJSON.count)),
-            blobs: ordered.map(\.descriptor), base: base, tool: "airlock \(AirlockVersion.current)")
+            blobs: ordered.map(\.descriptor), base: base, tool: "airlock \(AirlockVersion.current)",
+            evidence: order.flatMap { evidenceOfImage[$0] }, cosignKeys: request.cosignKeys.map(\.id))
+        try Self.checkCosign(manifest, keys: request.cosignKeys, fetched: Array(unique.values))
 
         // 5. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
         let writer = try BundleWriter(outputPath: request.output, mtime: created.seconds)
@@ -203,10 +225,29 @@ public struct Packer: Sendable {
                 name: request.name, version: request.version,
                 path: result.path, size: result.size, manifestDigest: result.manifestDigest, images: images.map(ImageReport.init),
                 blobCount: ordered.count, uniqueBytes: ordered.reduce(0) { $0 + $1.descriptor.size },
-                signers: request.signers.map(SignatureReport.Signer.init(signing:)), unmatched: unmatched)
+                signers: request.signers.map(SignatureReport.Signer.init(signing:)), unmatched: unmatched, evidence: EvidenceSummary.of(manifest))
         } catch {
             writer.discard()
             throw error
+        }
+    }
+
+    /// The bundle manifest's entry for evidence found about an image named `image` in the bundle.
+    static func entry(_ found: FoundEvidence, image: String) -> BundleManifest.Evidence {
+        let document = found.document
+        let descriptor = Descriptor(mediaType: document.mediaType, digest: document.digest, size: Int64(document.bytes.count),
+                                    artifactType: EvidenceKind.artifactType(of: document))
+        return BundleManifest.Evidence(image: image, subject: found.subject, kind: found.kind, manifest: descriptor, tag: found.tag)
+    }
+
+    /// `--cosign-key`, from what discovery fetched: before a single layer is fetched.
+    static func checkCosign(_ manifest: BundleManifest, keys: [PublicKey], fetched: [PackedBlob]) throws {
+        let held = Dictionary(fetched.compactMap { blob in blob.bytes.map { (blob.descriptor.digest, $0) } }, uniquingKeysWith: { a, _ in a })
+        try CosignVerification(keys: keys).check(manifest) { descriptor in
+            guard let bytes = held[descriptor.digest] else {
+                throw AirlockError.verification("cosign signature data \(descriptor.digest) was not fetched")
+            }
+            return bytes
         }
     }
 
@@ -254,15 +295,12 @@ public struct Packer: Sendable {
                 throw AirlockError.notFound("\(name) is a single \(platform) image; it has nothing for \(platforms.map(\.description).joined(separator: ", "))")
             }
             blobs.append(source(top))
-            return Walked(resolved: resolved, pattern: pattern, top: top, sourceDigest: nil, platforms: platform.map { [$0.description] } ?? [], blobs: blobs)
+            return Walked(resolved: resolved, pattern: pattern, top: top, sourceDigest: nil, platforms: platform.map { [$0.description] } ?? [],
+                          blobs: blobs, subjects: [top.digest])
 
         case .index(let index):
-            let kept = index.manifests.filter { child in
-                guard let platforms else { return true }
-                guard let platform = child.platform else { return false }
-                return platforms.contains { platform.matches($0) }
-            }
-            guard !kept.isEmpty else {
+            let kept = Self.filter(index.manifests, platforms: platforms)
+            guard kept.contains(where: { !BuildxAttestation.isAttestation($0) }) else {
                 let available = index.manifests.compactMap(\.platform?.description).joined(separator: ", ")
                 throw AirlockError.notFound("\(name) has no image for \(platforms?.map(\.description).joined(separator: ", ") ?? "any platform") (it has: \(available))")
             }
@@ -276,7 +314,8 @@ public struct Packer: Sendable {
                     throw AirlockError.usage("\(name) nests an index inside an index; airlock packs one level of index")
                 }
                 blobs.append(source(document))
-                if let platform = try await addImage(document, declared: child.platform) { names.append(platform.description) }
+                let platform = try await addImage(document, declared: child.platform)
+                if let platform, !BuildxAttestation.isAttestation(child) { names.append(platform.description) }
             }
             var stored = top
             var sourceDigest: Digest?
@@ -290,7 +329,23 @@ public struct Packer: Sendable {
                 sourceDigest = top.digest
             }
             blobs.append(source(stored))
-            return Walked(resolved: resolved, pattern: pattern, top: stored, sourceDigest: sourceDigest, platforms: names, blobs: blobs)
+            // Evidence about the source index does not hold for a filtered one (another digest).
+            let subjects = (sourceDigest == nil ? [top.digest] : []) + kept.map(\.digest)
+            return Walked(resolved: resolved, pattern: pattern, top: stored, sourceDigest: sourceDigest, platforms: names,
+                          blobs: blobs, subjects: subjects)
+        }
+    }
+
+    /// The children of an index a platform filter keeps. BuildKit's attestation manifests
+    /// (platform unknown/unknown) stay exactly when the child they describe stays.
+    static func filter(_ children: [Descriptor], platforms: [Platform]?) -> [Descriptor] {
+        guard let platforms else { return children }
+        let images = Set(children.filter { child in
+            guard !BuildxAttestation.isAttestation(child), let platform = child.platform else { return false }
+            return platforms.contains { platform.matches($0) }
+        }.map(\.digest))
+        return children.filter { child in
+            BuildxAttestation.isAttestation(child) ? BuildxAttestation.subject(of: child).map { images.contains($0) } ?? false : images.contains(child.digest)
         }
     }
 

@@ -55,6 +55,7 @@ extension Pusher {
         try await client.checkReachable()
         let book = PushBook()
         var documents: [Digest: [UInt8]] = [:]
+        var payloads: [Digest: [UInt8]] = [:]
         var plans: [Plan]?
         var work: [Digest: [String]] = [:]
 
@@ -88,8 +89,22 @@ extension Pusher {
             }
             _ = try await plan()
             let source = Self.channelSource(descriptor, channel: channel, progress: request.progress)
+            if !request.cosignKeys.isEmpty, descriptor.mediaType == EvidenceKind.simpleSigningLayer, descriptor.size <= CosignVerification.maximumPayload {
+                // A signature payload is kept to check before any manifest is written.
+                var bytes: [UInt8] = []
+                while let chunk = try await source.next() { bytes += chunk.readableBytesView }
+                payloads[descriptor.digest] = bytes
+                try await pushBlob(BlobSource.bytes(bytes, mediaType: descriptor.mediaType), to: work[descriptor.digest] ?? [], client: client, book: book, request: request)
+                continue
+            }
             try await pushBlob(source, to: work[descriptor.digest] ?? [], client: client, book: book, request: request)
             try await source.drain()
+        }
+        try CosignVerification(keys: request.cosignKeys).check(manifest) { descriptor in
+            guard let bytes = documents[descriptor.digest] ?? payloads[descriptor.digest] else {
+                throw AirlockError.verification("cosign signature data \(descriptor.digest) is not in the bundle")
+            }
+            return bytes
         }
         return try await finish(try await plan(), request: request, client: client, book: book)
     }

@@ -14,6 +14,8 @@ public struct PushRequest: Sendable {
     public var pullHost: String?
     /// Where bytes sent and images pushed are reported.
     public var progress = TransferProgress()
+    /// `--cosign-key`: re-check from the bundle that every image carries a cosign signature by one of these.
+    public var cosignKeys: [PublicKey] = []
 
     public init(bundle: String, keys: [PublicKey], naming: TargetNaming, concurrency: Int = 4, failFast: Bool = false, pullHost: String? = nil) {
         self.bundle = bundle
@@ -56,6 +58,8 @@ public struct PushResult: Sendable, Encodable {
     public let bytesUploaded: Int64
     /// Tags that named another manifest before this push and now name the bundle's.
     public let tagsMoved: [TagMove]
+    /// Signatures, SBOMs and attestations written (or found present) at the target.
+    public let evidence: [Pusher.EvidencePush]
 
     public struct TagMove: Sendable, Encodable {
         public let target: String
@@ -86,6 +90,8 @@ public struct Pusher: Sendable {
         /// Manifests in push order (children before the index), then the image's other blobs.
         let manifests: [ManifestDocument]
         let blobs: [Descriptor]
+        /// The image's evidence, pushed after its tag.
+        var evidence = EvidencePlan()
         /// What the target reference named before this push (nil: nothing).
         var previous: Digest?
 
@@ -104,6 +110,7 @@ public struct Pusher: Sendable {
         // Structure: everything but blob data, held to the signed manifest (each blob's frames
         // are checked as they are read), so push refuses what verify refuses.
         _ = try file.checkStructure()
+        try CosignVerification(keys: request.cosignKeys).check(manifest) { try file.read($0) }
 
         // 2. Plans from the manifests in the bundle (random access; digests checked).
         let client = transport.client(for: request.naming.registry)
@@ -146,7 +153,8 @@ public struct Pusher: Sendable {
         var missingManifests: [String] = []
         let targets = try request.naming.targets(for: manifest.images)
         for (image, (repository, tag)) in zip(manifest.images, targets) {
-            let graph = try await ImageGraph.walk(image, known: { descriptors[$0] != nil || external.contains($0) }) { digest in
+            let known: (Digest) -> Bool = { descriptors[$0] != nil || external.contains($0) }
+            let load: (Digest) async throws -> ManifestDocument? = { digest in
                 if let descriptor = descriptors[digest] {
                     return try ImageGraph.document(try await read(descriptor), descriptor, of: image)
                 }
@@ -159,8 +167,26 @@ public struct Pusher: Sendable {
                     return nil
                 }
             }
-            missingManifests += graph.missing.map { "\($0) (manifest, \(repository))" }
-            plans.append(Plan(image: image, repository: repository, tag: tag, manifests: graph.manifests, blobs: graph.blobs))
+            // One seen-set for the image and its evidence: each manifest and blob is pushed once.
+            var seen: Set<Digest> = []
+            let graph = try await ImageGraph.walk(image.digest, of: image, seen: &seen, known: known, load: load)
+            var evidence = EvidencePlan()
+            var missing = graph.missing
+            for entry in manifest.evidence ?? [] where entry.image == image.refName {
+                evidence.entries.append(entry)
+                if entry.kind == .referrersIndex, let descriptor = descriptors[entry.manifest.digest] {
+                    evidence.sourceIndexes[entry.subject] = try ImageGraph.document(try await read(descriptor), descriptor, of: image)
+                } else {
+                    let part = try await ImageGraph.walk(entry.manifest.digest, of: image, seen: &seen, known: known, load: load)
+                    evidence.documents += part.manifests
+                    evidence.blobs += part.blobs
+                    missing += part.missing
+                }
+            }
+            missingManifests += missing.map { "\($0) (manifest, \(repository))" }
+            var plan = Plan(image: image, repository: repository, tag: tag, manifests: graph.manifests, blobs: graph.blobs)
+            plan.evidence = evidence
+            plans.append(plan)
         }
         return (plans, missingManifests)
     }
@@ -168,7 +194,7 @@ public struct Pusher: Sendable {
     /// Blobs typed as manifests that no image reaches are not pushed, but must parse all the same
     /// (verify holds every manifest blob to its media type).
     func checkOtherManifests(_ manifest: BundleManifest, plans: [Plan], read: (Descriptor) throws -> [UInt8]) throws {
-        let loaded = Set(plans.flatMap { $0.manifests.map(\.digest) })
+        let loaded = Set(plans.flatMap { $0.manifests.map(\.digest) + $0.evidence.documents.map(\.digest) })
         for blob in manifest.blobs where MediaType.isManifest(blob.mediaType) && !loaded.contains(blob.digest)
             && blob.size <= Int64(ManifestDocument.maximumSize) {
             do {
@@ -205,8 +231,9 @@ public struct Pusher: Sendable {
     static func blobWork(_ plans: [Plan]) -> [(descriptor: Descriptor, repositories: [String])] {
         var owners: [Digest: [String]] = [:]
         var descriptors: [Digest: Descriptor] = [:]
-        for plan in plans where !plan.alreadyThere {
-            for blob in plan.blobs where !(owners[blob.digest]?.contains(plan.repository) ?? false) {
+        for plan in plans {
+            // Evidence may be new for an image the target already has; present blobs cost a HEAD.
+            for blob in (plan.alreadyThere ? [] : plan.blobs) + plan.evidence.blobs where !(owners[blob.digest]?.contains(plan.repository) ?? false) {
                 owners[blob.digest, default: []].append(plan.repository)
                 descriptors[blob.digest] = blob
             }
@@ -255,20 +282,24 @@ public struct Pusher: Sendable {
     /// Writes each image's manifests (children first) and then its tag, and sums up.
     /// Images are independent of each other, so they are written several at a time.
     func finish(_ plans: [Plan], request: PushRequest, client: RegistryClient, book: PushBook) async throws -> PushResult {
-        let results = try await BoundedConcurrency.map(plans, limit: request.concurrency) { plan in
+        let outcomes = try await BoundedConcurrency.map(plans, limit: request.concurrency) { plan in
             let target = "\(request.naming.registry)/\(plan.repository)"
             let pullBase = "\(request.pullHost ?? request.naming.registry)/\(plan.repository)"
             var error = await book.reason(plan.repository)
-            if error == nil, !plan.alreadyThere {
+            var evidence: [EvidencePush] = []
+            if error == nil {
                 do {
-                    for document in plan.manifests {
-                        if try await client.manifestDescriptor(repository: plan.repository, reference: document.digest.description)?.digest != document.digest {
-                            try await client.putManifest(document, repository: plan.repository, reference: document.digest.description)
+                    if !plan.alreadyThere {
+                        for document in plan.manifests {
+                            if try await client.manifestDescriptor(repository: plan.repository, reference: document.digest.description)?.digest != document.digest {
+                                try await client.putManifest(document, repository: plan.repository, reference: document.digest.description)
+                            }
+                        }
+                        if let tag = plan.tag, let top = plan.manifests.last {
+                            try await client.putManifest(top, repository: plan.repository, reference: tag)
                         }
                     }
-                    if let tag = plan.tag, let top = plan.manifests.last {
-                        try await client.putManifest(top, repository: plan.repository, reference: tag)
-                    }
+                    evidence = try await self.pushEvidence(plan, target: target, client: client)
                 } catch let failure as RegistryError {
                     if case .unauthorized = failure { throw failure }
                     if request.failFast { throw failure }
@@ -277,15 +308,17 @@ public struct Pusher: Sendable {
             }
             let shown = Reference.spelled(target, tagOr: plan.image.digest, tag: plan.tag)
             request.progress.itemDone(error.map { "failed \(shown): \($0)" } ?? "pushed \(shown) (\(plan.image.digest.short)\(plan.alreadyThere ? ", already there" : ""))")
-            return PushResult.Image(
+            return (evidence, PushResult.Image(
                 name: plan.image.refName, mediaType: plan.image.mediaType, size: plan.image.size, platforms: plan.image.platforms,
                 source: Reference.spelled(plan.image.source, tagOr: plan.image.sourceDigest ?? plan.image.digest, tag: plan.image.tag),
                 sourceDigest: plan.image.sourceDigest ?? plan.image.digest,
                 digest: plan.image.digest,
                 target: shown, targetByDigest: Reference.spelled(target, tag: nil, digest: plan.image.digest),
                 pull: Reference.spelled(pullBase, tagOr: plan.image.digest, tag: plan.tag),
-                pullByDigest: Reference.spelled(pullBase, tag: nil, digest: plan.image.digest), error: error)
+                pullByDigest: Reference.spelled(pullBase, tag: nil, digest: plan.image.digest), error: error))
         }
+        let evidence = outcomes.flatMap(\.0)
+        let results = outcomes.map(\.1)
         let totals = await book.totals
         let moved = zip(plans, results).compactMap { plan, image -> PushResult.TagMove? in
             guard image.error == nil, plan.tag != nil, let previous = plan.previous, previous != image.digest else { return nil }
@@ -293,7 +326,7 @@ public struct Pusher: Sendable {
         }
         return PushResult(path: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
                           blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes,
-                          tagsMoved: moved)
+                          tagsMoved: moved, evidence: evidence)
     }
 
     /// A delta relies on blobs it does not hold: each must already be in its target repository,

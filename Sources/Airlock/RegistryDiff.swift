@@ -4,7 +4,8 @@ import Registry
 
 /// What a registry lacks of a bundle, under the names `push` would use: the blobs it does not
 /// hold, and the tags that are missing or name another manifest (an older or newer push moved
-/// them). A registry holding every blob can still be behind on its tags.
+/// them). A registry holding every blob can still be behind on its tags. Evidence counts too: its
+/// manifests and blobs among the blobs, cosign's tags among the tags.
 public struct RegistryDiff: Sendable, Encodable {
     /// One image's tag at the target.
     public struct Tag: Sendable, Encodable {
@@ -55,12 +56,18 @@ public struct RegistryDiff: Sendable, Encodable {
             return blob
         }.compactMap { $0 }
 
-        let tagged = zip(manifest.images, targets).compactMap { image, target in
-            target.tag.map { (image: image, repository: target.repository, tag: $0) }
+        var tagged = zip(manifest.images, targets).compactMap { image, target in
+            target.tag.map { (digest: image.digest, repository: target.repository, tag: $0) }
+        }
+        // Cosign's tags travel with their image; the referrers tag index is merged, not compared.
+        let repositoryOf = Dictionary(zip(manifest.images.map(\.refName), targets.map(\.repository)), uniquingKeysWith: { a, _ in a })
+        for entry in manifest.evidence ?? [] where entry.kind != .referrersIndex {
+            guard let tag = entry.tag, let repository = repositoryOf[entry.image] else { continue }
+            tagged.append((digest: entry.manifest.digest, repository: repository, tag: tag))
         }
         let tags = try await BoundedConcurrency.map(tagged, limit: concurrency) { entry in
             let current = try await client.manifestDescriptor(repository: entry.repository, reference: entry.tag)?.digest
-            return Tag(target: "\(naming.registry)/\(entry.repository):\(entry.tag)", digest: entry.image.digest, current: current)
+            return Tag(target: "\(naming.registry)/\(entry.repository):\(entry.tag)", digest: entry.digest, current: current)
         }
         return RegistryDiff(
             registry: target, name: manifest.name, version: manifest.version, manifestDigest: header.manifestDigest, blobCount: blobs.count,

@@ -23,16 +23,31 @@ struct ServeCatalog: Sendable {
         var repositories: [String: Repository] = [:]
         let targets = try naming.targets(for: manifest.images)
         for (image, (name, tag)) in zip(manifest.images, targets) {
-            let graph = try await ImageGraph.walk(image, known: { descriptors[$0] != nil }) { digest in
+            let load: (Digest) async throws -> ManifestDocument? = { digest in
                 guard let descriptor = descriptors[digest] else {
                     throw AirlockError.verification("image \(image.refName) references \(digest), which the bundle manifest does not list")
                 }
                 return try ImageGraph.document(try read(descriptor), descriptor, of: image)
             }
+            var seen: Set<Digest> = []
+            var graphs = [try await ImageGraph.walk(image.digest, of: image, seen: &seen, known: { descriptors[$0] != nil }, load: load)]
             var repository = repositories[name] ?? Repository()
             if let tag { repository.tags[tag] = image.digest }
-            for document in graph.manifests { repository.manifests[document.digest] = document }
-            for blob in graph.blobs { repository.blobs[blob.digest] = descriptors[blob.digest] ?? blob }
+            // Its evidence, where push would put it: referrers by digest (the Referrers API finds
+            // them by subject), cosign's signatures and the referrers tag index under their tags.
+            for entry in manifest.evidence ?? [] where entry.image == image.refName {
+                if let evidenceTag = entry.tag { repository.tags[evidenceTag] = entry.manifest.digest }
+                if entry.kind == .referrersIndex, let descriptor = descriptors[entry.manifest.digest] {
+                    let document = try ImageGraph.document(try read(descriptor), descriptor, of: image)
+                    repository.manifests[document.digest] = document
+                    continue
+                }
+                graphs.append(try await ImageGraph.walk(entry.manifest.digest, of: image, seen: &seen, known: { descriptors[$0] != nil }, load: load))
+            }
+            for graph in graphs {
+                for document in graph.manifests { repository.manifests[document.digest] = document }
+                for blob in graph.blobs { repository.blobs[blob.digest] = descriptors[blob.digest] ?? blob }
+            }
             repositories[name] = repository
         }
         return ServeCatalog(repositories: repositories, names: repositories.keys.sorted())

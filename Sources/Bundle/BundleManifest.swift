@@ -7,8 +7,11 @@ import OCI
 public struct BundleManifest: Codable, Sendable, Hashable {
     public static let mediaType = "application/vnd.airlock.bundle.manifest.v1+json"
     public static let entryName = "airlock-bundle.json"
-    /// The format version this code writes; readers accept any 1.x.
-    public static let formatVersion = "1.0"
+    /// The format version this code writes when a bundle carries evidence (1.1 members); a bundle
+    /// without any is written as 1.0, byte for byte as before. Readers accept any 1.x.
+    public static let formatVersion = "1.1"
+    /// The version of a bundle that uses no 1.1 member.
+    public static let baseFormatVersion = "1.0"
 
     public let mediaType: String
     public let formatVersion: String
@@ -26,6 +29,10 @@ public struct BundleManifest: Codable, Sendable, Hashable {
     /// For a delta bundle: what it was made against.
     public let base: Base?
     public let tool: String
+    /// 1.1: signatures, SBOMs and attestations that travel with the images (nil: none).
+    public let evidence: [Evidence]?
+    /// 1.1: the cosign public keys (key ids) every image was checked against at pack time.
+    public let cosignKeys: [Digest]?
 
     public struct Image: Codable, Sendable, Hashable {
         /// `registry/repository` it came from.
@@ -78,10 +85,45 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         }
     }
 
+    /// One manifest of evidence about a manifest the bundle holds (format-spec §3.6).
+    public struct Evidence: Codable, Sendable, Hashable {
+        public enum Kind: String, Codable, Sendable, CaseIterable {
+            case signature, sbom, attestation, other
+            /// The source's referrers tag schema index (`sha256-<hex>`), kept to be pushed as it was.
+            case referrersIndex
+
+            public init(from decoder: any Decoder) throws {
+                // A kind from a later 1.x is carried as "other".
+                self = Kind(rawValue: try decoder.singleValueContainer().decode(String.self)) ?? .other
+            }
+        }
+
+        /// `refName` of the image this evidence travels with (its target repository on push).
+        public let image: String
+        /// The manifest it is about: the image, a child of its index, or other evidence.
+        public let subject: Digest
+        public let kind: Kind
+        /// The evidence manifest, with its artifact type (the manifest's `artifactType`, else its config media type).
+        public let manifest: Descriptor
+        /// The tag it is published under (cosign's `sha256-<hex>.sig`, or `sha256-<hex>` for a
+        /// referrers index); nil for a referrer known by digest alone.
+        public let tag: String?
+
+        public init(image: String, subject: Digest, kind: Kind, manifest: Descriptor, tag: String?) {
+            self.image = image
+            self.subject = subject
+            self.kind = kind
+            self.manifest = manifest
+            self.tag = tag
+        }
+    }
+
     public init(name: String, version: String, created: String, spec: String?, images: [Image], index: Descriptor,
-                blobs: [Descriptor], base: Base? = nil, tool: String) {
+                blobs: [Descriptor], base: Base? = nil, tool: String, evidence: [Evidence]? = nil, cosignKeys: [Digest]? = nil) {
         self.mediaType = Self.mediaType
-        self.formatVersion = Self.formatVersion
+        self.evidence = evidence?.isEmpty == true ? nil : evidence
+        self.cosignKeys = cosignKeys?.isEmpty == true ? nil : cosignKeys
+        self.formatVersion = self.evidence == nil && self.cosignKeys == nil ? Self.baseFormatVersion : Self.formatVersion
         self.name = name
         self.version = version
         self.created = created
@@ -157,7 +199,29 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         if let both = manifest.base?.externalBlobs.first(where: { listed.contains($0.digest) }) {
             throw BundleError.verification("the bundle manifest lists blob \(both.digest) as both stored and external")
         }
+        try checkEvidence(manifest, stored: listed)
         return manifest
+    }
+
+    /// Evidence names an image of this bundle, a manifest it holds, and at most a plain tag.
+    static func checkEvidence(_ manifest: BundleManifest, stored: Set<Digest>) throws(BundleError) {
+        let images = Set(manifest.images.map(\.refName))
+        let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
+        for entry in manifest.evidence ?? [] {
+            guard images.contains(entry.image) else {
+                throw BundleError.verification("the bundle manifest lists evidence \(entry.manifest.digest) for '\(entry.image)', which is not an image of the bundle")
+            }
+            guard MediaType.isManifest(entry.manifest.mediaType), stored.contains(entry.manifest.digest) || external.contains(entry.manifest.digest) else {
+                throw BundleError.verification("the bundle manifest lists evidence \(entry.manifest.digest), which is not a manifest the bundle holds")
+            }
+            if let tag = entry.tag {
+                do {
+                    try Reference.validateTag(tag, in: tag)
+                } catch {
+                    throw BundleError.verification("the bundle manifest lists evidence under a bad tag: \(error.description)")
+                }
+            }
+        }
     }
 
     /// A decoding failure in words: which field, and what is wrong with it (no Swift type names).

@@ -228,8 +228,10 @@ extension RegistryClient {
         }
     }
 
-    /// PUTs a manifest's exact bytes under `reference` (a tag, or its digest).
-    public func putManifest(_ document: ManifestDocument, repository: String, reference: String) async throws {
+    /// PUTs a manifest's exact bytes under `reference` (a tag, or its digest). Returns the
+    /// `OCI-Subject` the registry answered: it indexed the manifest's subject (Referrers API).
+    @discardableResult
+    public func putManifest(_ document: ManifestDocument, repository: String, reference: String) async throws -> Digest? {
         let purpose = Purpose.push("manifest \(Reference.spelled("\(host)/\(repository)", identifier: reference))", repository)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: document.mediaType)
@@ -240,6 +242,7 @@ extension RegistryClient {
            let digest = try? Digest(parsing: header), digest != document.digest {
             throw RegistryError.digestMismatch(what: "manifest stored by \(host)", expected: document.digest, actual: digest)
         }
+        return response.headers.first(name: "OCI-Subject").flatMap { try? Digest(parsing: $0) }
     }
 }
 

@@ -24,17 +24,18 @@ extension RegistryClient {
                 throw RegistryError.protocolViolation(host: host, reason: "the tag list of \(repository) is not valid JSON")
             }
             tags.append(contentsOf: page.tags ?? [])
-            next = nil
-            if let link = response.headers["Link"].lazy.compactMap(Self.nextLink).first {
-                guard let absolute = URLParts.resolve(link, against: url),
-                      URLParts.authority(of: absolute) == URLParts.authority(of: origin)
-                else {
-                    throw RegistryError.protocolViolation(host: host, reason: "tag list pagination points to another host")
-                }
-                next = absolute
-            }
+            next = try nextPage(response.headers, after: url, origin: origin, what: "tag list")
         }
         return tags
+    }
+
+    /// The absolute URL of the next page a `Link: <…>; rel="next"` header names, on the same host.
+    func nextPage(_ headers: HTTPHeaders, after url: String, origin: String, what: String) throws -> String? {
+        guard let link = headers["Link"].lazy.compactMap(Self.nextLink).first else { return nil }
+        guard let absolute = URLParts.resolve(link, against: url), URLParts.authority(of: absolute) == URLParts.authority(of: origin) else {
+            throw RegistryError.protocolViolation(host: host, reason: "\(what) pagination points to another host")
+        }
+        return absolute
     }
 
     /// Extracts the target of `<url>; rel="next"` from one Link header value.

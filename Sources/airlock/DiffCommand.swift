@@ -64,6 +64,8 @@ struct DiffCommand: AsyncParsableCommand {
             Output.line(line)
         }
         for name in diff.unchanged { Output.line("= \(name)") }
+        for entry in diff.evidenceAdded { Output.line("+ evidence \(entry.kind.rawValue) \(entry.manifest.digest.short) on \(entry.image) (\(entry.subject.short))") }
+        for entry in diff.evidenceRemoved { Output.line("- evidence \(entry.kind.rawValue) \(entry.manifest.digest.short) on \(entry.image) (\(entry.subject.short))") }
         Output.line("")
         Output.line("blobs: \(diff.newBlobs.blobCount) new (\(ByteCount.format(diff.newBlobs.uniqueBytes))), \(diff.removedBlobs.blobCount) removed (\(ByteCount.format(diff.removedBlobs.uniqueBytes))), \(diff.sharedBlobs.blobCount) shared (\(ByteCount.format(diff.sharedBlobs.uniqueBytes)))")
         Output.line("a transfer of \(diff.new.name) \(diff.new.version) needs \(ByteCount.format(diff.newBlobs.uniqueBytes)) when \(diff.old.version) is already inside")

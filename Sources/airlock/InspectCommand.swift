@@ -44,6 +44,10 @@ struct InspectCommand: ParsableCommand {
         let uniqueBytes: Int64
         let totalBytes: Int64
         let base: BundleManifest.Base?
+        /// Signatures, SBOMs and attestations per image, then every entry as the bundle lists it.
+        let evidenceSummary: [EvidenceSummary]
+        let evidence: [BundleManifest.Evidence]
+        let cosignKeys: [Digest]
     }
 
     func run() throws {
@@ -63,7 +67,9 @@ struct InspectCommand: ParsableCommand {
             name: manifest.name, version: manifest.version, formatVersion: manifest.formatVersion, created: manifest.created, path: bundle,
             manifestDigest: header.manifestDigest, size: header.fileSize, signers: signatures.signers, images: listed.map(ImageReport.init),
             blobCount: manifest.blobs.count, uniqueBytes: manifest.blobs.reduce(0) { $0 + $1.size },
-            totalBytes: manifest.images.reduce(0) { $0 + $1.totalSize }, base: manifest.base)
+            totalBytes: manifest.images.reduce(0) { $0 + $1.totalSize }, base: manifest.base,
+            evidenceSummary: EvidenceSummary.of(manifest).filter { shown.contains($0.image) },
+            evidence: (manifest.evidence ?? []).filter { shown.contains($0.image) }, cosignKeys: manifest.cosignKeys ?? [])
         if json {
             try Output.json(report)
             if !signatures.ok { throw ExitCode(ExitStatus.verificationFailed.rawValue) }
@@ -106,6 +112,15 @@ struct InspectCommand: ParsableCommand {
         for (index, line) in Output.table(rows).enumerated() {
             if let heading = headings[index] { Output.line(heading) }
             Output.line(line)
+        }
+        if !report.evidenceSummary.isEmpty {
+            Output.line("")
+            Output.line("evidence")
+            let evidenceRows = report.evidenceSummary.map { ["  " + $0.image, $0.text] }
+            for line in Output.table(evidenceRows) { Output.line(line) }
+        }
+        if !report.cosignKeys.isEmpty {
+            Output.line("cosign signatures checked at pack with key \(report.cosignKeys.map { String($0.hex.prefix(16)) }.joined(separator: ", "))")
         }
         if !signatures.ok {
             throw ExitCode(ExitStatus.verificationFailed.rawValue)

@@ -53,6 +53,15 @@ struct PackCommand: AsyncParsableCommand {
     @Flag(help: "Fail (exit 7) when a term of a tag pattern matches no tag, instead of warning.")
     var strict = false
 
+    @Flag(help: "Leave signatures, SBOMs and attestations (referrers, cosign tags) behind.")
+    var noReferrers = false
+
+    @Option(help: "Only evidence of this kind (signature, sbom, attestation, other) or artifactType (repeatable).")
+    var referrersType: [String] = []
+
+    @Option(help: "Cosign public key: every image must carry a valid cosign signature by one of these (repeatable).", completion: .file(extensions: ["pub"]))
+    var cosignKey: [String] = []
+
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -63,6 +72,8 @@ struct PackCommand: AsyncParsableCommand {
         if spec == nil, name == nil || version == nil { throw ValidationError("--image needs --name and --version") }
         if name?.isEmpty == true || version?.isEmpty == true { throw ValidationError("--name and --version must not be empty") }
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
+        if noReferrers, !referrersType.isEmpty { throw ValidationError("--referrers-type narrows evidence; --no-referrers leaves it all behind: give one") }
+        if noReferrers, !cosignKey.isEmpty { throw ValidationError("--cosign-key needs the signatures: it cannot be used with --no-referrers") }
     }
 
     func run() async throws {
@@ -89,6 +100,9 @@ struct PackCommand: AsyncParsableCommand {
             platforms: platforms, output: output, signers: signers, concurrency: concurrency)
         if let base { request.base = try BundleHeader.read(path: base) }
         request.strict = strict
+        request.evidence.enabled = !noReferrers
+        request.evidence.types = referrersType
+        request.cosignKeys = try loadPublicKeys(cosignKey)
         if !outputOptions.quiet { request.warnUnmatched = Output.warning(unmatched:) }
         let logger = outputOptions.logger
         let outputPath = output
@@ -113,6 +127,7 @@ struct PackCommand: AsyncParsableCommand {
             for image in result.images {
                 Output.line("  \(image.name)  \(image.digest.short)  \((image.platforms ?? []).joined(separator: ","))")
             }
+            for summary in result.evidence { Output.line("  \(summary.image) evidence: \(summary.text)") }
         }
         let signed = result.signers.isEmpty ? "unsigned" : "signed by \(result.signers.map { String($0.keyID.hex.prefix(16)) }.joined(separator: ", "))"
         Output.line("packed \(result.images.count) images, \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.path) (\(ByteCount.format(result.size)), \(signed))")

@@ -33,6 +33,9 @@ struct PushCommand: AsyncParsableCommand {
     @Option(help: "Write the old → new image names as JSON here.", completion: .file())
     var mapping: String?
 
+    @Option(help: "Cosign public key: every image must carry a valid cosign signature by one of these (repeatable).", completion: .file(extensions: ["pub"]))
+    var cosignKey: [String] = []
+
     @Option(help: "Write a kustomization snippet (images: newName/digest) here.", completion: .file())
     var kustomize: String?
 
@@ -68,6 +71,7 @@ struct PushCommand: AsyncParsableCommand {
         let naming = try names.naming(to: to)
         var request = PushRequest(bundle: bundle, keys: try loadPublicKeys(key), naming: naming, concurrency: concurrency,
                                   failFast: failFast, pullHost: pullHost)
+        request.cosignKeys = try loadPublicKeys(cosignKey)
         let logger = output.logger
         let display = progress.display(output)
         request.progress = display.progress
@@ -88,6 +92,9 @@ struct PushCommand: AsyncParsableCommand {
             for move in result.tagsMoved {
                 Output.line("moved \(move.target): \(move.oldDigest) → \(move.newDigest)")
             }
+            for evidence in result.evidence where evidence.sent && !output.quiet {
+                Output.line("pushed \(evidence.kind.rawValue) \(evidence.target)")
+            }
             let already = result.imagesAlreadyPresent > 0 ? " (\(result.imagesAlreadyPresent) already there)" : ""
             Output.line("\(result.images.count - result.failed.count) of \(result.images.count) images pushed\(already); blobs: \(result.blobsUploaded) uploaded (\(ByteCount.format(result.bytesUploaded))), \(result.blobsMounted) mounted, \(result.blobsPresent) already present")
         }
@@ -105,6 +112,8 @@ struct PushCommand: AsyncParsableCommand {
             let pullByDigest: String
         }
         let images: [Entry]
+        /// Signatures, SBOMs and attestations, where each now is.
+        let evidence: [Pusher.EvidencePush]
     }
 
     static func writeMapping(_ result: PushResult, to path: String) throws {
@@ -114,7 +123,7 @@ struct PushCommand: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            try (encoder.encode(Mapping(images: entries)) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+            try (encoder.encode(Mapping(images: entries, evidence: result.evidence)) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
         } catch {
             throw AirlockError.io("cannot write the mapping to \(path)")
         }

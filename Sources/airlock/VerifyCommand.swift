@@ -24,6 +24,9 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print a JSON report to stdout.")
     var json = false
 
+    @Option(help: "Cosign public key: every image must carry a valid cosign signature by one of these (repeatable).", completion: .file(extensions: ["pub"]))
+    var cosignKey: [String] = []
+
     @Option(help: "For a delta bundle: the base bundle, to prove it holds every blob the delta leaves out.", completion: .file())
     var base: String?
 
@@ -69,11 +72,15 @@ struct VerifyCommand: ParsableCommand {
 
     func verify() throws {
         let keys = try loadPublicKeys(key)
+        let cosign = CosignVerification(keys: try loadPublicKeys(cosignKey))
         let fd = try openForReading(bundle)
         defer { close(fd) }
+        let held = CosignEvidenceBytes()
         let report = try progress.display(output).run { progress in
-            try BundleVerifier(requiredKeys: keys).verify(fd: fd, name: bundle == "-" ? "standard input" : bundle, progress: progress, phase: "verify")
+            try BundleVerifier(requiredKeys: keys).verify(fd: fd, name: bundle == "-" ? "standard input" : bundle, progress: progress, phase: "verify",
+                                                          onBlobData: { descriptor, bytes in if !cosign.keys.isEmpty { held.take(descriptor, bytes) } })
         }
+        try cosign.check(report.manifest, read: held.read)
         let baseChecked = try checkBase(report)
         if json {
             try Output.json(Report(ok: true, error: nil, path: bundle, name: report.manifest.name, version: report.manifest.version,

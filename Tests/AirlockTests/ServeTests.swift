@@ -99,6 +99,32 @@ struct ServeTests {
         #expect(server.output.contains("GET /v2/mirror/acme/runtime/blobs/\(layer) 206 1000"), "\(server.output.suffix(2000))")
     }
 
+    @Test func evidenceIsServedAsPushWouldWriteIt() throws {
+        let registry = try DevRegistry.start()
+        defer { registry.stop() }
+        let source = try EvidenceSource.seed(registry.host)
+        let bundle = source.path("evidence.tar.zst")
+        let packed = try AirlockCLI.run(["pack", "--image", "\(registry.host)/evidence/signed:1.0", "--name", "e", "--version", "1", "-o", bundle, "--key", source.vendorKey])
+        #expect(packed.status == 0, "\(packed.stderr)")
+        let server = try Server([bundle, "--key", source.vendorPub], log: source.directory.appendingPathComponent("serve.log"))
+        defer { server.stop() }
+        let subject = source.image("evidence/signed:1.0")
+        // The Referrers API lists the referrers the bundle carries (distribution 2.8 itself has none).
+        let referrers = try Self.curl(["http://\(server.host)/v2/evidence/signed/referrers/\(subject)"])
+        let index = try #require(try JSONSerialization.jsonObject(with: Data(referrers.stdout.utf8)) as? [String: Any])
+        let types = (index["manifests"] as? [[String: Any]])?.compactMap { $0["artifactType"] as? String }.sorted()
+        #expect(types == ["application/spdx+json", "application/vnd.cncf.notary.signature"], "\(referrers.stdout)")
+        let filtered = try Self.curl(["-D", "-", "http://\(server.host)/v2/evidence/signed/referrers/\(subject)?artifactType=application/spdx%2Bjson"])
+        #expect(filtered.stdout.contains("OCI-Filters-Applied: artifactType"), "\(filtered.stdout)")
+        // cosign's signature tag and the referrers tag index, byte for byte as at the source.
+        let hex = subject.dropFirst("sha256:".count)
+        for tag in ["sha256-\(hex).sig", "sha256-\(hex)"] {
+            let served = try run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(server.host)/evidence/signed:\(tag)"])
+            let original = try run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/evidence/signed:\(tag)"])
+            #expect(served.status == 0 && served.stdout == original.stdout, "\(tag): \(served.stderr)")
+        }
+    }
+
     @Test func podmanPullsFromServe() throws {
         let packed = try PackedBundle.make()
         defer { packed.registry.stop() }
