@@ -26,7 +26,9 @@ enum Interruption {
         handle {
             if isatty(STDERR_FILENO) == 1 { Output.status("\r\u{1B}[2K") }  // the status line
             Output.error("airlock: interrupted; \(Output.printable(message()))")
-            exit(130)
+            // _exit, not exit: exit's handlers (OpenSSL's cleanup among them) would tear down state
+            // that the threads still working use, and crash them. Output is unbuffered; work files are on disk.
+            _exit(130)
         }
     }
 }

@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
             Output.error("airlock: stopping; transfers in flight get \(grace.nanoseconds / 1_000_000_000) s to finish")
             Task {
                 await server.stop(grace: grace)
-                Foundation.exit(0)
+                _exit(0)  // as Interruption does: no exit handlers under threads still alive
             }
         }
         let scheme = options.tls == nil ? "http" : "https"
