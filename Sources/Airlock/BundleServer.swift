@@ -35,10 +35,14 @@ public final class BundleServer: Sendable {
 
     /// Opens and checks the bundle (every required key signed it; its structure matches the
     /// signed manifest) and lays out its repositories as `naming` would push them.
-    public init(bundle: String, keys: [PublicKey], naming: TargetNaming, log: @escaping @Sendable (String) -> Void) async throws {
+    /// With `cosignKeys`, every image must also carry a valid cosign signature by one of them, as
+    /// push --cosign-key requires.
+    public init(bundle: String, keys: [PublicKey], cosignKeys: [PublicKey] = [], naming: TargetNaming,
+                log: @escaping @Sendable (String) -> Void) async throws {
         let file = try BundleFile(path: bundle)
         try SignatureReport.check(file.header.slot, manifest: file.header.manifestBytes, required: keys).requireTrusted(name: bundle)
         _ = try file.checkStructure()
+        try CosignVerification(keys: cosignKeys).check(file.manifest) { try file.read($0) }
         self.file = file
         self.catalog = try await ServeCatalog.make(file.manifest, naming: naming) { try file.read($0) }
         self.name = "\(file.manifest.name) \(file.manifest.version)"
@@ -124,8 +128,8 @@ public final class BundleServer: Sendable {
                     case .end:
                         guard let request = head else { continue }
                         head = nil
-                        try await respond(to: request, peer: peer, outbound)
-                        if !request.isKeepAlive { return }
+                        let keepAlive = try await respond(to: request, peer: peer, outbound, channel: connection.channel)
+                        if !keepAlive { return }
                     }
                 }
             }
@@ -134,8 +138,14 @@ public final class BundleServer: Sendable {
         }
     }
 
-    private func respond(to request: HTTPRequestHead, peer: String, _ out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
-        state.withLockedValue { $0.inFlight += 1 }
+    /// Answers one request; false when the connection is to close after it (the client asked, or
+    /// the server is stopping: an idle keep-alive connection must not outlive the grace period).
+    private func respond(to request: HTTPRequestHead, peer: String, _ out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+                         channel: any Channel) async throws -> Bool {
+        let stopping = state.withLockedValue { state in
+            state.inFlight += 1
+            return state.stopping
+        }
         defer { state.withLockedValue { $0.inFlight -= 1 } }
         let start = NIODeadline.now()
         var sent: Int64 = 0
@@ -148,6 +158,7 @@ public final class BundleServer: Sendable {
         status = response.status
         var headers = response.headers
         headers.replaceOrAdd(name: "Docker-Distribution-API-Version", value: "registry/2.0")
+        if stopping { headers.replaceOrAdd(name: "Connection", value: "close") }
         switch response.body {
         case .bytes(let bytes):
             headers.replaceOrAdd(name: "Content-Length", value: "\(bytes.count)")
@@ -156,7 +167,7 @@ public final class BundleServer: Sendable {
                 try await out.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
                 sent = Int64(bytes.count)
             }
-            try await out.write(.end(nil))
+            try await Self.end(channel)
         case .blob(let descriptor, let range):
             try await out.write(.head(HTTPResponseHead(version: request.version, status: status, headers: headers)))
             if request.method != .HEAD {
@@ -167,8 +178,16 @@ public final class BundleServer: Sendable {
                     throw error
                 }
             }
-            try await out.write(.end(nil))
+            try await Self.end(channel)
         }
+        return request.isKeepAlive && !stopping
+    }
+
+    /// Ends a response, written straight to the channel so that its promise says when every byte
+    /// before it has reached the socket: NIO drops writes still pending when a channel closes, and
+    /// so does the exit after a grace period, so a transfer counts as in flight until then.
+    private static func end(_ channel: any Channel) async throws {
+        try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
     }
 
     /// Sends a blob's bytes in `range`, hashing the whole blob; the last piece waits for the digest.

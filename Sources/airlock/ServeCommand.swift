@@ -14,7 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
             through its seek table, each checked against its digest as it is sent: a damaged blob is cut \
             off before its last byte and refused afterwards. Writes get 405. One access-log line per \
             request on stderr (-q: none). Ctrl-C or SIGTERM stops accepting and gives transfers in \
-            flight 10 seconds to finish.
+            flight 10 seconds to finish; responses in that time close their connection.
             """
     )
 
@@ -23,6 +23,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
     var key: [String] = []
+
+    @Option(help: "Cosign public key: every image must carry a valid cosign signature by one of these, checked before listening (repeatable).",
+            completion: .file(extensions: ["pub"]))
+    var cosignKey: [String] = []
 
     @Option(help: "Address and port to listen on (default 127.0.0.1:5000; 0.0.0.0:PORT for every interface; port 0 picks a free one).")
     var listen: String = "127.0.0.1:5000"
@@ -61,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         let keys = try loadPublicKeys(key)
         let naming = try names.naming(to: "localhost" + (toNamespace.map { "/\($0)" } ?? ""))
         let quiet = output.quiet
-        let server = try await BundleServer(bundle: bundle, keys: keys, naming: naming) { line in
+        let server = try await BundleServer(bundle: bundle, keys: keys, cosignKeys: try loadPublicKeys(cosignKey), naming: naming) { line in
             if !quiet { Output.error(Output.printable(line)) }
         }
         var options = BundleServer.Options()

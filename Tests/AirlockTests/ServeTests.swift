@@ -106,7 +106,11 @@ struct ServeTests {
         let bundle = source.path("evidence.tar.zst")
         let packed = try AirlockCLI.run(["pack", "--image", "\(registry.host)/evidence/signed:1.0", "--name", "e", "--version", "1", "-o", bundle, "--key", source.vendorKey])
         #expect(packed.status == 0, "\(packed.stderr)")
-        let server = try Server([bundle, "--key", source.vendorPub], log: source.directory.appendingPathComponent("serve.log"))
+        // --cosign-key: a key that signed no image refuses to start; the signer's key serves.
+        let unsigned = try AirlockCLI.run(["serve", bundle, "--key", source.vendorPub, "--cosign-key", source.key("other.pub"), "--listen", "127.0.0.1:0"])
+        #expect(unsigned.status == 3 && unsigned.stderr.contains("signed by another key") && !unsigned.stderr.contains("serving"), "\(unsigned.stderr)")
+        let server = try Server([bundle, "--key", source.vendorPub, "--cosign-key", source.key("signer.pub")],
+                                log: source.directory.appendingPathComponent("serve.log"))
         defer { server.stop() }
         let subject = source.image("evidence/signed:1.0")
         // The Referrers API lists the referrers the bundle carries (distribution 2.8 itself has none).
@@ -177,6 +181,63 @@ struct ServeTests {
         #expect(((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("airlock: stopping"))
     }
 
+    /// SIGINT with a transfer in flight: the transfer finishes whole within the grace period,
+    /// no new connection is accepted meanwhile, and serve then exits 0. The layer (32 MiB of random
+    /// bytes) is far larger than what the loopback socket buffers hold, so serve is still sending.
+    @Test func aTransferInFlightFinishesAfterSIGINT() throws {
+        let registry = try DevRegistry.start()
+        defer { registry.stop() }
+        let directory = try TestPaths.temporaryDirectory("serve-grace")
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let seeded = try run("sh", ["-c", """
+            set -e; cd '\(directory.path)'
+            umoci init --layout big; umoci new --image big:1
+            mkdir data; head -c 33554432 /dev/urandom > data/random.bin
+            umoci insert --rootless --image big:1 data /data
+            skopeo copy -q --dest-tls-verify=false oci:big:1 docker://\(registry.host)/acme/big:1.0
+            """])
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+        #expect(try AirlockCLI.run(["keygen", "--out", path("k")]).status == 0)
+        let packed = try AirlockCLI.run(["pack", "--image", "\(registry.host)/acme/big:1.0", "--name", "big", "--version", "1",
+                                         "-o", path("big.tar.zst"), "--key", path("k.key")])
+        #expect(packed.status == 0, "\(packed.stderr)")
+        let largest = try run("python3", ["-c", Self.largestBlob, path("big.tar.zst")])
+        let fields = largest.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let layer = try #require(fields.first), size = Int(fields.last ?? "") ?? 0
+        #expect(size > 32 << 20, "\(largest.stdout)")
+        let server = try Server([path("big.tar.zst"), "--key", path("k.pub")], log: directory.appendingPathComponent("serve.log"))
+        defer { server.stop() }
+        // skopeo asks for "Connection: close": the end of each layer must still reach it (it did not
+        // when the close dropped what NIO had not yet written). Three pulls, as it failed by chance.
+        for round in 1...3 {
+            let pulled = try run("skopeo", ["copy", "-q", "--src-tls-verify=false", "docker://\(server.host)/acme/big:1.0", "dir:" + path("pull-\(round)")])
+            #expect(pulled.status == 0, "pull \(round): \(pulled.stderr)")
+        }
+        let slow = Process()
+        slow.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        // About five seconds for the whole layer, well inside the 10 s grace period.
+        slow.arguments = ["-s", "--max-time", "60", "--limit-rate", "\(size / 5)", "-o", path("slow"),
+                          "-w", "%{http_code}", "http://\(server.host)/v2/acme/big/blobs/\(layer)"]
+        let pipe = Pipe()
+        slow.standardOutput = pipe
+        try slow.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        server.process.interrupt()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(server.process.isRunning, "serve exited with a transfer in flight")
+        let refused = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "http://\(server.host)/v2/"])
+        #expect(refused.stdout == "000", "a new connection was accepted while stopping: \(refused.stdout)")
+        slow.waitUntilExit()
+        let code = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(slow.terminationStatus == 0 && code == "200", "curl \(slow.terminationStatus) \(code)")
+        let got = try Data(contentsOf: URL(fileURLWithPath: path("slow")))
+        #expect("sha256:" + sha256Hex(Array(got)) == layer)
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        #expect(server.output.contains("airlock: stopping") && server.output.contains("GET /v2/acme/big/blobs/\(layer) 200 \(size)"),
+                "\(server.output.suffix(1000))")
+    }
+
     @Test func containerdPullsFromServe() throws {
         let packed = try PackedBundle.make()
         defer { packed.registry.stop() }
@@ -236,6 +297,16 @@ struct ServeTests {
         }
         return nil
     }
+
+    /// Prints the digest and size of the bundle's largest blob (from the seek table).
+    static let largestBlob = #"""
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", data[-12:-4])[0]
+table = json.loads(data[-12 - n:-12])
+entry = max((e for e in table["entries"] if e["name"].startswith("blobs/sha256/")), key=lambda e: e["size"])
+print("sha256:" + entry["name"].rsplit("/", 1)[1], entry["size"])
+"""#
 
     /// Flips one byte in the middle of the largest blob's compressed frames (via the seek table);
     /// prints that blob's digest.
