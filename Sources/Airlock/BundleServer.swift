@@ -30,6 +30,11 @@ public final class BundleServer: Sendable {
     let log: @Sendable (String) -> Void
     /// Blobs found corrupt while sending: refused from then on.
     private let corrupt = NIOLockedValueBox<Set<Digest>>([])
+    /// Blobs streaming at once. Each holds about two zstd frames (8 MiB) while it sends one, so
+    /// this bounds memory however many clients pull; on two cores three streams already keep
+    /// the processor busy. Others wait their turn before their first byte.
+    static let concurrentBlobs = 3
+    private let streams = Permits(BundleServer.concurrentBlobs)
     /// Responses in flight, and the channel that accepts connections (for shutdown).
     private let state = NIOLockedValueBox<(inFlight: Int, server: (any Channel)?, stopping: Bool)>((0, nil, false))
 
@@ -190,11 +195,17 @@ public final class BundleServer: Sendable {
         try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
     }
 
+    /// Bytes per write: below glibc's 128 KiB mmap threshold, so the buffers of many transfers
+    /// come and go within malloc's arenas instead of raising that threshold and staying resident.
+    static let chunkSize = 64 << 10
+
     /// Sends a blob's bytes in `range`, hashing the whole blob; the last piece waits for the digest.
     private func streamBlob(
         _ descriptor: Descriptor, range: ClosedRange<Int64>?, to out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
         counted: (Int64) -> Void
     ) async throws {
+        await streams.acquire()
+        defer { streams.release() }
         let hasher = DigestHasher(descriptor.digest.algorithm)
         let wanted = range ?? 0...(descriptor.size - 1)
         var offset: Int64 = 0
@@ -203,9 +214,9 @@ public final class BundleServer: Sendable {
         do {
             let reader = try file.reader(for: descriptor.digest)
             while true {
-                var chunk = allocator.buffer(capacity: 256 << 10)
-                let count = try chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: 256 << 10) { space in
-                    try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(256 << 10)))
+                var chunk = allocator.buffer(capacity: Self.chunkSize)
+                let count = try chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.chunkSize) { space in
+                    try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(Self.chunkSize)))
                 }
                 if count == 0 { break }
                 chunk.withUnsafeReadableBytes { hasher.update($0) }

@@ -220,7 +220,6 @@ final class FrameGroup {
     private var frame: Int
     private let frames: Range<Int>
     private let decompressor: ZstdFrameDecompressor
-    private var compressed: [UInt8] = []
     private let buffer: UnsafeMutableRawBufferPointer
     private var endMarker: Bool
     private static let marker = [UInt8](repeating: 0, count: 1024)
@@ -232,10 +231,10 @@ final class FrameGroup {
         self.endMarker = endMarker
         decompressor = try ZstdFrameDecompressor()
         let largest = frames.map { Int(file.table.frames[$0][1]) }.max() ?? 0
-        buffer = .allocate(byteCount: max(largest, Self.marker.count), alignment: 16)
+        buffer = try FrameBuffer.allocate(max(largest, Self.marker.count))
     }
 
-    deinit { buffer.deallocate() }
+    deinit { FrameBuffer.release(buffer) }
 
     /// The next frame's bytes (valid until the next call), then the marker, then empty.
     func next() throws -> UnsafeRawBufferPointer {
@@ -246,13 +245,9 @@ final class FrameGroup {
             return UnsafeRawBufferPointer(rebasing: buffer[..<Self.marker.count])
         }
         let compressedSize = Int(file.table.frames[frame][0]), size = Int(file.table.frames[frame][1])
-        try BundleFile.pread(file.fd, offset: file.layout.fileOffsets[frame], count: compressedSize, path: file.path, into: &compressed)
-        let what = "\(file.path), frame \(frame)"
-        let output = buffer
-        let decompressor = self.decompressor
-        // An untyped closure: a typed-throws one here crashes Swift 6.3.1's IR generation.
-        try compressed.withUnsafeBytes { (input: UnsafeRawBufferPointer) throws -> Void in
-            try decompressor.decompress(UnsafeRawBufferPointer(rebasing: input[..<compressedSize]), into: output, expectedSize: size, what: what)
+        let start = file.layout.fileOffsets[frame]
+        try decompressor.decompress(compressedSize: compressedSize, into: buffer, expectedSize: size, what: "\(file.path), frame \(frame)") { offset, count, bytes in
+            try BundleFile.pread(file.fd, offset: start + Int64(offset), count: count, path: file.path, into: &bytes)
         }
         frame += 1
         return UnsafeRawBufferPointer(rebasing: buffer[..<size])
@@ -265,5 +260,22 @@ final class FrameGroup {
         guard frame == frames.upperBound, !endMarker, tar.position == total else {
             throw BundleError.verification("\(file.path) has an end-of-archive marker or other stray bytes inside frames \(frames.lowerBound)–\(frames.upperBound - 1)")
         }
+    }
+}
+
+/// Frame-sized buffers straight from the kernel: unmapped when freed, so memory returns at once.
+/// (malloc would keep them: glibc raises its mmap threshold after the first free, and later
+/// frames come from arenas that do not shrink, so a server's memory kept its highest point.)
+enum FrameBuffer {
+    static func allocate(_ count: Int) throws(BundleError) -> UnsafeMutableRawBufferPointer {
+        let address = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let address, address != MAP_FAILED else {
+            throw BundleError.library("cannot allocate \(count) bytes for a frame: \(String(cString: strerror(errno)))")
+        }
+        return UnsafeMutableRawBufferPointer(start: address, count: count)
+    }
+
+    static func release(_ buffer: UnsafeMutableRawBufferPointer) {
+        if let address = buffer.baseAddress { munmap(address, buffer.count) }
     }
 }
