@@ -148,17 +148,18 @@ public enum GzipTar {
         guard !target.isEmpty, !target.hasPrefix("/") else { return false }
         var path = Array(parts.dropLast())
         for component in target.split(separator: "/") {
+            // Each step uses the path so far as a folder: it must not be a link.
+            if links.contains(path.joined(separator: "/")) { return false }
             switch component {
             case ".": continue
             case "..":
                 path.removeLast()
                 if path.isEmpty { return false }
             default:
-                if links.contains(path.joined(separator: "/")) { return false }
                 path.append(String(component))
             }
         }
-        return !links.contains(Array(path.dropLast()).joined(separator: "/"))
+        return true
     }
 
     private static func isDirectory(_ path: String) -> Bool {

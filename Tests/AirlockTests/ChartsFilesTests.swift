@@ -142,6 +142,8 @@ struct ChartsFilesTests {
         // Push, then read the layouts back through the registry's own API.
         let target = try DevRegistry.start()
         defer { target.stop() }
+        let before = try AirlockCLI.run(["diff", "--against", "\(target.host)/vendor", bundle])
+        #expect(before.status == 1 && before.stdout.contains("vendor/charts/webapp:1.2.3_build.7") && before.stdout.contains("vendor/files/docs:2.10.2"), "\(before.stdout)")
         let pushed = try AirlockCLI.run(["push", bundle, "--to", "\(target.host)/vendor", "--key", w.path("vendor.pub"), "--mapping", w.path("map.json"), "--json"])
         #expect(pushed.status == 0, "\(pushed.stderr)")
         #expect(try violations("push", pushed.stdout) == nil)
@@ -179,6 +181,19 @@ struct ChartsFilesTests {
         let folderLayer = try #require((folderManifest["layers"] as? [[String: Any]])?.first)
         #expect((folderLayer["annotations"] as? [String: String])?["io.deis.oras.content.unpack"] == "true")
         #expect(folderLayer["mediaType"] as? String == "application/vnd.oci.image.layer.v1.tar+gzip")
+
+        let after = try AirlockCLI.run(["diff", "--against", "\(target.host)/vendor", bundle])
+        #expect(after.status == 0, "\(after.stdout)")
+        let mapping = try String(contentsOfFile: w.path("map.json"), encoding: .utf8)
+        #expect(mapping.contains("\(target.host)/vendor/charts/webapp:1.2.3_build.7") && mapping.contains("\(target.host)/vendor/files/install.sh:2.10.2"))
+
+        // serve: the same names and bytes, straight from the bundle.
+        let server = try ServeTests.Server([bundle, "--key", w.path("vendor.pub")], log: w.directory.appendingPathComponent("serve.log"))
+        defer { server.stop() }
+        let served = try w.client(["manifest", "http://\(server.host)", "charts/webapp", "1.2.3_build.7"])
+        #expect(served == (try w.client(["manifest", target.url, "vendor/charts/webapp", "1.2.3_build.7"])))
+        _ = try w.client(["blob", "http://\(server.host)", "files/install.sh", try #require(fileLayer["digest"] as? String), w.path("install.served")])
+        #expect(try w.sha256(w.path("install.served")) == w.sha256(w.path("release/install.sh")))
 
         // Extract: the same bytes back, by name; nothing replaced without --force.
         let out = w.path("out")
