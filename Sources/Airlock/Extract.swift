@@ -4,8 +4,8 @@ import OCI
 
 /// Writes a bundle's charts (`NAME-VERSION.tgz`, the archive as `helm package` made it) and files
 /// (by name; a folder as a folder) into a directory: signatures and structure first, as push
-/// checks them, then each one's bytes hashed on the way to a hidden temporary name and renamed into
-/// place only once its digest matches. Names come from the signed manifest and are plain file
+/// checks them, then each one's bytes hashed on the way to a hidden temporary name; all are
+/// renamed into place only once every digest matched. Names come from the signed manifest and are plain file
 /// names (no `/`, `.` or `..`), so nothing lands outside DIR; nothing there is replaced without
 /// `force`, and every clash is found before the first byte is written.
 public struct Extractor {
@@ -57,11 +57,18 @@ public struct Extractor {
         let items = try plan(file)
         guard !items.isEmpty else { throw AirlockError.notFound("\(bundle) holds no charts or files (only images: use unpack or push)") }
         try prepare(directory, for: items)
+        // Everything is staged and checked before the first name appears: a damaged bundle leaves none.
+        var staged: [(item: Item, staging: String, produced: String)] = []
+        defer { for entry in staged { try? FileManager.default.removeItem(atPath: entry.staging) } }
+        for (index, item) in items.enumerated() {
+            let staging = directory + "/.airlock-extract-\(index)-" + item.layer.digest.hex.prefix(16)
+            staged.append((item, staging, try stage(item, from: file, at: staging)))
+        }
         var written: [Written] = []
-        for item in items {
-            try write(item, from: file, into: directory)
-            written.append(Written(kind: item.image.kind?.rawValue ?? "file", name: item.name, source: item.image.refName,
-                                   digest: item.layer.digest, size: item.layer.size, isFolder: item.isFolder))
+        for entry in staged {
+            try commit(entry.item, produced: entry.produced, to: directory + "/" + entry.item.name)
+            written.append(Written(kind: entry.item.image.kind?.rawValue ?? "file", name: entry.item.name, source: entry.item.image.refName,
+                                   digest: entry.item.layer.digest, size: entry.item.layer.size, isFolder: entry.item.isFolder))
         }
         return Result(directory: directory, name: header.manifest.name, version: header.manifest.version,
                       manifestDigest: header.manifestDigest, written: written)
@@ -128,9 +135,9 @@ public struct Extractor {
         }
     }
 
-    /// Streams one layer out of the bundle, hashing it, to a hidden name in DIR; renames it into
-    /// place once its digest matches (a folder: unpacked under a hidden folder, then moved).
-    func write(_ item: Item, from file: BundleFile, into directory: String) throws {
+    /// Streams one layer out of the bundle, hashing it, to a hidden name in DIR (a folder: unpacked
+    /// under a hidden folder); returns what is to be renamed into place once its digest matched.
+    func stage(_ item: Item, from file: BundleFile, at staging: String) throws -> String {
         let reader = try file.reader(for: item.layer.digest)
         let hasher = DigestHasher(item.layer.digest.algorithm)
         var size: Int64 = 0
@@ -143,9 +150,6 @@ public struct Extractor {
             size += Int64(count)
             return bytes
         }
-        let staging = directory + "/.airlock-extract-" + item.layer.digest.hex.prefix(16)
-        let final = directory + "/" + item.name
-        defer { try? FileManager.default.removeItem(atPath: staging) }
         try? FileManager.default.removeItem(atPath: staging)  // an interrupted run's
         let produced: String
         do {
@@ -169,11 +173,16 @@ public struct Extractor {
             }
         } catch let error as BundleError {
             if case .io = error { throw error }
-            throw AirlockError.verification("\(item.image.refName) cannot be extracted: \(error.description); \(item.name) was not written")
+            throw AirlockError.verification("\(item.image.refName) cannot be extracted: \(error.description); nothing was written")
         }
         guard size == item.layer.size, try hasher.finalize() == item.layer.digest else {
-            throw AirlockError.verification("\(item.image.refName) is corrupt in the bundle (its content does not match \(item.layer.digest.short)); \(item.name) was not written")
+            throw AirlockError.verification("\(item.image.refName) is corrupt in the bundle (its content does not match \(item.layer.digest.short)); nothing was written")
         }
+        return produced
+    }
+
+    /// Moves a staged chart or file to its name (replacing what is there only with `force`).
+    func commit(_ item: Item, produced: String, to final: String) throws {
         if force, FileManager.default.fileExists(atPath: final) || (try? FileManager.default.destinationOfSymbolicLink(atPath: final)) != nil {
             if item.isFolder || isDirectory(final) {
                 do {

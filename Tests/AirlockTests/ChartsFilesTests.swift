@@ -213,6 +213,28 @@ struct ChartsFilesTests {
         #expect(clash.status == 2 && clash.stderr.contains("already exists"), "\(clash.stderr)")
         let forced = try AirlockCLI.run(["extract", bundle, "--to-dir", out, "--key", w.path("vendor.pub"), "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
+
+        // A byte flipped in the local chart's layer: exit 3, and no name appears, not even the
+        // charts and files that come before it.
+        let damaged = w.path("damaged.tar.zst")
+        try FileManager.default.copyItem(atPath: bundle, toPath: damaged)
+        let layerHex = String(try w.sha256(local).dropFirst(7))
+        let flip = try run("python3", ["-c", """
+            import json, struct, sys
+            path, name = sys.argv[1], "blobs/sha256/" + sys.argv[2]
+            data = bytearray(open(path, "rb").read())
+            n = struct.unpack("<Q", data[-12:-4])[0]
+            table = json.loads(data[-12 - n:-12])
+            entry = next(e for e in table["entries"] if e["name"] == name)
+            offset = table["dataOffset"] + sum(f[0] for f in table["frames"][:entry["frame"]])
+            data[offset + table["frames"][entry["frame"]][0] // 2] ^= 0x01
+            open(path, "wb").write(data)
+            """, damaged, layerHex])
+        #expect(flip.status == 0, "\(flip.stderr)")
+        let fresh = w.path("fresh")
+        let refused = try AirlockCLI.run(["extract", damaged, "--to-dir", fresh, "--key", w.path("vendor.pub")])
+        #expect(refused.status == 3, "\(refused.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: fresh)) ?? []).isEmpty)
     }
 
     /// Each bad input is one sentence and exit 2, and nothing is fetched: the image in the same
