@@ -89,9 +89,9 @@ public struct PackSpec: Sendable, Decodable {
         do {
             spec = try YAMLDecoder().decode(PackSpec.self, from: text)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw AirlockError.usage("\(source): missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'")
+            throw AirlockError.usage("\(source): missing '\(dotted(context.codingPath + [key]))'")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw AirlockError.usage("\(source): wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'")
+            throw AirlockError.usage("\(source): wrong type at '\(dotted(context.codingPath))'")
         } catch {
             throw AirlockError.usage("\(source) is not a valid spec: \(error)")
         }
@@ -101,6 +101,11 @@ public struct PackSpec: Sendable, Decodable {
         }
         guard !spec.name.isEmpty, !spec.version.isEmpty else { throw AirlockError.usage("\(source): name and version must not be empty") }
         return spec
+    }
+
+    /// `images.0.ref`: a list index as its number (Yams spells it "Index 0").
+    static func dotted(_ path: [any CodingKey]) -> String {
+        path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
     /// The image patterns the spec selects.
