@@ -111,7 +111,8 @@ struct PackCommand: AsyncParsableCommand {
             if Self.isLocalChart(given) {
                 localCharts.append(LocalPath(path: given))
             } else {
-                charts.append(try ImagePattern(parsing: given, defaultTags: "*"))
+                // Helm's tags spell a version's `+` as `_`; a registry name holds no `+`.
+                charts.append(try ImagePattern(parsing: given.replacingOccurrences(of: "+", with: "_"), defaultTags: "*"))
             }
         }
         files += file.map { LocalPath(path: $0) }

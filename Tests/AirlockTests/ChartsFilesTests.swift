@@ -27,7 +27,7 @@ struct ChartsFilesTests {
         repo, version, tgz = sys.argv[3], sys.argv[4], sys.argv[5]
         data = open(tgz, "rb").read()
         config = json.dumps({"name": repo.split("/")[-1], "version": version, "apiVersion": "v2"}, separators=(",", ":")).encode()
-        c = blob(base, repo, config); c["mediaType"] = "application/vnd.cncf.helm.config.v1+json"
+        c = blob(base, repo, config); c["mediaType"] = sys.argv[6] if len(sys.argv) > 6 else "application/vnd.cncf.helm.config.v1+json"
         l = blob(base, repo, data); l["mediaType"] = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
         manifest = json.dumps({"schemaVersion": 2, "config": c, "layers": [l]}, separators=(",", ":")).encode()
         call("PUT", f"{base}/v2/{repo}/manifests/{version}", manifest, {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
@@ -92,6 +92,11 @@ struct ChartsFilesTests {
             let digest = try w.client(["chart", source.url, "charts/acme", version, tgz]).trimmingCharacters(in: .whitespacesAndNewlines)
             seeded[version] = (tgz, digest)
         }
+        // An image's manifest under a chart repository is not a chart: refused, by name.
+        _ = try w.client(["chart", source.url, "charts/notachart", "1.0.0", try #require(seeded["2.9.0"]?.tgz), "application/vnd.oci.image.config.v1+json"])
+        let notChart = try AirlockCLI.run(["pack", "--chart", "\(source.host)/charts/notachart:1.*", "--name", "n", "--version", "1", "-o", w.path("n.tar.zst")])
+        #expect(notChart.status == 2 && notChart.stderr.contains("is not a Helm chart"), "\(notChart.stderr)")
+
         let local = try w.chart("webapp", version: "1.2.3+build.7", values: """
             image:
               repository: example.com/acme/webapp
