@@ -38,6 +38,8 @@ final class TarWriter {
         if gzip {
             try ArchiveError.check(archive_write_add_filter_gzip(archive), archive, "adding gzip")
             try ArchiveError.check(archive_write_set_filter_option(archive, "gzip", "timestamp", nil), archive, "leaving the time out of gzip")
+            // Speed over size: what it carries is mostly compressed already (and zstd follows).
+            try ArchiveError.check(archive_write_set_filter_option(archive, "gzip", "compression-level", "1"), archive, "choosing the gzip level")
         }
         try ArchiveError.check(archive_write_set_bytes_per_block(archive, 0), archive, "unblocking tar output")
         let context = Unmanaged.passUnretained(box).toOpaque()

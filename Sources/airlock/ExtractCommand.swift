@@ -48,6 +48,7 @@ struct ExtractCommand: ParsableCommand {
                 Output.line("  \(item.kind)  \(item.name)\(item.isFolder ? "/" : "")  \(item.digest.short)  \(ByteCount.format(item.size))")
             }
         }
-        Output.line("extracted \(result.written.count) chart\(result.written.count == 1 ? "" : "s") and files into \(result.directory)")
+        let charts = result.written.filter { $0.kind == "chart" }.count, files = result.written.count - charts
+        Output.line("extracted \(charts) chart\(charts == 1 ? "" : "s") and \(files) file\(files == 1 ? "" : "s") into \(result.directory)")
     }
 }
