@@ -34,7 +34,7 @@ enum FileArtifact {
         var layerPath = path
         switch status.st_mode & S_IFMT {
         case S_IFREG:
-            let (digest, size) = try ChartSource.digest(ofFile: path, shown: shown)
+            let (digest, size) = try LocalFile.digest(path, shown: shown)
             layer = Descriptor(mediaType: MediaType.ociLayer, digest: digest, size: size, annotations: [MediaType.titleAnnotation: name])
         case S_IFDIR:
             let members = try folderMembers(path, shown: shown, name: name)

@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// A local file read in 1 MiB chunks (charts, files and folders being packed): one reader for all.
 public enum LocalFile {
@@ -16,5 +17,16 @@ public enum LocalFile {
             if chunk.isEmpty { return }
             try chunk.withUnsafeBytes(body)
         }
+    }
+
+    /// SHA-256 and size of the file at `path`, streamed.
+    public static func digest(_ path: String, shown: String? = nil) throws -> (Digest, Int64) {
+        let hasher = DigestHasher()
+        var size: Int64 = 0
+        try forEachChunk(path, shown: shown) { chunk in
+            size += Int64(chunk.count)
+            hasher.update(chunk)
+        }
+        return (try hasher.finalize(), size)
     }
 }
