@@ -58,7 +58,7 @@ struct InspectCommand: ParsableCommand {
         let manifest = header.manifest
         let filters = try image.map { try ImageListing.Filter(parsing: $0) }
         let groups = ImageListing.groups(manifest.images, filters: filters)
-        let containers = Set(manifest.images.filter { $0.kind == nil }.map(\.refName))
+        let containers = Set(manifest.images.filter { ($0.kind ?? .image) == .image }.map(\.refName))
         // JSON keeps the bundle's own (signed) order; the text groups and sorts.
         let shown = Set(groups.flatMap(\.images).map(\.refName))
         let listed = manifest.images.filter { shown.contains($0.refName) }
