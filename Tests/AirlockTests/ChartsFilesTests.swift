@@ -250,11 +250,15 @@ struct ChartsFilesTests {
         _ = try run("tar", ["-czf", w.path("nochart.tgz"), "-C", w.path("nochart"), "notes.txt"])
         try w.write("folder/inside.txt", "fine\n")
         try FileManager.default.createSymbolicLink(atPath: w.path("folder/escape"), withDestinationPath: "../../etc")
+        let noVersion = try w.chart("broken", version: "1.0.0", chartYAML: "apiVersion: v2\nname: broken\n")
+        try w.write("text.tgz", "not an archive at all\n")
         let unreachable = "127.0.0.1:\(try freePort())/acme/app:1.0"
         let cases: [(arguments: [String], expected: String)] = [
             (["--chart", w.path("nochart.tgz")], "holds no Chart.yaml"),
             (["--file", w.path("missing.txt")], "does not exist"),
             (["--file", w.path("folder")], "points outside"),
+            (["--chart", noVersion], "without a valid version"),
+            (["--chart", w.path("text.tgz")], "not a gzip-compressed tar archive"),
         ]
         for (arguments, expected) in cases {
             let result = try AirlockCLI.run(["pack", "--image", unreachable, "--name", "r", "--version", "1", "-o", w.path("r.tar.zst")] + arguments)
