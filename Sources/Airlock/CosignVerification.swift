@@ -30,7 +30,8 @@ public struct CosignVerification: Sendable {
     public func check(_ manifest: BundleManifest, read: (Descriptor) throws -> [UInt8]) throws {
         guard !keys.isEmpty else { return }
         let signatures = Dictionary(grouping: (manifest.evidence ?? []).filter { $0.kind == .signature }, by: \.subject)
-        for image in manifest.images {
+        // A local chart or file was made at pack, signed by nothing but the bundle's own signatures.
+        for image in manifest.images where !image.isLocal {
             for subject in try Self.subjects(of: image, read: read) {
                 let outcome = try self.outcome(for: subject, signatures: signatures[subject] ?? [], read: read)
                 let name = "\(image.refName)" + (subject == image.digest ? "" : " (child \(subject.short))")

@@ -21,6 +21,10 @@ public struct ImageReport: Sendable, Encodable, Equatable {
     public let pattern: String?
     /// Bytes of every blob it references.
     public let totalSize: Int64?
+    /// `chart` or `file` (format 1.2); absent for a container image.
+    public let kind: String?
+    /// A chart's name and version, a file's name, and the local path either was packed from.
+    public let artifact: BundleManifest.Image.Artifact?
 
     public init(_ image: BundleManifest.Image) {
         name = image.refName
@@ -32,6 +36,8 @@ public struct ImageReport: Sendable, Encodable, Equatable {
         sourceDigest = image.sourceDigest
         pattern = image.pattern
         totalSize = image.totalSize
+        kind = image.kind == .image ? nil : image.kind?.rawValue
+        artifact = image.artifact
     }
 
     public init(_ tag: ResolvedTag) {
@@ -44,6 +50,8 @@ public struct ImageReport: Sendable, Encodable, Equatable {
         sourceDigest = nil
         pattern = nil
         totalSize = nil
+        kind = nil
+        artifact = nil
     }
 }
 

@@ -28,6 +28,14 @@ public struct PackRequest: Sendable {
     public var evidence = EvidenceOptions()
     /// `--cosign-key`: every image must carry a cosign signature by one of these.
     public var cosignKeys: [PublicKey] = []
+    /// OCI chart repositories and the versions to take (`charts:` with `ref`, `--chart REF:PATTERN`).
+    public var charts: [ImagePattern] = []
+    /// Local chart archives (`charts:` with `path`, `--chart PATH`).
+    public var localCharts: [LocalPath] = []
+    /// Files and folders (`files:`, `--file`).
+    public var files: [LocalPath] = []
+    /// Told each image a local chart's values name that the bundle lacks.
+    public var warnChartImage: @Sendable (String) -> Void = { _ in }
 
     public init(name: String, version: String, spec: String?, patterns: [ImagePattern], platforms: [Platform]?, output: String, signers: [PrivateKey], concurrency: Int = 4) {
         self.name = name
@@ -58,6 +66,8 @@ public struct PackResult: Sendable, Encodable {
     public let unmatched: [String]
     /// Signatures, SBOMs and attestations packed, per image.
     public let evidence: [EvidenceSummary]
+    /// Images a local chart's values.yaml names that the bundle does not hold.
+    public let missingChartImages: [String]
 }
 
 /// Resolves patterns, fetches every manifest and blob once, and writes a signed bundle.
@@ -77,12 +87,15 @@ public struct Packer: Sendable {
         let repository: String
         /// Bytes already fetched (manifests, configs).
         let bytes: [UInt8]?
+        /// A local file holding the bytes (a chart archive, a file, a folder's tar+gzip).
+        var localPath: String? = nil
     }
 
     /// One image after its graph has been walked.
     struct Walked: Sendable {
         let resolved: ResolvedTag
-        let pattern: ImagePattern
+        /// The tag pattern that selected it (nil for a local chart or file).
+        let pattern: String?
         let top: ManifestDocument
         let sourceDigest: Digest?
         let platforms: [String]
@@ -90,20 +103,29 @@ public struct Packer: Sendable {
         /// The manifests evidence can be about: the index as the source has it, and each child kept.
         let subjects: [Digest]
         var evidence: [EvidenceFinder.Item] = []
+        var kind: BundleManifest.Image.Kind = .image
+        var artifact: BundleManifest.Image.Artifact?
+        /// Made from a local path: `resolved.repository` is `charts/NAME` or `files/NAME`, no registry.
+        var isLocal: Bool { artifact?.path != nil }
     }
 
     public func pack(_ request: PackRequest) async throws -> PackResult {
         try BundleLabel.check(request.name, field: "name")
         try BundleLabel.check(request.version, field: "version")
         let created = try BundleManifest.creationTime(resumed: BundleWriter.interruptedCreationTime(outputPath: request.output))
+        // 0. Local charts and files are checked and laid out before anything is fetched.
+        let scratch = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let local = try Self.localArtifacts(request, created: created, scratch: scratch)
         // 1. Resolve every pattern (newest first), dropping duplicates.
         let resolver = TagResolver(transport: transport)
         var selected: [(ImagePattern, ResolvedTag)] = []
+        let chartPatterns = Set(request.charts)
         var seen: Set<String> = []
         var unmatched: [String] = []
         let progress = request.progress
         progress.begin("resolve", totalBytes: 0)
-        for pattern in request.patterns {
+        for pattern in request.patterns + request.charts {
             progress.working(on: pattern.description)
             let resolution = try await resolver.resolve(pattern, strict: request.strict)
             resolution.unmatched.forEach(request.warnUnmatched)
@@ -119,7 +141,8 @@ public struct Packer: Sendable {
         let cache = EvidenceCache()
         let walked = try await BoundedConcurrency.map(selected, limit: request.concurrency) { pattern, resolved in
             progress.working(on: resolved.name)
-            var image = try await self.walk(resolved, pattern: pattern, platforms: platforms)
+            var image = try await self.walk(resolved, pattern: pattern, platforms: chartPatterns.contains(pattern) ? nil : platforms)
+            if chartPatterns.contains(pattern) { try Self.markChart(&image) }
             if request.evidence.enabled {
                 let finder = EvidenceFinder(
                     client: self.transport.client(for: pattern.repository.registry), registry: pattern.repository.registry,
@@ -128,7 +151,8 @@ public struct Packer: Sendable {
                 image.evidence = try await finder.find(about: image.subjects)
             }
             return image
-        }
+        } + local.map(Self.walked)
+        try Self.checkNames(walked)
 
         // 3. Unique blobs: manifests first, then the rest, each by digest.
         var unique: [Digest: PackedBlob] = [:]
@@ -153,22 +177,23 @@ public struct Packer: Sendable {
         }
 
         // 4. Names in index.json: repository path and tag, with the registry when two sources clash.
-        let paths = Dictionary(grouping: walked) { Self.path(of: $0.resolved.repository) }
+        let paths = Dictionary(grouping: walked) { $0.isLocal ? $0.resolved.repository : Self.path(of: $0.resolved.repository) }
         var images: [BundleManifest.Image] = []
         var indexEntries: [Descriptor] = []
         var blobsOfImage: [(String, Set<Digest>)] = []
         var evidenceOfImage: [[BundleManifest.Evidence]] = []
         for image in walked {
-            let path = Self.path(of: image.resolved.repository)
+            let path = image.isLocal ? image.resolved.repository : Self.path(of: image.resolved.repository)
             let clash = Set(paths[path]?.map(\.resolved.repository) ?? []).count > 1
             let base = clash ? image.resolved.repository : path
             let refName = Reference.spelled(base, tagOr: image.top.digest, tag: image.resolved.tag)
             let source = image.resolved.name
             let total = Set(image.blobs.map(\.descriptor)).reduce(Int64(0)) { $0 + $1.size }
             images.append(BundleManifest.Image(
-                source: image.resolved.repository, tag: image.resolved.tag, pattern: image.pattern.tags.description,
+                source: image.resolved.repository, tag: image.resolved.tag, pattern: image.pattern,
                 digest: image.top.digest, mediaType: image.top.mediaType, size: Int64(image.top.bytes.count),
-                platforms: image.platforms, sourceDigest: image.sourceDigest, refName: refName, totalSize: total))
+                platforms: image.platforms, sourceDigest: image.sourceDigest, refName: refName, totalSize: total,
+                kind: image.kind, artifact: image.artifact))
             indexEntries.append(Descriptor(
                 mediaType: image.top.mediaType, digest: image.top.digest, size: Int64(image.top.bytes.count),
                 annotations: [OCILayout.refNameAnnotation: refName, OCILayout.imageNameAnnotation: source]))
@@ -185,6 +210,8 @@ public struct Packer: Sendable {
             blobs: ordered.map(\.descriptor), base: base, tool: "airlock \(AirlockVersion.current)",
             evidence: order.flatMap { evidenceOfImage[$0] }, cosignKeys: request.cosignKeys.map(\.id))
         try Self.checkCosign(manifest, keys: request.cosignKeys, fetched: Array(unique.values))
+        let missingChartImages = Self.missingChartImages(local, images: images)
+        missingChartImages.forEach(request.warnChartImage)
 
         // 5. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
         let writer = try BundleWriter(outputPath: request.output, mtime: created.seconds)
@@ -205,6 +232,8 @@ public struct Packer: Sendable {
                         if let bytes = blob.bytes {
                             try sink.write(bytes)
                             progress.add(Int64(bytes.count))
+                        } else if let path = blob.localPath {
+                            try Self.copy(path, to: sink, progress: progress)
                         } else {
                             logger.info("fetching \(blob.descriptor.digest.short) (\(blob.descriptor.size) bytes) from \(blob.registry)/\(blob.repository)")
                             progress.working(on: "\(blob.descriptor.digest.short) ← \(blob.repository)")
@@ -225,7 +254,8 @@ public struct Packer: Sendable {
                 name: request.name, version: request.version,
                 path: result.path, size: result.size, manifestDigest: result.manifestDigest, images: images.map(ImageReport.init),
                 blobCount: ordered.count, uniqueBytes: ordered.reduce(0) { $0 + $1.descriptor.size },
-                signers: request.signers.map(SignatureReport.Signer.init(signing:)), unmatched: unmatched, evidence: EvidenceSummary.of(manifest))
+                signers: request.signers.map(SignatureReport.Signer.init(signing:)), unmatched: unmatched, evidence: EvidenceSummary.of(manifest),
+                missingChartImages: missingChartImages)
         } catch {
             writer.discard()
             throw error
@@ -295,7 +325,7 @@ public struct Packer: Sendable {
                 throw AirlockError.notFound("\(name) is a single \(platform) image; it has nothing for \(platforms.map(\.description).joined(separator: ", "))")
             }
             blobs.append(source(top))
-            return Walked(resolved: resolved, pattern: pattern, top: top, sourceDigest: nil, platforms: platform.map { [$0.description] } ?? [],
+            return Walked(resolved: resolved, pattern: pattern.tags.description, top: top, sourceDigest: nil, platforms: platform.map { [$0.description] } ?? [],
                           blobs: blobs, subjects: [top.digest])
 
         case .index(let index):
@@ -331,7 +361,7 @@ public struct Packer: Sendable {
             blobs.append(source(stored))
             // Evidence about the source index does not hold for a filtered one (another digest).
             let subjects = (sourceDigest == nil ? [top.digest] : []) + kept.map(\.digest)
-            return Walked(resolved: resolved, pattern: pattern, top: stored, sourceDigest: sourceDigest, platforms: names,
+            return Walked(resolved: resolved, pattern: pattern.tags.description, top: stored, sourceDigest: sourceDigest, platforms: names,
                           blobs: blobs, subjects: subjects)
         }
     }

@@ -9,6 +9,10 @@ public struct PackSpec: Sendable, Decodable {
     /// `os/arch[/variant]`; nil means every platform of every index.
     public let platforms: [String]?
     public let images: [Entry]
+    /// Helm charts: OCI chart repositories by version pattern, or local .tgz archives.
+    public let charts: [ChartEntry]
+    /// Files and folders, carried as OCI artifacts.
+    public let files: [FileEntry]
 
     public struct Entry: Sendable, Decodable {
         public let ref: String
@@ -17,7 +21,33 @@ public struct PackSpec: Sendable, Decodable {
         public let max: Int?
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, version, platforms, images }
+    /// `ref` with `versions` (and `max`), or `path`.
+    public struct ChartEntry: Sendable, Decodable {
+        public let ref: String?
+        public let versions: [String]?
+        public let max: Int?
+        public let path: String?
+        static let keys = ["ref", "versions", "max", "path"]
+    }
+
+    /// `path` (a file or a folder) and an optional `name`.
+    public struct FileEntry: Sendable, Decodable {
+        public let path: String
+        public let name: String?
+        static let keys = ["path", "name"]
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, version, platforms, images, charts, files }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        version = try container.decode(String.self, forKey: .version)
+        platforms = try container.decodeIfPresent([String].self, forKey: .platforms)
+        images = try container.decodeIfPresent([Entry].self, forKey: .images) ?? []
+        charts = try container.decodeIfPresent([ChartEntry].self, forKey: .charts) ?? []
+        files = try container.decodeIfPresent([FileEntry].self, forKey: .files) ?? []
+    }
 
     /// Loads and validates a spec; every problem is one sentence naming the file.
     public static func load(path: String) throws(AirlockError) -> (spec: PackSpec, text: String) {
@@ -48,10 +78,10 @@ public struct PackSpec: Sendable, Decodable {
         if let unknown = mapping.keys.sorted().first(where: { !known.contains($0) }) {
             throw AirlockError.usage("\(source) has an unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
         }
-        if let images = mapping["images"] as? [[String: Any]] {
-            for (i, image) in images.enumerated() {
-                if let unknown = image.keys.sorted().first(where: { !["ref", "tags", "max"].contains($0) }) {
-                    throw AirlockError.usage("\(source): images[\(i)] has an unknown key '\(unknown)' (known: ref, tags, max)")
+        for (list, keys) in [("images", ["ref", "tags", "max"]), ("charts", ChartEntry.keys), ("files", FileEntry.keys)] {
+            for (i, entry) in (mapping[list] as? [[String: Any]] ?? []).enumerated() {
+                if let unknown = entry.keys.sorted().first(where: { !keys.contains($0) }) {
+                    throw AirlockError.usage("\(source): \(list)[\(i)] has an unknown key '\(unknown)' (known: \(keys.joined(separator: ", ")))")
                 }
             }
         }
@@ -59,15 +89,23 @@ public struct PackSpec: Sendable, Decodable {
         do {
             spec = try YAMLDecoder().decode(PackSpec.self, from: text)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw AirlockError.usage("\(source): missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'")
+            throw AirlockError.usage("\(source): missing '\(dotted(context.codingPath + [key]))'")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw AirlockError.usage("\(source): wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'")
+            throw AirlockError.usage("\(source): wrong type at '\(dotted(context.codingPath))'")
         } catch {
             throw AirlockError.usage("\(source) is not a valid spec: \(error)")
         }
-        guard !spec.images.isEmpty else { throw AirlockError.usage("\(source) lists no images") }
+        guard !spec.images.isEmpty || !spec.charts.isEmpty || !spec.files.isEmpty else { throw AirlockError.usage("\(source) lists no images, charts or files") }
+        for (i, chart) in spec.charts.enumerated() where (chart.ref == nil) == (chart.path == nil) || (chart.path != nil && (chart.versions != nil || chart.max != nil)) {
+            throw AirlockError.usage("\(source): charts[\(i)] needs either ref (with versions) or path, not both")
+        }
         guard !spec.name.isEmpty, !spec.version.isEmpty else { throw AirlockError.usage("\(source): name and version must not be empty") }
         return spec
+    }
+
+    /// `images.0.ref`: a list index as its number (Yams spells it "Index 0").
+    static func dotted(_ path: [any CodingKey]) -> String {
+        path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
     /// The image patterns the spec selects.
@@ -86,6 +124,33 @@ public struct PackSpec: Sendable, Decodable {
             }
         }
         return result
+    }
+
+    /// The OCI chart repositories and the version patterns to take from each (as image tags:
+    /// the same globs, newest first, `max`). No `versions`: the ref's own tag, else every version.
+    public func chartPatterns() throws(AirlockError) -> [ImagePattern] {
+        var result: [ImagePattern] = []
+        for chart in charts {
+            guard let ref = chart.ref else { continue }
+            if let versions = chart.versions, versions.isEmpty { throw AirlockError.usage("\(ref): versions must not be empty") }
+            let helmTags = chart.versions?.map { $0.replacingOccurrences(of: "+", with: "_") }.joined(separator: ", ")
+            result.append(try ImagePattern(parsing: ref, defaultTags: helmTags ?? "*", max: chart.max))
+        }
+        return result
+    }
+
+    /// Local chart archives, relative paths taken from `directory` (the spec file's).
+    public func localCharts(relativeTo directory: String) -> [LocalPath] {
+        charts.compactMap(\.path).map { LocalPath(path: Self.resolve($0, in: directory), shown: $0) }
+    }
+
+    /// Files and folders, relative paths taken from `directory` (the spec file's).
+    public func localFiles(relativeTo directory: String) -> [LocalPath] {
+        files.map { LocalPath(path: Self.resolve($0.path, in: directory), shown: $0.path, name: $0.name) }
+    }
+
+    static func resolve(_ path: String, in directory: String) -> String {
+        path.hasPrefix("/") || directory.isEmpty ? path : directory + "/" + path
     }
 
     public func parsedPlatforms() throws(AirlockError) -> [Platform]? {

@@ -56,10 +56,11 @@ public struct TargetNaming: Sendable {
 
     /// Target repository (within `registry`) and tag for a bundle image.
     public func target(for image: BundleManifest.Image) throws(AirlockError) -> (repository: String, tag: String?) {
-        let sourceRegistry = image.source.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
-        var path = image.source.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init) ?? image.source
+        // A local chart or file has no source registry: `charts/NAME` or `files/NAME` is its whole path.
+        let sourceRegistry = image.isLocal ? "" : image.source.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        var path = image.isLocal ? image.source : image.source.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init) ?? image.source
         let components = path.split(separator: "/")
-        if stripComponents > 0 {
+        if stripComponents > 0, !image.isLocal {
             guard components.count > stripComponents else {
                 throw AirlockError.usage("--strip-components \(stripComponents) would leave nothing of \(image.source)")
             }

@@ -10,6 +10,8 @@ public struct BundleManifest: Codable, Sendable, Hashable {
     /// The format version this code writes when a bundle carries evidence (1.1 members); a bundle
     /// without any is written as 1.0, byte for byte as before. Readers accept any 1.x.
     public static let formatVersion = "1.1"
+    /// The version of a bundle that carries Helm charts or files (1.2 members of `images`).
+    public static let artifactFormatVersion = "1.2"
     /// The version of a bundle that uses no 1.1 member.
     public static let baseFormatVersion = "1.0"
 
@@ -53,9 +55,42 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         public let refName: String
         /// Total bytes of every blob the image references (shared ones counted for each image).
         public let totalSize: Int64
+        /// 1.2: what it is when not a container image (nil: a container image).
+        public let kind: Kind?
+        /// 1.2: a chart's or a file's own name (and a chart's version, a local one's path).
+        public let artifact: Artifact?
+
+        /// 1.2: a Helm chart (as `helm push` lays it out) or files (as `oras push` does).
+        public enum Kind: String, Codable, Sendable, CaseIterable {
+            case image, chart, file
+
+            public init(from decoder: any Decoder) throws {
+                // A kind from a later 1.x is carried as an image: pushed and served the same way.
+                self = Kind(rawValue: try decoder.singleValueContainer().decode(String.self)) ?? .image
+            }
+        }
+
+        public struct Artifact: Codable, Sendable, Hashable {
+            /// A chart's name (Chart.yaml), or the file or folder name `extract` writes.
+            public let name: String
+            /// A chart's version (Chart.yaml); nil for files.
+            public let version: String?
+            /// The local path it was packed from, as given (informative); nil for a chart from a registry.
+            public let path: String?
+
+            public init(name: String, version: String?, path: String?) {
+                self.name = name
+                self.version = version
+                self.path = path
+            }
+        }
+
+        /// A chart or file packed from a local path: its `source` is `charts/NAME` or `files/NAME`, no registry.
+        public var isLocal: Bool { artifact?.path != nil }
 
         public init(source: String, tag: String?, pattern: String?, digest: Digest, mediaType: String, size: Int64,
-                    platforms: [String], sourceDigest: Digest?, refName: String, totalSize: Int64) {
+                    platforms: [String], sourceDigest: Digest?, refName: String, totalSize: Int64,
+                    kind: Kind? = nil, artifact: Artifact? = nil) {
             self.source = source
             self.tag = tag
             self.pattern = pattern
@@ -66,6 +101,8 @@ public struct BundleManifest: Codable, Sendable, Hashable {
             self.sourceDigest = sourceDigest
             self.refName = refName
             self.totalSize = totalSize
+            self.kind = kind == .image ? nil : kind
+            self.artifact = artifact
         }
     }
 
@@ -123,7 +160,9 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         self.mediaType = Self.mediaType
         self.evidence = evidence?.isEmpty == true ? nil : evidence
         self.cosignKeys = cosignKeys?.isEmpty == true ? nil : cosignKeys
-        self.formatVersion = self.evidence == nil && self.cosignKeys == nil ? Self.baseFormatVersion : Self.formatVersion
+        self.formatVersion = images.contains(where: { $0.kind != nil })
+            ? Self.artifactFormatVersion
+            : self.evidence == nil && self.cosignKeys == nil ? Self.baseFormatVersion : Self.formatVersion
         self.name = name
         self.version = version
         self.created = created
@@ -190,6 +229,13 @@ public struct BundleManifest: Codable, Sendable, Hashable {
             else {
                 throw BundleError.verification("the bundle manifest names an image '\(image.refName)', which is not a valid reference name")
             }
+            // extract writes files under these names: one plain name, printable.
+            if let name = image.artifact?.name, !isPlainFileName(name) {
+                throw BundleError.verification("the bundle manifest names a \(image.kind?.rawValue ?? "file") '\(name)', which is not a plain file name")
+            }
+            if let version = image.artifact?.version, !isPlainFileName(version) {
+                throw BundleError.verification("the bundle manifest gives a chart the version '\(version)', which cannot be part of a file name")
+            }
         }
         // Blobs are stored once each (§3.3).
         var listed: Set<Digest> = []
@@ -201,6 +247,12 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         }
         try checkEvidence(manifest, stored: listed)
         return manifest
+    }
+
+    /// One path component that stays where it is put: no `/`, not `.` or `..`, no control characters.
+    public static func isPlainFileName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 255 && name != "." && name != ".." && !name.contains("/")
+            && !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\\" })
     }
 
     /// Evidence names an image of this bundle, a manifest it holds, and at most a plain tag.

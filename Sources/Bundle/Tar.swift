@@ -28,12 +28,19 @@ final class TarWriter {
         init(_ sink: @escaping (UnsafeRawBufferPointer) throws -> Void) { self.sink = sink }
     }
 
-    init(mtime: Int64, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws(BundleError) {
+    /// `gzip`: compress the stream, with no time in the gzip header (so the bytes depend only on the entries).
+    init(mtime: Int64, gzip: Bool = false, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws(BundleError) {
         guard let archive = archive_write_new() else { throw BundleError.library("cannot create a tar writer") }
         self.archive = archive
         self.box = SinkBox(sink)
         self.mtime = mtime
         try ArchiveError.check(archive_write_set_format_pax_restricted(archive), archive, "choosing the tar format")
+        if gzip {
+            try ArchiveError.check(archive_write_add_filter_gzip(archive), archive, "adding gzip")
+            try ArchiveError.check(archive_write_set_filter_option(archive, "gzip", "timestamp", nil), archive, "leaving the time out of gzip")
+            // Speed over size: what it carries is mostly compressed already (and zstd follows).
+            try ArchiveError.check(archive_write_set_filter_option(archive, "gzip", "compression-level", "1"), archive, "choosing the gzip level")
+        }
         try ArchiveError.check(archive_write_set_bytes_per_block(archive, 0), archive, "unblocking tar output")
         let context = Unmanaged.passUnretained(box).toOpaque()
         let status = archive_write_open2(archive, context, nil, { _, context, buffer, length in
@@ -67,10 +74,16 @@ final class TarWriter {
         try finishEntry()
     }
 
-    private func header(_ name: String, size: Int64, type: UInt32, mode: Int32) throws {
+    func symlink(_ name: String, target: String) throws {
+        try header(name, size: 0, type: airlock_AE_IFLNK, mode: 0o777, linkTarget: target)
+        try finishEntry()
+    }
+
+    private func header(_ name: String, size: Int64, type: UInt32, mode: Int32, linkTarget: String? = nil) throws {
         guard let entry = archive_entry_new() else { throw BundleError.library("cannot create a tar entry") }
         defer { archive_entry_free(entry) }
         archive_entry_set_pathname(entry, name)
+        if let linkTarget { archive_entry_set_symlink(entry, linkTarget) }
         archive_entry_set_size(entry, size)
         archive_entry_set_filetype(entry, type)
         archive_entry_set_perm(entry, mode_t(mode))
@@ -119,17 +132,23 @@ final class TarReader {
         let size: Int64
         let isRegularFile: Bool
         let isDirectory: Bool
+        /// A symbolic link's target (nil for anything else).
+        let symlinkTarget: String?
+        /// Permission bits as stored.
+        let permissions: UInt32
         let typeDescription: String
         /// Offset of the entry's header in the tar stream.
         let headerOffset: Int64
     }
 
     /// `source` returns the next bytes (empty at end); the buffer must stay valid until the next call.
-    init(source: @escaping () throws -> UnsafeRawBufferPointer) throws(BundleError) {
+    /// `gzip`: the stream is a gzip-compressed tar (a chart, a folder of files).
+    init(gzip: Bool = false, source: @escaping () throws -> UnsafeRawBufferPointer) throws(BundleError) {
         guard let archive = archive_read_new() else { throw BundleError.library("cannot create a tar reader") }
         self.archive = archive
         self.box = SourceBox(source)
         try ArchiveError.check(archive_read_support_format_tar(archive), archive, "enabling tar")
+        if gzip { try ArchiveError.check(archive_read_support_filter_gzip(archive), archive, "enabling gzip") }
         let context = Unmanaged.passUnretained(box).toOpaque()
         let status = archive_read_open(archive, context, nil, { _, context, buffer in
             guard let context, let buffer else { return -1 }
@@ -179,6 +198,8 @@ final class TarReader {
             size: archive_entry_size(entry),
             isRegularFile: type == airlock_AE_IFREG && !isHardlink,
             isDirectory: type == airlock_AE_IFDIR,
+            symlinkTarget: type == airlock_AE_IFLNK ? archive_entry_symlink(entry).map { String(cString: $0) } : nil,
+            permissions: UInt32(archive_entry_perm(entry)),
             typeDescription: isHardlink ? "hard link" : description,
             headerOffset: headerOffset
         )

@@ -17,6 +17,17 @@ public enum MediaType {
     public static let dockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
     public static let dockerForeignLayerGzip = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 
+    /// Helm's chart layout (helm.sh/helm pkg/registry/constants.go).
+    public static let helmConfig = "application/vnd.cncf.helm.config.v1+json"
+    public static let helmChartContent = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+    /// ORAS: a layer that `oras pull` unpacks (a folder), and the digest of the tar inside its gzip
+    /// (oras-go content/file/file.go).
+    public static let orasUnpackAnnotation = "io.deis.oras.content.unpack"
+    public static let orasContentDigestAnnotation = "io.deis.oras.content.digest"
+    /// image-spec annotations.md
+    public static let titleAnnotation = "org.opencontainers.image.title"
+    public static let createdAnnotation = "org.opencontainers.image.created"
+
     /// Every manifest type a pull accepts, in preference order (the `Accept` list).
     public static let manifestTypes = [ociIndex, dockerManifestList, ociManifest, dockerManifest]
 

@@ -58,6 +58,7 @@ struct InspectCommand: ParsableCommand {
         let manifest = header.manifest
         let filters = try image.map { try ImageListing.Filter(parsing: $0) }
         let groups = ImageListing.groups(manifest.images, filters: filters)
+        let containers = Set(manifest.images.filter { ($0.kind ?? .image) == .image }.map(\.refName))
         // JSON keeps the bundle's own (signed) order; the text groups and sorts.
         let shown = Set(groups.flatMap(\.images).map(\.refName))
         let listed = manifest.images.filter { shown.contains($0.refName) }
@@ -101,7 +102,7 @@ struct InspectCommand: ParsableCommand {
         // One table, so columns line up across groups; a repository line heads each group.
         var rows = [["IMAGE", "DIGEST", "PLATFORMS", "SIZE", "SOURCE"]]
         var headings: [Int: String] = [:]
-        for group in groups {
+        for group in groups where group.images.contains(where: { containers.contains($0.refName) }) {
             headings[rows.count] = "\(group.repository) (\(group.images.count) image\(group.images.count == 1 ? "" : "s"))"
             for image in group.images {
                 let (_, tag) = ImageListing.split(refName: image.refName)
@@ -109,10 +110,11 @@ struct InspectCommand: ParsableCommand {
                              ByteCount.format(image.totalSize), image.source + (image.sourceDigest.map { " (filtered from \($0.short))" } ?? "")])
             }
         }
-        for (index, line) in Output.table(rows).enumerated() {
+        for (index, line) in Output.table(rows.count > 1 || containers.count == manifest.images.count ? rows : []).enumerated() {
             if let heading = headings[index] { Output.line(heading) }
             Output.line(line)
         }
+        Self.printArtifacts(listed)
         if !report.evidenceSummary.isEmpty {
             Output.line("")
             Output.line("evidence")
@@ -124,6 +126,23 @@ struct InspectCommand: ParsableCommand {
         }
         if !signatures.ok {
             throw ExitCode(ExitStatus.verificationFailed.rawValue)
+        }
+    }
+
+    /// The Charts and Files sections: what `extract` writes, and where `push` sends it.
+    static func printArtifacts(_ images: [BundleManifest.Image]) {
+        for (kind, title) in [(BundleManifest.Image.Kind.chart, "charts"), (.file, "files")] {
+            let items = images.filter { $0.kind == kind }
+            guard !items.isEmpty else { continue }
+            Output.line("")
+            Output.line("\(title) (\(items.count))")
+            var rows = [[kind == .chart ? "  CHART" : "  FILE", "VERSION", "DIGEST", "SIZE", "SOURCE"]]
+            for item in items {
+                let source = item.artifact?.path ?? Reference.spelled(item.source, tagOr: item.digest, tag: item.tag)
+                rows.append(["  " + (item.artifact?.name ?? item.refName), item.artifact?.version ?? item.tag ?? "", item.digest.short,
+                             ByteCount.format(item.totalSize), source])
+            }
+            for line in Output.table(rows) { Output.line(line) }
         }
     }
 

@@ -141,7 +141,12 @@ enum Output {
         error("airlock: warning: \(printable(term)) matches no tag (a typo? --strict makes this an error)")
     }
 
-    /// Names come from bundles and registries, which may be hostile: control characters (terminal
+    /// An image a local chart's values name that the bundle lacks, on stderr.
+    @Sendable static func warning(chartImage text: String) {
+        error("airlock: warning: \(printable(text))")
+    }
+
+        /// Names come from bundles and registries, which may be hostile: control characters (terminal
     /// escapes, carriage returns, newlines that forge a second result line) are shown escaped.
     static func printable(_ text: String) -> String {
         var result = ""

@@ -26,6 +26,12 @@ struct PackCommand: AsyncParsableCommand {
     @Option(help: "REGISTRY/REPO:PATTERN to include (repeatable), instead of or besides a spec.")
     var image: [String] = []
 
+    @Option(help: ArgumentHelp("A Helm chart: an OCI chart repository and versions (REG/REPO:PATTERN), or a local .tgz (repeatable).", valueName: "REF:PATTERN|PATH"))
+    var chart: [String] = []
+
+    @Option(help: ArgumentHelp("A file or folder to carry, extracted under its own name (repeatable).", valueName: "PATH"), completion: .file())
+    var file: [String] = []
+
     @Option(help: "Bundle name (required with --image and no spec).")
     var name: String?
 
@@ -68,12 +74,17 @@ struct PackCommand: AsyncParsableCommand {
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
-        if spec == nil, image.isEmpty { throw ValidationError("give a spec file or at least one --image") }
-        if spec == nil, name == nil || version == nil { throw ValidationError("--image needs --name and --version") }
+        if spec == nil, image.isEmpty, chart.isEmpty, file.isEmpty { throw ValidationError("give a spec file or at least one --image, --chart or --file") }
+        if spec == nil, name == nil || version == nil { throw ValidationError("--image, --chart and --file need --name and --version") }
         if name?.isEmpty == true || version?.isEmpty == true { throw ValidationError("--name and --version must not be empty") }
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
         if noReferrers, !referrersType.isEmpty { throw ValidationError("--referrers-type narrows evidence; --no-referrers leaves it all behind: give one") }
         if noReferrers, !cosignKey.isEmpty { throw ValidationError("--cosign-key needs the signatures: it cannot be used with --no-referrers") }
+    }
+
+    /// `--chart` names a local archive when it ends in .tgz or .tar.gz or is an existing file.
+    static func isLocalChart(_ given: String) -> Bool {
+        given.hasSuffix(".tgz") || given.hasSuffix(".tar.gz") || FileManager.default.fileExists(atPath: given)
     }
 
     func run() async throws {
@@ -82,15 +93,29 @@ struct PackCommand: AsyncParsableCommand {
         var specText: String?
         var platforms: [Platform]?
         var bundleName = name, bundleVersion = version
+        var charts: [ImagePattern] = [], localCharts: [LocalPath] = [], files: [LocalPath] = []
         if let spec {
             let loaded = try PackSpec.load(path: spec)
             patterns = try loaded.spec.patterns()
+            let directory = (spec as NSString).deletingLastPathComponent
+            charts = try loaded.spec.chartPatterns()
+            localCharts = loaded.spec.localCharts(relativeTo: directory)
+            files = loaded.spec.localFiles(relativeTo: directory)
             specText = loaded.text
             platforms = try loaded.spec.parsedPlatforms()
             bundleName = name ?? loaded.spec.name
             bundleVersion = version ?? loaded.spec.version
         }
         patterns += try image.map { try ImagePattern(parsing: $0, defaultTags: "latest") }
+        for given in chart {
+            if Self.isLocalChart(given) {
+                localCharts.append(LocalPath(path: given))
+            } else {
+                // Helm's tags spell a version's `+` as `_`; a registry name holds no `+`.
+                charts.append(try ImagePattern(parsing: given.replacingOccurrences(of: "+", with: "_"), defaultTags: "*"))
+            }
+        }
+        files += file.map { LocalPath(path: $0) }
         if let platform {
             platforms = try platform.split(separator: ",").map { try Platform(parsing: $0.trimmingCharacters(in: .whitespaces)) }
         }
@@ -103,7 +128,13 @@ struct PackCommand: AsyncParsableCommand {
         request.evidence.enabled = !noReferrers
         request.evidence.types = referrersType
         request.cosignKeys = try loadPublicKeys(cosignKey)
-        if !outputOptions.quiet { request.warnUnmatched = Output.warning(unmatched:) }
+        request.charts = charts
+        request.localCharts = localCharts
+        request.files = files
+        if !outputOptions.quiet {
+            request.warnUnmatched = Output.warning(unmatched:)
+            request.warnChartImage = Output.warning(chartImage:)
+        }
         let logger = outputOptions.logger
         let outputPath = output
         Interruption.explain {
@@ -115,7 +146,7 @@ struct PackCommand: AsyncParsableCommand {
         let display = progress.display(outputOptions)
         request.progress = display.progress
         let result = try await display.run { _ in
-            try await registry.withTransport(hosts: Set(patterns.map(\.repository.registry)), logger: logger) { transport in
+            try await registry.withTransport(hosts: Set((patterns + charts).map(\.repository.registry)), logger: logger) { transport in
                 try await Packer(transport: transport, logger: logger).pack(request)
             }
         }
@@ -129,7 +160,11 @@ struct PackCommand: AsyncParsableCommand {
             }
             for summary in result.evidence { Output.line("  \(summary.image) evidence: \(summary.text)") }
         }
+        let counts = Dictionary(grouping: result.images, by: { $0.kind ?? "image" }).mapValues(\.count)
         let signed = result.signers.isEmpty ? "unsigned" : "signed by \(result.signers.map { String($0.keyID.hex.prefix(16)) }.joined(separator: ", "))"
-        Output.line("packed \(result.images.count) images, \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.path) (\(ByteCount.format(result.size)), \(signed))")
+        let what = [("image", "images"), ("chart", "charts"), ("file", "files")].compactMap { kind, plural in
+            kind == "image" || counts[kind] != nil ? "\(counts[kind] ?? 0) \(counts[kind] == 1 && kind != "image" ? kind : plural)" : nil
+        }.joined(separator: ", ")
+        Output.line("packed \(what), \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.path) (\(ByteCount.format(result.size)), \(signed))")
     }
 }

@@ -35,6 +35,11 @@ struct PackSpecTests {
         ("name: x\nversion: 1\nimages:\n  - ref: a.io/b\n    tag: 1", "unknown key 'tag'"),
         ("name: x\nversion: 1\nimages:\n  - ref: a.io/b\n    max: many", "wrong type"),
         ("name: x\nversion: 1\nimages: [ {ref: a.io/b", "not valid YAML"),
+        ("name: x\nversion: 1\ncharts:\n  - ref: a.io/c\n    path: c.tgz", "either ref (with versions) or path"),
+        ("name: x\nversion: 1\ncharts:\n  - path: c.tgz\n    versions: [\"1.*\"]", "either ref (with versions) or path"),
+        ("name: x\nversion: 1\ncharts:\n  - version: 1", "unknown key 'version'"),
+        ("name: x\nversion: 1\nfiles:\n  - path: a\n    mode: 644", "unknown key 'mode'"),
+        ("name: x\nversion: 1\nfiles:\n  - name: a", "files.0.path"),
     ])
     func rejectsBadSpecs(_ text: String, _ expected: String) {
         do {
@@ -44,6 +49,32 @@ struct PackSpecTests {
             #expect(error.description.contains(expected), "\(error.description)")
             #expect(error.description.contains("spec.yaml"))
         }
+    }
+
+    @Test func chartsAndFilesWithoutImages() throws {
+        let spec = try PackSpec.parse("""
+            name: release
+            version: 1.0
+            charts:
+              - ref: registry.example.com/charts/acme
+                versions: ["2.10.*", "1.2.3+build"]
+                max: 2
+              - ref: registry.example.com/charts/all
+              - path: charts/acme-2.10.2.tgz
+            files:
+              - path: install.sh
+              - path: /srv/docs/
+                name: Docs
+            """, source: "spec.yaml")
+        #expect(spec.images.isEmpty)
+        let charts = try spec.chartPatterns()
+        #expect(charts.map(\.description) == ["registry.example.com/charts/acme:2.10.*, 1.2.3_build", "registry.example.com/charts/all:*"])
+        #expect(charts[0].max == 2)
+        #expect(spec.localCharts(relativeTo: "/work/spec").map(\.path) == ["/work/spec/charts/acme-2.10.2.tgz"])
+        let files = spec.localFiles(relativeTo: "/work/spec")
+        #expect(files.map(\.path) == ["/work/spec/install.sh", "/srv/docs/"])
+        #expect(files.map(\.shown) == ["install.sh", "/srv/docs/"])
+        #expect(files.map(\.name) == [nil, "Docs"])
     }
 
     @Test func tagInRefAndTagsListConflict() throws {

@@ -1,0 +1,202 @@
+import Bundle
+import Foundation
+import OCI
+
+/// Writes a bundle's charts (`NAME-VERSION.tgz`, the archive as `helm package` made it) and files
+/// (by name; a folder as a folder) into a directory: signatures and structure first, as push
+/// checks them, then each one's bytes hashed on the way to a hidden temporary name; all are
+/// renamed into place only once every digest matched. Names come from the signed manifest and are plain file
+/// names (no `/`, `.` or `..`), so nothing lands outside DIR; nothing there is replaced without
+/// `force`, and every clash is found before the first byte is written.
+public struct Extractor {
+    public let keys: [PublicKey]
+    public let force: Bool
+
+    public init(keys: [PublicKey], force: Bool = false) {
+        self.keys = keys
+        self.force = force
+    }
+
+    /// `extract --json` (format-spec/json/extract.schema.json).
+    public struct Result: Sendable, Encodable {
+        public let directory: String
+        public let name: String
+        public let version: String
+        public let manifestDigest: Digest
+        public let written: [Written]
+    }
+
+    /// One chart or file written.
+    public struct Written: Sendable, Encodable {
+        /// `chart` or `file`.
+        public let kind: String
+        /// The name written in the directory.
+        public let name: String
+        /// The bundle's name for it (its `refName`).
+        public let source: String
+        /// Digest and size of the bytes the bundle holds (for a folder: of its tar+gzip).
+        public let digest: Digest
+        public let size: Int64
+        public let isFolder: Bool
+    }
+
+    /// What one chart or file becomes in the directory.
+    struct Item {
+        let image: BundleManifest.Image
+        let layer: Descriptor
+        let name: String
+        let isFolder: Bool
+    }
+
+    public func extract(bundle: String, to directory: String) throws -> Result {
+        guard bundle != "-" else { throw AirlockError.usage("extract reads a bundle file (it picks the charts and files out of it); save standard input to a file first") }
+        let file = try BundleFile(path: bundle)
+        let header = file.header
+        try SignatureReport.check(header.slot, manifest: header.manifestBytes, required: keys).requireTrusted(name: bundle)
+        _ = try file.checkStructure()
+        let items = try plan(file)
+        guard !items.isEmpty else { throw AirlockError.notFound("\(bundle) holds no charts or files (only images: use unpack or push)") }
+        try prepare(directory, for: items)
+        // Everything is staged and checked before the first name appears: a damaged bundle leaves none.
+        var staged: [(item: Item, staging: String, produced: String)] = []
+        defer { for entry in staged { try? FileManager.default.removeItem(atPath: entry.staging) } }
+        for (index, item) in items.enumerated() {
+            let staging = directory + "/.airlock-extract-\(index)-" + item.layer.digest.hex.prefix(16)
+            staged.append((item, staging, try stage(item, from: file, at: staging)))
+        }
+        var written: [Written] = []
+        for entry in staged {
+            try commit(entry.item, produced: entry.produced, to: directory + "/" + entry.item.name)
+            written.append(Written(kind: entry.item.image.kind?.rawValue ?? "file", name: entry.item.name, source: entry.item.image.refName,
+                                   digest: entry.item.layer.digest, size: entry.item.layer.size, isFolder: entry.item.isFolder))
+        }
+        return Result(directory: directory, name: header.manifest.name, version: header.manifest.version,
+                      manifestDigest: header.manifestDigest, written: written)
+    }
+
+    /// Each chart's and file's one layer, from its manifest in the bundle (digest checked).
+    func plan(_ file: BundleFile) throws -> [Item] {
+        let manifest = file.manifest
+        let descriptors = Dictionary(manifest.blobs.map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
+        var items: [Item] = []
+        for image in manifest.images {
+            guard let kind = image.kind, kind != .image, let artifact = image.artifact else { continue }
+            guard let descriptor = descriptors[image.digest], file.contains(image.digest) else {
+                throw AirlockError.notFound("\(image.refName) is not held by this bundle (a delta leaves it to its base); extract the base bundle")
+            }
+            let document = try ImageGraph.document(try file.read(descriptor), descriptor, of: image)
+            let wanted = kind == .chart ? MediaType.helmChartContent : nil
+            guard case .image(let content) = document.content,
+                  let layer = content.layers.first(where: { wanted == nil || $0.mediaType == wanted }),
+                  kind == .chart || content.layers.count == 1 else {
+                throw AirlockError.verification("\(image.refName) is not laid out as a \(kind == .chart ? "Helm chart" : "file") (one \(wanted ?? "") layer)")
+            }
+            guard let stored = descriptors[layer.digest], file.contains(layer.digest) else {
+                throw AirlockError.notFound("\(image.refName) has its content in \(layer.digest), which this bundle does not hold; extract the base bundle")
+            }
+            let isFolder = kind == .file && layer.annotations?[MediaType.orasUnpackAnnotation] == "true"
+            let name = kind == .chart ? "\(artifact.name)-\(artifact.version ?? image.tag ?? "").tgz" : artifact.name
+            guard BundleManifest.isPlainFileName(name) else {
+                throw AirlockError.verification("\(image.refName) would be written as '\(name)', which is not a plain file name")
+            }
+            items.append(Item(image: image, layer: stored, name: name, isFolder: isFolder))
+        }
+        return items
+    }
+
+    /// DIR exists (made if not); no two items share a name; nothing is in the way unless `force`.
+    func prepare(_ directory: String, for items: [Item]) throws {
+        var names: [String: Item] = [:]
+        for item in items {
+            if let other = names[item.name] {
+                throw AirlockError.verification("\(other.image.refName) and \(item.image.refName) would both be written as \(item.name)")
+            }
+            names[item.name] = item
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw AirlockError.usage("\(directory) exists and is not a directory") }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw AirlockError.io("cannot create the directory \(directory): check the path and permissions")
+            }
+        }
+        for item in items {
+            let path = directory + "/" + item.name
+            var status = stat()
+            guard lstat(path, &status) == 0 else { continue }
+            guard force else {
+                throw AirlockError.usage("\(path) already exists; extract replaces nothing without --force (nothing was written)")
+            }
+            // Even --force never replaces a private key.
+            if status.st_mode & S_IFMT == S_IFREG { try OutputPath.check(path, kind: .bundle, force: true, option: "--to-dir") }
+        }
+    }
+
+    /// Streams one layer out of the bundle, hashing it, to a hidden name in DIR (a folder: unpacked
+    /// under a hidden folder); returns what is to be renamed into place once its digest matched.
+    func stage(_ item: Item, from file: BundleFile, at staging: String) throws -> String {
+        let reader = try file.reader(for: item.layer.digest)
+        let hasher = DigestHasher(item.layer.digest.algorithm)
+        var size: Int64 = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        defer { buffer.deallocate() }
+        let next: () throws -> UnsafeRawBufferPointer = {
+            let count = try reader.read(into: buffer)
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+            hasher.update(bytes)
+            size += Int64(count)
+            return bytes
+        }
+        try? FileManager.default.removeItem(atPath: staging)  // an interrupted run's
+        let produced: String
+        do {
+            if item.isFolder {
+                guard mkdir(staging, 0o700) == 0 else { throw BundleError.system("create", staging) }
+                try GzipTar.extract(next, into: staging, root: item.name)
+                while try !next().isEmpty {}  // gzip may end before the blob does: hash it all
+                produced = staging + "/" + item.name
+                guard FileManager.default.fileExists(atPath: produced) else {
+                    throw AirlockError.verification("the folder \(item.name) in \(item.image.refName) is empty")
+                }
+            } else {
+                let output = try FileOutput(creating: staging)
+                while true {
+                    let bytes = try next()
+                    if bytes.isEmpty { break }
+                    try output.write(bytes)
+                }
+                try output.sync()
+                produced = staging
+            }
+        } catch let error as BundleError {
+            if case .io = error { throw error }
+            throw AirlockError.verification("\(item.image.refName) cannot be extracted: \(error.description); nothing was written")
+        }
+        guard size == item.layer.size, try hasher.finalize() == item.layer.digest else {
+            throw AirlockError.verification("\(item.image.refName) is corrupt in the bundle (its content does not match \(item.layer.digest.short)); nothing was written")
+        }
+        return produced
+    }
+
+    /// Moves a staged chart or file to its name (replacing what is there only with `force`).
+    func commit(_ item: Item, produced: String, to final: String) throws {
+        if force, FileManager.default.fileExists(atPath: final) || (try? FileManager.default.destinationOfSymbolicLink(atPath: final)) != nil {
+            if item.isFolder || isDirectory(final) {
+                do {
+                    try FileManager.default.removeItem(atPath: final)
+                } catch {
+                    throw AirlockError.io("cannot replace \(final): check its permissions")
+                }
+            }
+        }
+        guard rename(produced, final) == 0 else { throw BundleError.system("move into place", final) }
+    }
+
+    private func isDirectory(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+    }
+}
