@@ -105,6 +105,10 @@ struct LedgerTests {
         #expect(older.stderr.contains("acme-platform 2.10.2") && older.stderr.contains("2.9.0"), "\(older.stderr)")
         #expect(older.stderr.split(separator: "\n").count == 1)
         #expect(!(try run("curl", ["-sf", "\(site.url)/v2/_catalog"]).stdout.contains("legacy")), "the refused bundle wrote something")
+        let piped = try AirlockCLI.run(["push", "-", "--to", target, "--key", releases.pub],
+                                       input: try Data(contentsOf: URL(fileURLWithPath: releases.bundle("2.9.0"))))
+        #expect(piped.status == 8 && piped.stderr.contains("acme-platform 2.10.2"), "push - refuses as well: \(piped.stderr)")
+        #expect(!(try run("curl", ["-sf", "\(site.url)/v2/_catalog"]).stdout.contains("legacy")), "the refused stream wrote something")
         let again = try releases.push("2.10.1", to: target)
         #expect(again.status == 8 && again.stderr.contains("2.10.2") && again.stderr.contains("2.10.1"), "\(again.stderr)")
         let allowed = try releases.push("2.10.1", to: target, ["--allow-downgrade", "--json"])
@@ -154,7 +158,13 @@ struct LedgerTests {
         let site = try DevRegistry.start()
         defer { site.stop() }
         let target = "\(site.host)/vendor"
-        #expect(try releases.push("2.10.2", to: target).status == 0)
+        // From standard input: the record holds the same signed bytes.
+        let streamed = try AirlockCLI.run(["push", "-", "--to", target, "--key", releases.pub],
+                                          input: try Data(contentsOf: URL(fileURLWithPath: releases.bundle("2.10.2"))))
+        #expect(streamed.status == 0 && streamed.stdout.contains("recorded in \(target)/airlock-ledger:acme-platform-2.10.2"), "\(streamed.stdout)\(streamed.stderr)")
+        let artifact = try Self.json(try run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(target)/airlock-ledger:acme-platform-2.10.2"]).stdout)
+        let signed = try run("sh", ["-c", "zstd -dc '\(releases.bundle("2.10.2"))' | tar -xO airlock-bundle.json | sha256sum"])
+        #expect((artifact["layers"] as? [[String: Any]])?.last?["digest"] as? String == "sha256:" + signed.stdout.prefix(64))
         let recorded = try site.skopeoDigest("vendor/acme/operator:2.10.2")
         // Another bundle whose operator image lands on the tag acme-platform 2.10.2 owns.
         try releases.pack("1", ["acme/operator:2.10.1"], name: "hotfix")
