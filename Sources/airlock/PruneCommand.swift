@@ -79,7 +79,8 @@ struct PruneCommand: AsyncParsableCommand {
         for record in plan.records where !output.quiet {
             Output.line("\(verb) ledger record \(record)")
         }
-        Output.line("\(plan.manifests.count) manifest(s), \(plan.tags.count) tag(s), \(plan.records.count) ledger record(s) \(verb == "deleted" ? "deleted" : "planned"); garbage collection can reclaim up to \(ByteCount.format(plan.reclaimableBytes))")
+        let tags = plan.tags.count - plan.tagsLeft.count
+        Output.line("\(plan.manifests.count) manifest(s), \(tags) tag(s), \(plan.records.count) ledger record(s) \(plan.deleted ? "deleted" : "planned"); garbage collection can reclaim up to \(ByteCount.format(plan.reclaimableBytes))")
         if !plan.deleted { Output.line("dry run: nothing was deleted; run again with --yes to delete") }
     }
 }

@@ -214,6 +214,60 @@ struct LedgerTests {
         #expect(usage.status == 2, "\(usage.stderr)")
     }
 
+    /// A tag only a pruned bundle put on an image a kept bundle also uses: the image stays, the tag
+    /// is deleted by name where the registry can (distribution 2.8 cannot: reported as left).
+    @Test func aPrunedTagOnAKeptImageIsDeletedByNameOrLeft() throws {
+        let releases = try Releases.make()
+        defer { releases.source.stop() }
+        let site = try DevRegistry.start()
+        defer { site.stop() }
+        let target = "\(site.host)/vendor"
+        try releases.pack("1", ["acme/agent:1.4.0"], name: "rel")
+        try releases.pack("2", ["acme/agent:1.4.0", "acme/operator:2.10.2"], name: "rel")
+        #expect(try releases.push("1", to: target, ["--name-template", "{path}:old"]).status == 0)
+        #expect(try releases.push("2", to: target).status == 0)
+        let agent = try site.skopeoDigest("vendor/acme/agent:1.4.0")
+        let pruned = try AirlockCLI.run(["prune", "--at", target, "--keep-last", "1", "--yes", "--json"])
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+        let plan = try Self.json(pruned.stdout)
+        #expect((plan["manifests"] as? [Any])?.isEmpty == true, "the image rel 2 uses stays")
+        #expect(plan["tags"] as? [String] == ["\(target)/acme/agent:old"])
+        let left = plan["tagsLeft"] as? [String] ?? []
+        #expect(left == (try site.tags("vendor/acme/agent").contains("old") ? ["\(target)/acme/agent:old"] : []))
+        #expect(try site.skopeoDigest("vendor/acme/agent:1.4.0") == agent)
+        #expect(try site.tags("vendor/airlock-ledger") == ["rel-2"])
+    }
+
+    /// Over HTTPS: hosts.toml names the --ca-file, EKS Anywhere carries its content, and ctr pulls through it.
+    @Test func mirrorConfigurationOverTLSCarriesTheCA() throws {
+        let releases = try Releases.make()
+        let site = try DevRegistry.start(tls: true)
+        defer { site.stop() }
+        let caFile = try #require(site.caFile)
+        let config = releases.path("mirrors")
+        let pushed = try releases.push("2.10.2", to: "\(site.host)/m", ["--ca-file", caFile, "--mirror-config", config])
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        let upstream = releases.source.host
+        let parsed = try run("python3", ["-c", """
+            import json, sys, tomllib, yaml
+            d = sys.argv[1]
+            print(json.dumps({"hosts": tomllib.load(open(f"{d}/containerd/certs.d/\(upstream)/hosts.toml", "rb")),
+                              "eksa": yaml.safe_load(open(f"{d}/eks-anywhere-registry-mirror.yaml"))}))
+            """, config])
+        let files = try Self.json(parsed.stdout)
+        let host = ((files["hosts"] as? [String: Any])?["host"] as? [String: Any])?["https://\(site.host)/v2/m"] as? [String: Any]
+        #expect(host?["ca"] as? [String] == [caFile], "\(parsed.stdout)")
+        let eksa = (files["eksa"] as? [String: Any])?["registryMirrorConfiguration"] as? [String: Any]
+        let pem = try String(contentsOfFile: caFile, encoding: .utf8)
+        #expect((eksa?["caCertContent"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines) == pem.trimmingCharacters(in: .whitespacesAndNewlines))
+
+        releases.source.stop()
+        let containerd = try PrivateContainerd(root: releases.path("containerd"))
+        defer { containerd.stop() }
+        let ctr = try containerd.ctr(["images", "pull", "--hosts-dir", config + "/containerd/certs.d", "\(upstream)/acme/operator:2.10.2"])
+        #expect(ctr.status == 0, "\(ctr.stdout)\(ctr.stderr)")
+    }
+
     @Test func mirrorConfigurationParsesAndPodmanAndContainerdPullThroughIt() throws {
         let releases = try Releases.make()
         let site = try DevRegistry.start()
