@@ -56,96 +56,115 @@ public struct Pruner: Sendable {
         let deletion: PrunePlan.ManifestDeletion
     }
 
+    /// A tag as it stands now.
+    struct Tag {
+        let repository: String
+        let tag: String
+        let digest: Digest
+    }
+
+    /// What stays: manifests (`REPO@DIGEST`) and blobs (any repository) a protected image reaches,
+    /// and the tags only pruned bundles put there.
+    struct Protection {
+        var manifests: Set<String> = []
+        var blobs: Set<Digest> = []
+        var prunableTags: [Tag] = []
+        /// What every tag of the repositories involved names now.
+        var current: [String: [String: Digest]] = [:]
+    }
+
     public func prune(_ location: LedgerLocation, keep: PruneKeep, delete: Bool, concurrency: Int = 4) async throws -> PrunePlan {
         let client = transport.client(for: location.registry)
         try await client.checkReachable()
         let ledger = try await Ledger.read(location, client: client, concurrency: concurrency)
         let (kept, pruned) = try Self.split(ledger, keep: keep)
-        let keptImages = kept.flatMap(\.record.images)
-        let prunedImages = pruned.flatMap(\.record.images)
-
-        // What every tag of the repositories involved names now.
-        let repositories = Array(Set(prunedImages.map(\.repository))).sorted()
-        var current: [String: [String: Digest]] = [:]
-        for repository in repositories {
-            current[repository] = try await tagDigests(repository, client: client, concurrency: concurrency)
-        }
-        // A tag is the pruned bundles' alone when one of them put it there, it still names what was
-        // put, and no kept bundle records it; every other tag protects what it names.
-        func owned(_ images: [LedgerRecord.Image], _ repository: String, _ tag: String, _ digest: Digest) -> Bool {
-            images.contains { $0.repository == repository && $0.tag == tag && $0.digest == digest }
-        }
-        var protectedRoots: [(repository: String, digest: Digest)] = keptImages.map { ($0.repository, $0.digest) }
-        var prunableTags: [(repository: String, tag: String, digest: Digest)] = []
-        for repository in repositories {
-            for (tag, digest) in (current[repository] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                if owned(prunedImages, repository, tag, digest), !owned(keptImages, repository, tag, digest) {
-                    prunableTags.append((repository, tag, digest))
-                } else {
-                    protectedRoots.append((repository, digest))
-                }
-            }
-        }
-
-        // Everything the protected roots reach stays: manifests per repository, blobs anywhere.
-        var protectedManifests: Set<String> = []
-        var protectedBlobs: Set<Digest> = []
-        for root in protectedRoots where protectedManifests.insert("\(root.repository)@\(root.digest)").inserted {
-            let graph = try await ImageGraph.walk(root.digest, named: "\(location.registry)/\(root.repository)@\(root.digest)", repository: root.repository, client: client)
-            for document in graph.manifests {
-                protectedManifests.insert("\(root.repository)@\(document.digest)")
-                protectedBlobs.insert(document.digest)
-            }
-            protectedBlobs.formUnion(graph.blobs.map(\.digest))
-        }
+        let protection = try await protect(kept: kept.flatMap(\.record.images), pruned: pruned.flatMap(\.record.images),
+                                           location: location, client: client, concurrency: concurrency)
 
         // The pruned images' manifests that nothing protected reaches, children first.
         var deletions: [Deletion] = []
         var planned: Set<String> = []
         var freed: [Digest: Int64] = [:]
-        for image in prunedImages where !protectedManifests.contains("\(image.repository)@\(image.digest)") {
+        for image in pruned.flatMap(\.record.images) where !protection.manifests.contains("\(image.repository)@\(image.digest)") {
             let name = Reference.spelled("\(location.registry)/\(image.repository)", tagOr: image.digest, tag: image.tag)
             let graph = try await ImageGraph.walk(image.digest, named: name, repository: image.repository, client: client)
-            for document in graph.manifests where !protectedManifests.contains("\(image.repository)@\(document.digest)") {
+            for document in graph.manifests where !protection.manifests.contains("\(image.repository)@\(document.digest)") {
                 guard planned.insert("\(image.repository)@\(document.digest)").inserted else { continue }
-                let tags = (current[image.repository] ?? [:]).filter { $0.value == document.digest }.map(\.key).sorted()
+                let tags = (protection.current[image.repository] ?? [:]).filter { $0.value == document.digest }.map(\.key).sorted()
                 deletions.append(Deletion(repository: image.repository, deletion: PrunePlan.ManifestDeletion(
                     target: "\(location.registry)/\(image.repository)@\(document.digest)", digest: document.digest,
                     size: Int64(document.bytes.count), tags: tags, image: name)))
-                if !protectedBlobs.contains(document.digest) { freed[document.digest] = Int64(document.bytes.count) }
-                for blob in document.references where !MediaType.isManifest(blob.mediaType) && !protectedBlobs.contains(blob.digest) {
+                if !protection.blobs.contains(document.digest) { freed[document.digest] = Int64(document.bytes.count) }
+                for blob in document.references where !MediaType.isManifest(blob.mediaType) && !protection.blobs.contains(blob.digest) {
                     freed[blob.digest] = blob.size
                 }
             }
         }
-        let tagDeletions = prunableTags.filter { protectedManifests.contains("\($0.repository)@\($0.digest)") }
-        let records = pruned.map { "\(location.registry)/\(location.repository):\($0.tag)" }
-        let reclaimable = freed.values.reduce(0, +) + pruned.reduce(0) { $0 + $1.size }
-
-        var tagsLeft: [String] = []
-        if delete {
-            for item in deletions {
-                try await client.deleteManifest(repository: item.repository, reference: item.deletion.digest.description)
-            }
-            for tag in tagDeletions {
-                do {
-                    try await client.deleteManifest(repository: tag.repository, reference: tag.tag)
-                } catch let error as RegistryError {
-                    // Deleting by tag is optional in the distribution spec; the tag's image is kept anyway.
-                    switch error {
-                    case .unexpectedStatus, .deleteRefused: tagsLeft.append("\(location.registry)/\(tag.repository):\(tag.tag)")
-                    default: throw error
-                    }
-                }
-            }
-            for entry in pruned {
-                try await client.deleteManifest(repository: location.repository, reference: entry.digest.description)
-            }
-        }
+        let tagDeletions = protection.prunableTags.filter { protection.manifests.contains("\($0.repository)@\($0.digest)") }
+        let tagsLeft = delete ? try await carryOut(deletions, tags: tagDeletions, records: pruned, location: location, client: client) : []
         return PrunePlan(
             target: location.target, kept: kept.map(\.record.title), pruned: pruned.map(\.record.title),
             manifests: deletions.map(\.deletion), tags: tagDeletions.map { "\(location.registry)/\($0.repository):\($0.tag)" },
-            records: records, reclaimableBytes: reclaimable, deleted: delete, tagsLeft: tagsLeft)
+            records: pruned.map { "\(location.registry)/\(location.repository):\($0.tag)" },
+            reclaimableBytes: freed.values.reduce(0, +) + pruned.reduce(0) { $0 + $1.size }, deleted: delete, tagsLeft: tagsLeft)
+    }
+
+    /// Protected are every kept image, and whatever any tag of the repositories involved names
+    /// unless the tag is the pruned bundles' alone: one of them put it there, it still names what
+    /// was put, and no kept bundle records it. Everything a protected image reaches stays.
+    func protect(kept: [LedgerRecord.Image], pruned: [LedgerRecord.Image], location: LedgerLocation,
+                 client: RegistryClient, concurrency: Int) async throws -> Protection {
+        var protection = Protection()
+        func owned(_ images: [LedgerRecord.Image], _ tag: Tag) -> Bool {
+            images.contains { $0.repository == tag.repository && $0.tag == tag.tag && $0.digest == tag.digest }
+        }
+        var roots: [(repository: String, digest: Digest)] = kept.map { ($0.repository, $0.digest) }
+        for repository in Array(Set(pruned.map(\.repository))).sorted() {
+            let current = try await tagDigests(repository, client: client, concurrency: concurrency)
+            protection.current[repository] = current
+            for (name, digest) in current.sorted(by: { $0.key < $1.key }) {
+                let tag = Tag(repository: repository, tag: name, digest: digest)
+                if owned(pruned, tag), !owned(kept, tag) {
+                    protection.prunableTags.append(tag)
+                } else {
+                    roots.append((repository, digest))
+                }
+            }
+        }
+        var walked: Set<String> = []
+        for root in roots where walked.insert("\(root.repository)@\(root.digest)").inserted {
+            let graph = try await ImageGraph.walk(root.digest, named: "\(location.registry)/\(root.repository)@\(root.digest)", repository: root.repository, client: client)
+            for document in graph.manifests {
+                protection.manifests.insert("\(root.repository)@\(document.digest)")
+                protection.blobs.insert(document.digest)
+            }
+            protection.blobs.formUnion(graph.blobs.map(\.digest))
+        }
+        return protection
+    }
+
+    /// Deletes the manifests (children first), then the tags, then the ledger records. Returns the
+    /// tags the registry would not delete by name (optional in the distribution spec; their image
+    /// is kept anyway). A registry that refuses deleting stops here with `deleteRefused`.
+    func carryOut(_ deletions: [Deletion], tags: [Tag], records: [Ledger.Entry], location: LedgerLocation, client: RegistryClient) async throws -> [String] {
+        for item in deletions {
+            try await client.deleteManifest(repository: item.repository, reference: item.deletion.digest.description)
+        }
+        var left: [String] = []
+        for tag in tags {
+            do {
+                try await client.deleteManifest(repository: tag.repository, reference: tag.tag)
+            } catch let error as RegistryError {
+                switch error {
+                case .unexpectedStatus, .deleteRefused: left.append("\(location.registry)/\(tag.repository):\(tag.tag)")
+                default: throw error
+                }
+            }
+        }
+        for entry in records {
+            try await client.deleteManifest(repository: location.repository, reference: entry.digest.description)
+        }
+        return left
     }
 
     /// Splits the ledger into kept and pruned entries; a --keep the ledger does not record is refused.
