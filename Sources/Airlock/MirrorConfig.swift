@@ -28,6 +28,23 @@ public struct MirrorConfig: Sendable {
         }
     }
 
+    /// The images a push wrote (`registry` is --to's host).
+    public static func images(pushed result: PushResult, registry: String) -> [Image] {
+        result.images.filter { $0.error == nil }.map { image in
+            Image(source: image.source, repository: String(repositoryName(image.targetByDigest).dropFirst(registry.count + 1)),
+                  pull: image.pull, digest: image.digest)
+        }
+    }
+
+    /// Every image a ledger records, once.
+    public static func images(recorded ledger: Ledger) -> [Image] {
+        var seen: Set<Image> = []
+        return ledger.entries.flatMap(\.record.images).map { image in
+            Image(source: image.source, repository: image.repository,
+                  pull: Reference.spelled("\(ledger.location.registry)/\(image.repository)", tagOr: image.digest, tag: image.tag), digest: image.digest)
+        }.filter { seen.insert($0).inserted }
+    }
+
     /// `HOST[:PORT]` the cluster pulls from (push's --pull-host, else the target registry).
     public let mirror: String
     /// `http` or `https`.

@@ -100,11 +100,8 @@ struct PushCommand: AsyncParsableCommand {
         if let mapping { try Self.writeMapping(result, to: mapping) }
         if let kustomize { try Self.writeKustomize(result, to: kustomize) }
         if let mirrorConfig {
-            let images = result.images.filter { $0.error == nil }.map { image in
-                MirrorConfig.Image(source: image.source, repository: String(MirrorConfig.repositoryName(image.targetByDigest).dropFirst(naming.registry.count + 1)),
-                                   pull: image.pull, digest: image.digest)
-            }
-            let config = MirrorConfig(mirror: pullHost ?? naming.registry, scheme: scheme, caFiles: registry.caFile, images: images,
+            let config = MirrorConfig(mirror: pullHost ?? naming.registry, scheme: scheme, caFiles: registry.caFile,
+                                      images: MirrorConfig.images(pushed: result, registry: naming.registry),
                                       title: naming.namespace.map { "\(naming.registry)/\($0)" } ?? naming.registry)
             try config.write(to: mirrorConfig, force: force)
             config.hostsWithoutPrefixMapping.forEach(Output.warning(renamedMirrorHost:))

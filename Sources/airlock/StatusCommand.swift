@@ -43,12 +43,8 @@ struct StatusCommand: AsyncParsableCommand {
             return (report, ledger, try await transport.client(for: naming.registry).scheme())
         }
         if let mirrorConfig {
-            var seen: Set<MirrorConfig.Image> = []
-            let images = ledger.entries.flatMap(\.record.images).map { image in
-                MirrorConfig.Image(source: image.source, repository: image.repository,
-                                   pull: Reference.spelled("\(naming.registry)/\(image.repository)", tagOr: image.digest, tag: image.tag), digest: image.digest)
-            }.filter { seen.insert($0).inserted }
-            let config = MirrorConfig(mirror: naming.registry, scheme: scheme, caFiles: registry.caFile, images: images, title: location.target)
+            let config = MirrorConfig(mirror: naming.registry, scheme: scheme, caFiles: registry.caFile,
+                                      images: MirrorConfig.images(recorded: ledger), title: location.target)
             try config.write(to: mirrorConfig, force: force)
             config.hostsWithoutPrefixMapping.forEach(Output.warning(renamedMirrorHost:))
         }
