@@ -246,6 +246,21 @@ public struct MirrorConfig: Sendable {
 }
 
 extension MirrorConfig {
+    /// The files a mirror configuration may write, by path relative to DIR (hosts.toml per host aside).
+    static let fixedFiles = ["registries.conf", "imagedigestmirrorset.yaml", "imagetagmirrorset.yaml", "eks-anywhere-registry-mirror.yaml", "kustomization.yaml"]
+
+    /// Checks `directory` before any work: it is a folder (or can be made), and every file there
+    /// a mirror configuration would replace is airlock's own (or `force`).
+    public static func check(_ directory: String, force: Bool, option: String = "--mirror-config") throws {
+        try OutputPath.check(directory, kind: .directory, option: option)
+        let certs = (directory as NSString).appendingPathComponent("containerd/certs.d")
+        let hosts = ((try? FileManager.default.contentsOfDirectory(atPath: certs)) ?? []).map { "containerd/certs.d/\($0)/hosts.toml" }
+        for name in fixedFiles + hosts {
+            let path = (directory as NSString).appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: path) { try OutputPath.check(path, kind: .mirrorConfig, force: force, option: option) }
+        }
+    }
+
     /// Writes every file under `directory` (made if missing). Each file is checked first: one that
     /// is not airlock's own is replaced only with `force`. Returns the paths written.
     @discardableResult

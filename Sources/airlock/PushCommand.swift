@@ -90,7 +90,7 @@ struct PushCommand: AsyncParsableCommand {
         let logger = output.logger
         let display = progress.display(output)
         request.progress = display.progress
-        if let mirrorConfig { try OutputPath.check(mirrorConfig, kind: .directory, option: "--mirror-config") }
+        if let mirrorConfig { try MirrorConfig.check(mirrorConfig, force: force) }
         let (result, scheme) = try await display.run { _ in
             try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, logger: logger) { transport in
                 let result = try await Pusher(transport: transport, logger: logger).push(request)

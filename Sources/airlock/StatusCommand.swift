@@ -37,7 +37,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let naming = try TargetNaming(to: at)
         let location = LedgerLocation(registry: naming.registry, namespace: naming.namespace)
-        if let mirrorConfig { try OutputPath.check(mirrorConfig, kind: .directory, option: "--mirror-config") }
+        if let mirrorConfig { try MirrorConfig.check(mirrorConfig, force: force) }
         let (report, ledger, scheme) = try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, logger: output.logger) { transport in
             let (report, ledger) = try await StatusReader(transport: transport).status(location, check: check)
             return (report, ledger, try await transport.client(for: naming.registry).scheme())

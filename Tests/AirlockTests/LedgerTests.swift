@@ -334,6 +334,21 @@ struct LedgerTests {
         let status = try AirlockCLI.run(["status", "--at", "\(site.host)/mirror", "--mirror-config", fromStatus])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(try String(contentsOfFile: fromStatus + "/registries.conf", encoding: .utf8).contains("location = \"\(site.host)/mirror/acme/agent\""))
+
+        // Renamed repositories: no host-level file can map them; registries.conf still does, repository by repository.
+        let renamed = releases.path("renamed")
+        let stripped = try releases.push("2.10.2", to: "\(site.host)/flat", ["--strip-components", "1", "--mirror-config", renamed])
+        #expect(stripped.status == 0, "\(stripped.stderr)")
+        #expect(stripped.stderr.contains("warning: \(upstream)'s repositories were renamed"), "\(stripped.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: renamed + "/containerd/certs.d/\(upstream)/hosts.toml"))
+        #expect(!FileManager.default.fileExists(atPath: renamed + "/eks-anywhere-registry-mirror.yaml"))
+        let conf = try String(contentsOfFile: renamed + "/registries.conf", encoding: .utf8)
+        #expect(conf.contains("prefix = \"\(upstream)/acme/agent\"") && conf.contains("location = \"\(site.host)/flat/agent\""), "\(conf)")
+        // A file airlock did not write is not replaced without --force.
+        try "mine\n".write(toFile: renamed + "/registries.conf", atomically: true, encoding: .utf8)
+        let refused = try releases.push("2.10.2", to: "\(site.host)/flat", ["--strip-components", "1", "--mirror-config", renamed])
+        #expect(refused.status == 6 && refused.stderr.contains("registries.conf exists and is not an airlock mirror configuration"), "\(refused.stderr)")
+        #expect(!refused.stdout.contains("pushed"), "checked before the push: \(refused.stdout)")
     }
 
     /// scripts/check-json.py's complaints about `output` against format-spec/json/SCHEMA.
