@@ -135,12 +135,13 @@ public struct MirrorConfig: Sendable {
     }
 
     /// containers-registries.conf(5) version 2: one [[registry]] per source repository, with the
-    /// mirror repository as its [[registry.mirror]] (tried first, for tags and digests alike).
+    /// mirror repository as its [[registry.mirror]] (tried first, for tags and digests alike:
+    /// `pull-from-mirror = "all"`, the default, written out).
     var registriesConf: String {
         var lines = ["\(Self.marker) for \(title): containers-registries.conf(5) version 2 (CRI-O, podman, skopeo)."]
         for mapping in mappings {
             lines += ["", "[[registry]]", "prefix = \(Self.quoted(mapping.source))", "location = \(Self.quoted(mapping.source))",
-                      "", "[[registry.mirror]]", "location = \(Self.quoted(mapping.target))"]
+                      "", "[[registry.mirror]]", "location = \(Self.quoted(mapping.target))", "pull-from-mirror = \"all\""]
             if scheme == "http" { lines.append("insecure = true") }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -17,13 +17,13 @@ struct PruneCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The registry, REGISTRY[/NAMESPACE] as push was given it with --to.")
+    @Option(help: ArgumentHelp("The registry, REGISTRY[/NAMESPACE] as push was given it with --to.", valueName: "registry[/namespace]"))
     var at: String
 
-    @Option(parsing: .upToNextOption, help: "Bundles to keep, as NAME@VERSION (repeatable).")
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Bundles to keep, as NAME@VERSION (repeatable).", valueName: "name@version"))
     var keep: [String] = []
 
-    @Option(help: "Keep the N highest versions of each bundle name.")
+    @Option(help: ArgumentHelp("Keep the N highest versions of each bundle name.", valueName: "n"))
     var keepLast: Int?
 
     @Flag(help: "Delete (without it, only the plan is printed).")

@@ -16,7 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The registry, REGISTRY[/NAMESPACE] as push was given it with --to.")
+    @Option(help: ArgumentHelp("The registry, REGISTRY[/NAMESPACE] as push was given it with --to.", valueName: "registry[/namespace]"))
     var at: String
 
     @Flag(help: "Confirm every recorded manifest and tag (intact, missing, moved).")

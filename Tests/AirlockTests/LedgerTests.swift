@@ -298,6 +298,7 @@ struct LedgerTests {
         #expect(agentEntry["location"] as? String == "\(upstream)/acme/agent")
         #expect((agentEntry["mirror"] as? [[String: Any]])?.first?["location"] as? String == "\(site.host)/mirror/acme/agent")
         #expect((agentEntry["mirror"] as? [[String: Any]])?.first?["insecure"] as? Bool == true)
+        #expect((agentEntry["mirror"] as? [[String: Any]])?.first?["pull-from-mirror"] as? String == "all")
         let idms = try #require(files["imagedigestmirrorset.yaml"] as? [String: Any])
         #expect(idms["apiVersion"] as? String == "config.openshift.io/v1" && idms["kind"] as? String == "ImageDigestMirrorSet")
         let digestMirrors = try #require((idms["spec"] as? [String: Any])?["imageDigestMirrors"] as? [[String: Any]])
