@@ -8,7 +8,7 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "List the bundles a registry's ledger records, newest first; --check holds the registry to them.",
         discussion: """
-            Every push records its bundle in REG/NAMESPACE/airlock-ledger (airlock-bundle(5) §12). \
+            Every push records its bundle in REG/NAMESPACE/airlock-ledger (airlock-bundle(5)). \
             status lists those records: name, version, when pushed, the signers' key ids and the \
             images. --check confirms that every recorded manifest is still there and that every tag \
             still names the recorded digest: exit status 0 when all are intact, 7 when a manifest \
