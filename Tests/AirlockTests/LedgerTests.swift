@@ -132,7 +132,25 @@ struct LedgerTests {
         #expect(Set((plan["manifests"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }) == Set(old))
         #expect(plan["records"] as? [String] == ["\(site.host)/vendor/airlock-ledger:acme-platform-2.10.1"])
         #expect(plan["deleted"] as? Bool == false)
-        #expect((plan["reclaimableBytes"] as? Int ?? 0) > 0)
+        // What GC can reclaim, from skopeo's view: 2.10.1's manifests and the blobs nothing kept references, and its record.
+        func sizes(_ reference: String) throws -> (manifest: Int, blobs: [String: Int]) {
+            let raw = try run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(site.host)/\(reference)"]).stdout
+            let object = try Self.json(raw)
+            var blobs: [String: Int] = [:]
+            for blob in [object["config"] as? [String: Any]].compactMap({ $0 }) + (object["layers"] as? [[String: Any]] ?? []) {
+                if let digest = blob["digest"] as? String { blobs[digest] = blob["size"] as? Int ?? 0 }
+            }
+            return (raw.utf8.count, blobs)
+        }
+        let oldParts = try old.map { try sizes("vendor/acme/operator@\($0)") }
+        let keptBlobs = try Set(kept.enumerated().flatMap { index, digest in
+            try sizes("vendor/acme/\(index < 3 ? "operator" : "agent")@\(digest)").blobs.keys
+        })
+        var expected = oldParts.reduce(0) { $0 + $1.manifest }
+        expected += oldParts.reduce(into: [String: Int]()) { $0.merge($1.blobs) { a, _ in a } }.filter { !keptBlobs.contains($0.key) }.values.reduce(0, +)
+        let oldRecord = try sizes("vendor/airlock-ledger:acme-platform-2.10.1")
+        expected += oldRecord.manifest + oldRecord.blobs.values.reduce(0, +)
+        #expect(plan["reclaimableBytes"] as? Int == expected)
         for digest in old { #expect(try Self.head(site, "vendor/acme/operator", digest) == "200", "the dry run deleted \(digest)") }
         let dryText = try AirlockCLI.run(["prune", "--at", target, "--keep", "acme-platform@2.10.2"])
         #expect(dryText.stdout.contains("would delete \(site.host)/vendor/acme/operator@\(old[0]) (tags: 2.10.1)"), "\(dryText.stdout)")
