@@ -120,13 +120,16 @@ public struct Ledger: Sendable {
         entries.map(\.record).filter { record in record.images.contains { $0.repository == repository && $0.tag == tag } }
     }
 
-    /// Writes `record` with the exact manifest bytes: empty config, record and manifest blobs,
-    /// then the artifact manifest under the bundle's tag. Returns the tag.
-    @discardableResult
-    public func write(_ record: LedgerRecord, manifestBytes: [UInt8], client: RegistryClient) async throws -> String {
-        let tag = try LedgerLocation.tag(name: record.name, version: record.version) { tag in
+    /// The tag `record` is written under (format-spec §12.1), given the records already here.
+    public func tag(for record: LedgerRecord) throws -> String {
+        try LedgerLocation.tag(name: record.name, version: record.version) { tag in
             entries.first { $0.tag == tag }.map { ($0.record.name, $0.record.version) }
         }
+    }
+
+    /// Writes `record` with the exact manifest bytes: empty config, record and manifest blobs,
+    /// then the artifact manifest under `tag`.
+    public func write(_ record: LedgerRecord, tag: String, manifestBytes: [UInt8], client: RegistryClient) async throws {
         let config = try BlobSource.bytes(Array("{}".utf8), mediaType: MediaType.ociEmpty)
         let recordBlob = try BlobSource.bytes(try record.encoded(), mediaType: LedgerRecord.mediaType)
         let manifestBlob = try BlobSource.bytes(manifestBytes, mediaType: BundleManifest.mediaType)
@@ -144,6 +147,5 @@ public struct Ledger: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let document = try ManifestDocument(bytes: Array(try encoder.encode(artifact)), declaredType: MediaType.ociManifest)
         try await client.putManifest(document, repository: location.repository, reference: tag)
-        return tag
     }
 }

@@ -65,7 +65,7 @@ extension Pusher {
 
     /// Records the bundle in the ledger once every image is in place (a push with failures records
     /// nothing: the ledger lists what the registry holds). A failure to write the record leaves the
-    /// images pushed and says so: a re-run records it.
+    /// images pushed and is reported in `ledger.error` (exit 5): a re-run records it.
     func recordLedger(_ result: PushResult, plans: [Plan], manifest: BundleManifest, signed: SignedManifest,
                       ledger: Ledger?, request: PushRequest, client: RegistryClient) async throws -> PushResult {
         guard let ledger, result.failed.isEmpty else { return result }
@@ -80,15 +80,15 @@ extension Pusher {
             bundleManifest: Descriptor(mediaType: BundleManifest.mediaType, digest: try Digest.of(signed.bytes), size: Int64(signed.bytes.count)),
             signatures: signed.signatures, pushedAt: LedgerRecord.now(), target: ledger.location.target,
             images: images, evidence: evidence, downgradedFrom: ledger.newer(than: manifest.version, name: manifest.name)?.version)
-        let tag: String
-        do {
-            tag = try await ledger.write(record, manifestBytes: signed.bytes, client: client)
-        } catch let error as RegistryError {
-            if case .unauthorized = error { throw error }
-            throw AirlockError.partial("every image was pushed, but the ledger record in \(ledger.location.registry)/\(ledger.location.repository) could not be written: \(error.description); run the push again to record it")
-        }
+        let tag = try ledger.tag(for: record)
         var recorded = result
         recorded.ledger = PushResult.LedgerWrite(target: "\(ledger.location.registry)/\(ledger.location.repository):\(tag)", downgradedFrom: record.downgradedFrom)
+        do {
+            try await ledger.write(record, tag: tag, manifestBytes: signed.bytes, client: client)
+        } catch let error as RegistryError {
+            if case .unauthorized = error { throw error }
+            recorded.ledger?.error = "every image was pushed, but the ledger record in \(ledger.location.registry)/\(ledger.location.repository) could not be written: \(error.description); run the push again to record it"
+        }
         return recorded
     }
 }

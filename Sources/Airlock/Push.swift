@@ -67,7 +67,7 @@ public struct PushResult: Sendable, Encodable {
     public let evidence: [Pusher.EvidencePush]
     /// `--on-existing-tag skip`: tags that already existed and were left as they were.
     public let tagsSkipped: [TagSkip]
-    /// The ledger record written last (absent when the push had failures).
+    /// The ledger record written last (absent when images failed; with `error` when it could not be written).
     public var ledger: LedgerWrite?
 
     public struct TagMove: Sendable, Encodable {
@@ -91,6 +91,8 @@ public struct PushResult: Sendable, Encodable {
         public let target: String
         /// Set when --allow-downgrade pushed over this newer recorded version.
         public let downgradedFrom: String?
+        /// Why the record could not be written (the images were pushed).
+        public var error: String?
     }
 
     public var failed: [Image] { images.filter { $0.error != nil } }

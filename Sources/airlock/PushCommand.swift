@@ -119,7 +119,7 @@ struct PushCommand: AsyncParsableCommand {
             for skip in result.tagsSkipped {
                 Output.line("kept \(skip.target): it names \(skip.digest)" + (skip.matches ? ", this image" : ", not this image (pushed by digest only)"))
             }
-            if let ledger = result.ledger, !output.quiet {
+            if let ledger = result.ledger, ledger.error == nil, !output.quiet {
                 Output.line("recorded in \(ledger.target)" + (ledger.downgradedFrom.map { " (a downgrade from \($0), --allow-downgrade)" } ?? ""))
             }
             for evidence in result.evidence where evidence.sent && !output.quiet {
@@ -130,6 +130,10 @@ struct PushCommand: AsyncParsableCommand {
         }
         if !result.failed.isEmpty {
             throw ExitCode(result.failed.count == result.images.count ? ExitStatus.registry.rawValue : ExitStatus.partial.rawValue)
+        }
+        if let error = result.ledger?.error {
+            Output.error("airlock: \(Output.printable(error))")
+            throw ExitCode(ExitStatus.partial.rawValue)
         }
     }
 

@@ -232,6 +232,22 @@ struct LedgerTests {
         #expect(usage.status == 2, "\(usage.stderr)")
     }
 
+    /// A ledger the account may read but not write: the images are pushed, the record is not, and
+    /// the push says so (exit 5); a later push that can write records it.
+    @Test func aRecordThatCannotBeWrittenIsAPartialPush() throws {
+        let releases = try Releases.make()
+        defer { releases.source.stop() }
+        let site = try DevRegistry.start(auth: .token, readOnly: "*/airlock-ledger")
+        defer { site.stop() }
+        let login = ["--username", site.username, "--password-stdin"]
+        let result = try AirlockCLI.run(["push", releases.bundle("2.10.2"), "--to", "\(site.host)/vendor", "--key", releases.pub] + login,
+                                        input: Data((site.password + "\n").utf8))
+        #expect(result.status == 5, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("2 of 2 images pushed") && !result.stdout.contains("recorded in"), "\(result.stdout)")
+        #expect(result.stderr.contains("airlock: every image was pushed, but the ledger record in \(site.host)/vendor/airlock-ledger could not be written"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
     /// A tag only a pruned bundle put on an image a kept bundle also uses: the image stays, the tag
     /// is deleted by name where the registry can (distribution 2.8 cannot: reported as left).
     @Test func aPrunedTagOnAKeptImageIsDeletedByNameOrLeft() throws {
