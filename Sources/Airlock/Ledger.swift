@@ -103,11 +103,6 @@ public struct Ledger: Sendable {
         return bytes
     }
 
-    /// The entry that records `name`, `version` (the newest push of it).
-    public func entry(name: String, version: String) -> Entry? {
-        entries.first { $0.record.name == name && $0.record.version == version }
-    }
-
     /// The highest version of `name` recorded, when it is higher than `version` (VersionOrder, as `tags`).
     public func newer(than version: String, name: String) -> LedgerRecord? {
         entries.map(\.record)

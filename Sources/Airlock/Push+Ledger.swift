@@ -24,9 +24,8 @@ struct SignedManifest: Sendable {
 /// say which recorded bundle owned a tag that moves; record the bundle last, after every tag.
 extension Pusher {
     /// The target's ledger, read before any write. Refuses a bundle whose name is recorded with a
-    /// higher version unless --allow-downgrade. Nil when the push keeps no ledger.
-    func readLedger(_ manifest: BundleManifest, request: PushRequest, client: RegistryClient) async throws -> Ledger? {
-        guard request.recordLedger else { return nil }
+    /// higher version unless --allow-downgrade.
+    func readLedger(_ manifest: BundleManifest, request: PushRequest, client: RegistryClient) async throws -> Ledger {
         let location = LedgerLocation(registry: request.naming.registry, namespace: request.naming.namespace)
         let ledger = try await Ledger.read(location, client: client, concurrency: request.concurrency)
         if let newer = ledger.newer(than: manifest.version, name: manifest.name), !request.allowDowngrade {
@@ -37,13 +36,13 @@ extension Pusher {
 
     /// Notes who owned each tag this push would move, and applies --on-existing-tag. Runs after
     /// `markPresent` and before any write, so `fail` leaves the target untouched.
-    func applyTagPolicy(_ plans: [Plan], request: PushRequest, ledger: Ledger?) throws -> [Plan] {
+    func applyTagPolicy(_ plans: [Plan], request: PushRequest, ledger: Ledger) throws -> [Plan] {
         var plans = plans
         var conflicts: [String] = []
         for index in plans.indices {
             guard let tag = plans[index].tag, let previous = plans[index].previous, let top = plans[index].manifests.last else { continue }
             let repository = plans[index].repository
-            plans[index].previousOwner = ledger?.owners(repository: repository, tag: tag).first?.title
+            plans[index].previousOwner = ledger.owners(repository: repository, tag: tag).first?.title
             switch request.onExistingTag {
             case .overwrite:
                 break
@@ -67,8 +66,8 @@ extension Pusher {
     /// nothing: the ledger lists what the registry holds). A failure to write the record leaves the
     /// images pushed and is reported in `ledger.error` (exit 5): a re-run records it.
     func recordLedger(_ result: PushResult, plans: [Plan], manifest: BundleManifest, signed: SignedManifest,
-                      ledger: Ledger?, request: PushRequest, client: RegistryClient) async throws -> PushResult {
-        guard let ledger, result.failed.isEmpty else { return result }
+                      ledger: Ledger, request: PushRequest, client: RegistryClient) async throws -> PushResult {
+        guard result.failed.isEmpty else { return result }
         let images = zip(plans, result.images).map { plan, image in
             let tagged = plan.tag != nil && (!plan.keepTag || plan.previous == nil || plan.alreadyThere)
             return LedgerRecord.Image(name: plan.image.refName, source: image.source, repository: plan.repository,

@@ -16,8 +16,6 @@ public struct PushRequest: Sendable {
     public var progress = TransferProgress()
     /// `--cosign-key`: re-check from the bundle that every image carries a cosign signature by one of these.
     public var cosignKeys: [PublicKey] = []
-    /// Keep the target's ledger: refuse downgrades, record the bundle last (format-spec §12).
-    public var recordLedger = true
     /// `--allow-downgrade`: push a bundle older than one the ledger records (the record notes it).
     public var allowDowngrade = false
     public var onExistingTag = ExistingTagPolicy.overwrite
