@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run a throwaway CNCF distribution registry (Debian: docker-registry 2.8) on loopback for airlock tests.
 #
-#   scripts/dev-registry.sh start NAME PORT [--auth] [--tls] [--token TOKEN_PORT]
+#   scripts/dev-registry.sh start NAME PORT [--auth] [--tls] [--token TOKEN_PORT] [--no-delete]
 #   scripts/dev-registry.sh stop NAME
 #   scripts/dev-registry.sh env NAME    # shell-eval-able: URL= HOST= CA_FILE= USERNAME= PASSWORD= DATA_DIR= ...
 #   scripts/dev-registry.sh pause|resume NAME   # kill / restart the process, keeping its data
@@ -11,6 +11,8 @@
 # Binary: $DOCKER_REGISTRY_BIN (default docker-registry; upstream builds call it "registry").
 # With --token, $DEV_REGISTRY_READ_ONLY (a glob such as '*/acme/agent') names repositories the user
 # may pull but not push (to test partial failures).
+# Deleting manifests is enabled (storage.delete.enabled, which prune needs); --no-delete leaves it
+# off, distribution's default, where every DELETE is answered 405 UNSUPPORTED.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -139,7 +141,7 @@ storage:
   filesystem:
     rootdirectory: $dir/data
   delete:
-    enabled: true
+    enabled: $([[ -n "$NO_DELETE" ]] && echo false || echo true)
   cache:
     blobdescriptor: inmemory
   maintenance:
@@ -210,11 +212,12 @@ start_token_server() {
 
 cmd_start() {
   NAME="$1" PORT="$2"; shift 2
-  AUTH="" TLS="" TOKEN_PORT=""
+  AUTH="" TLS="" TOKEN_PORT="" NO_DELETE=""
   while (($#)); do
     case "$1" in
       --auth) AUTH=1 ;;
       --tls) TLS=1 ;;
+      --no-delete) NO_DELETE=1 ;;
       --token) (($# >= 2)) || die "--token needs TOKEN_PORT"; TOKEN_PORT="$2"; shift ;;
       *) die "unknown option: $1" ;;
     esac

@@ -9,10 +9,12 @@ public enum AirlockError: DomainError, Sendable {
     case io(String)
     case verification(String)
     case partial(String)
+    /// The target holds what this operation must not undo (a newer bundle, a tag that must not move).
+    case refused(String)
 
     public var description: String {
         switch self {
-        case .usage(let text), .notFound(let text), .io(let text), .verification(let text), .partial(let text): text
+        case .usage(let text), .notFound(let text), .io(let text), .verification(let text), .partial(let text), .refused(let text): text
         }
     }
 }

@@ -18,6 +18,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case io = 6
     /// A tag, manifest, or blob that was asked for does not exist.
     case notFound = 7
+    /// The target holds a newer bundle, or a tag --on-existing-tag fail must not move: nothing was written.
+    case refused = 8
     /// A bug in airlock.
     case internalError = 70
     /// Standard output was closed before the result was written (`airlock tags … | head -1`):
@@ -34,6 +36,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             case .io: return .io
             case .verification: return .verificationFailed
             case .partial: return .partial
+            case .refused: return .refused
             }
         case let error as RegistryError:
             switch error {

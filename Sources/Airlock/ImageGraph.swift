@@ -1,5 +1,6 @@
 import Bundle
 import OCI
+import Registry
 
 /// One image of a bundle as a graph: its manifests (children before the index that lists them)
 /// and the other blobs they reference. Push and serve both walk it, from the bundle's own bytes.
@@ -31,12 +32,35 @@ struct ImageGraph: Sendable {
         known: (Digest) -> Bool,
         load: (Digest) async throws -> ManifestDocument?
     ) async throws -> ImageGraph {
+        try await walk(root, named: image.refName, seen: &seen, known: known, load: load)
+    }
+
+    /// Walks an image a registry holds (status --check, prune): every manifest from the registry,
+    /// every blob accepted; a manifest the registry lacks is listed as missing.
+    static func walk(_ root: Digest, named name: String, repository: String, client: RegistryClient) async throws -> ImageGraph {
+        var seen: Set<Digest> = []
+        return try await walk(root, named: name, seen: &seen, known: { _ in true }) { digest in
+            do {
+                return try await client.manifest(repository: repository, reference: digest.description)
+            } catch RegistryError.notFound {
+                return nil
+            }
+        }
+    }
+
+    static func walk(
+        _ root: Digest,
+        named name: String,
+        seen: inout Set<Digest>,
+        known: (Digest) -> Bool,
+        load: (Digest) async throws -> ManifestDocument?
+    ) async throws -> ImageGraph {
         var manifests: [ManifestDocument] = []
         var blobs: [Descriptor] = []
         var missing: [Digest] = []
         var loaded = seen
         func visit(_ digest: Digest, depth: Int) async throws {
-            guard depth < 4 else { throw AirlockError.verification("image \(image.refName) nests manifests too deeply") }
+            guard depth < 4 else { throw AirlockError.verification("image \(name) nests manifests too deeply") }
             guard loaded.insert(digest).inserted else { return }  // listed twice: once is enough
             guard let document = try await load(digest) else {
                 missing.append(digest)
@@ -47,7 +71,7 @@ struct ImageGraph: Sendable {
                     try await visit(child.digest, depth: depth + 1)
                 } else {
                     guard known(child.digest) else {
-                        throw AirlockError.verification("image \(image.refName) references blob \(child.digest), which the bundle does not list")
+                        throw AirlockError.verification("image \(name) references blob \(child.digest), which the bundle does not list")
                     }
                     blobs.append(child)
                 }

@@ -13,6 +13,8 @@ public enum OutputKind: Sendable {
     case key
     /// `unpack --to-dir`: a directory, new or empty.
     case directory
+    /// A file of `--mirror-config DIR`: it starts with airlock's marker line (or is the kustomization).
+    case mirrorConfig
 
     var noun: String {
         switch self {
@@ -21,6 +23,7 @@ public enum OutputKind: Sendable {
         case .kustomization: "an airlock kustomization"
         case .key: "a key"
         case .directory: "a directory"
+        case .mirrorConfig: "an airlock mirror configuration"
         }
     }
 }
@@ -112,6 +115,7 @@ public enum OutputPath {
         case .bundle: return SignatureSlot.startsBundle(bytes)
         case .mapping: return isMapping(bytes)
         case .kustomization: return isKustomization(bytes)
+        case .mirrorConfig: return String(decoding: bytes.prefix(MirrorConfig.marker.utf8.count), as: UTF8.self) == MirrorConfig.marker || isKustomization(bytes)
         case .key, .directory: return false
         }
     }

@@ -10,7 +10,7 @@ import Registry
 /// (the bytes are gone); a re-run resumes by skipping what the target already has.
 extension Pusher {
     enum StreamEvent: Sendable {
-        case manifest(BundleManifest)
+        case manifest(BundleManifest, SignedManifest)
         case start(Descriptor)
         case data([UInt8])
         case end(Descriptor)
@@ -23,10 +23,12 @@ extension Pusher {
         let thread = Thread {
             defer { close(fd) }
             var current: Digest?
+            var signed = SignedManifest(bytes: [], signatures: [])
             do {
                 _ = try BundleVerifier(requiredKeys: keys).verify(
                     fd: fd, name: "standard input",
-                    onManifest: { try channel.send(.manifest($0)) },
+                    onSigned: { bytes, slot in signed = SignedManifest(bytes: bytes, signatures: slot.signatures) },
+                    onManifest: { try channel.send(.manifest($0, signed)) },
                     onBlobData: { descriptor, bytes in
                         if current != descriptor.digest {
                             current = descriptor.digest
@@ -47,12 +49,13 @@ extension Pusher {
         thread.start()
         defer { channel.cancel() }
 
-        guard case .manifest(let manifest)? = try await channel.next() else {
+        guard case .manifest(let manifest, let signed)? = try await channel.next() else {
             throw AirlockError.verification("standard input ended before its bundle manifest")
         }
         request.progress.begin("push", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, items: manifest.images.count, deciles: true)
         let client = transport.client(for: request.naming.registry)
         try await client.checkReachable()
+        let ledger = try await readLedger(manifest, request: request, client: client)
         let book = PushBook()
         var documents: [Digest: [UInt8]] = [:]
         var payloads: [Digest: [UInt8]] = [:]
@@ -70,7 +73,7 @@ extension Pusher {
             let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
             try await checkExternalBlobs(made, held: { digest in manifest.blobs.contains { $0.digest == digest } },
                                          external: external, client: client, base: manifest.base, missing: missing)
-            made = try await markPresent(made, client: client, concurrency: request.concurrency)
+            made = try applyTagPolicy(try await markPresent(made, client: client, concurrency: request.concurrency), request: request, ledger: ledger)
             for item in Self.blobWork(made) { work[item.descriptor.digest] = item.repositories }
             plans = made
             return made
@@ -106,7 +109,9 @@ extension Pusher {
             }
             return bytes
         }
-        return try await finish(try await plan(), request: request, client: client, book: book)
+        let planned = try await plan()
+        let result = try await finish(planned, request: request, client: client, book: book)
+        return try await recordLedger(result, plans: planned, manifest: manifest, signed: signed, ledger: ledger, request: request, client: client)
     }
 
     /// A blob whose bytes are the channel's events up to its `.end`; readable once.

@@ -16,6 +16,9 @@ public struct PushRequest: Sendable {
     public var progress = TransferProgress()
     /// `--cosign-key`: re-check from the bundle that every image carries a cosign signature by one of these.
     public var cosignKeys: [PublicKey] = []
+    /// `--allow-downgrade`: push a bundle older than one the ledger records (the record notes it).
+    public var allowDowngrade = false
+    public var onExistingTag = ExistingTagPolicy.overwrite
 
     public init(bundle: String, keys: [PublicKey], naming: TargetNaming, concurrency: Int = 4, failFast: Bool = false, pullHost: String? = nil) {
         self.bundle = bundle
@@ -60,11 +63,34 @@ public struct PushResult: Sendable, Encodable {
     public let tagsMoved: [TagMove]
     /// Signatures, SBOMs and attestations written (or found present) at the target.
     public let evidence: [Pusher.EvidencePush]
+    /// `--on-existing-tag skip`: tags that already existed and were left as they were.
+    public let tagsSkipped: [TagSkip]
+    /// The ledger record written last (absent when images failed; with `error` when it could not be written).
+    public var ledger: LedgerWrite?
 
     public struct TagMove: Sendable, Encodable {
         public let target: String
         public let oldDigest: Digest
         public let newDigest: Digest
+        /// The recorded bundle whose image the tag named (`NAME VERSION`), when the ledger knows one.
+        public let ownedBy: String?
+    }
+
+    public struct TagSkip: Sendable, Encodable {
+        public let target: String
+        /// What the tag names (and still names).
+        public let digest: Digest
+        /// True when that is the bundle's image.
+        public let matches: Bool
+    }
+
+    public struct LedgerWrite: Sendable, Encodable {
+        /// `REG/NS/airlock-ledger:TAG`.
+        public let target: String
+        /// Set when --allow-downgrade pushed over this newer recorded version.
+        public let downgradedFrom: String?
+        /// Why the record could not be written (the images were pushed).
+        public var error: String?
     }
 
     public var failed: [Image] { images.filter { $0.error != nil } }
@@ -94,6 +120,10 @@ public struct Pusher: Sendable {
         var evidence = EvidencePlan()
         /// What the target reference named before this push (nil: nothing).
         var previous: Digest?
+        /// The recorded bundle (`NAME VERSION`) whose image the tag named before this push.
+        var previousOwner: String?
+        /// `--on-existing-tag skip` and the tag exists: it is not written.
+        var keepTag = false
 
         /// The target already has the tag (or digest) on this image: nothing to send for it.
         var alreadyThere: Bool { previous != nil && previous == manifests.last?.digest }
@@ -115,11 +145,12 @@ public struct Pusher: Sendable {
         // 2. Plans from the manifests in the bundle (random access; digests checked).
         let client = transport.client(for: request.naming.registry)
         try await client.checkReachable()
+        let ledger = try await readLedger(manifest, request: request, client: client)
         var (plans, missingManifests) = try await makePlans(manifest, request: request, client: client) { descriptor in
             try file.read(descriptor)
         }
         try checkOtherManifests(manifest, plans: plans) { try file.read($0) }
-        plans = try await markPresent(plans, client: client, concurrency: request.concurrency)
+        plans = try applyTagPolicy(try await markPresent(plans, client: client, concurrency: request.concurrency), request: request, ledger: ledger)
         try await checkExternalBlobs(plans, held: { file.contains($0) }, external: external, client: client, base: manifest.base, missing: missingManifests)
 
         // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
@@ -135,8 +166,10 @@ public struct Pusher: Sendable {
             return 0
         }
 
-        // 4. Manifests (children first) and tags last; only now is anything visible.
-        return try await finish(plans, request: request, client: client, book: book)
+        // 4. Manifests (children first) and tags; only now is anything visible. The ledger record last.
+        let result = try await finish(plans, request: request, client: client, book: book)
+        return try await recordLedger(result, plans: plans, manifest: manifest, signed: SignedManifest(bytes: header.manifestBytes, signatures: header.slot.signatures),
+                                      ledger: ledger, request: request, client: client)
     }
 
     /// Each image's target and the manifests and blobs it needs. `read` returns the bytes of a
@@ -295,7 +328,7 @@ public struct Pusher: Sendable {
                                 try await client.putManifest(document, repository: plan.repository, reference: document.digest.description)
                             }
                         }
-                        if let tag = plan.tag, let top = plan.manifests.last {
+                        if let tag = plan.tag, !plan.keepTag, let top = plan.manifests.last {
                             try await client.putManifest(top, repository: plan.repository, reference: tag)
                         }
                     }
@@ -321,12 +354,16 @@ public struct Pusher: Sendable {
         let results = outcomes.map(\.1)
         let totals = await book.totals
         let moved = zip(plans, results).compactMap { plan, image -> PushResult.TagMove? in
-            guard image.error == nil, plan.tag != nil, let previous = plan.previous, previous != image.digest else { return nil }
-            return PushResult.TagMove(target: image.target, oldDigest: previous, newDigest: image.digest)
+            guard image.error == nil, plan.tag != nil, !plan.keepTag, let previous = plan.previous, previous != image.digest else { return nil }
+            return PushResult.TagMove(target: image.target, oldDigest: previous, newDigest: image.digest, ownedBy: plan.previousOwner)
+        }
+        let skipped = zip(plans, results).compactMap { plan, image -> PushResult.TagSkip? in
+            guard image.error == nil, plan.keepTag, let previous = plan.previous else { return nil }
+            return PushResult.TagSkip(target: image.target, digest: previous, matches: previous == image.digest)
         }
         return PushResult(path: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
                           blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes,
-                          tagsMoved: moved, evidence: evidence)
+                          tagsMoved: moved, evidence: evidence, tagsSkipped: skipped)
     }
 
     /// A delta relies on blobs it does not hold: each must already be in its target repository,

@@ -24,11 +24,13 @@ public struct BundleVerifier {
     /// only after the blob's digest has been confirmed.
     public typealias BlobHandler = (Descriptor, UnsafeRawBufferPointer) throws -> Void
 
-    /// Verifies the bundle readable from `fd`. `onManifest` runs once signatures are good;
+    /// Verifies the bundle readable from `fd`. `onSigned` (the exact manifest bytes and the slot)
+    /// and then `onManifest` run once signatures are good;
     /// `onBlobData`/`onBlobEnd` see blob bytes as they stream (commit only after `onBlobEnd`).
     public func verify(
         fd: Int32,
         name: String,
+        onSigned: ([UInt8], SignatureSlot) throws -> Void = { _, _ in },
         onManifest: (BundleManifest) throws -> Void = { _ in },
         onBlobData: BlobHandler = { _, _ in },
         onBlobEnd: (Descriptor) throws -> Void = { _ in },
@@ -42,6 +44,7 @@ public struct BundleVerifier {
         let signatures = SignatureReport.check(slot, manifest: manifestBytes, required: requiredKeys)
         try signatures.requireTrusted(name: name)
         let manifest = try BundleManifest.decode(manifestBytes)
+        try onSigned(manifestBytes, slot)
         try onManifest(manifest)
 
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))

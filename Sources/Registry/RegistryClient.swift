@@ -38,6 +38,10 @@ public final class RegistryClient: Sendable {
             Purpose(description: what, repository: repository, access: .read, scopes: ["repository:\(repository):pull"])
         }
 
+        static func delete(_ what: String, _ repository: String) -> Purpose {
+            Purpose(description: what, repository: repository, access: .delete, scopes: ["repository:\(repository):delete"])
+        }
+
         static func push(_ what: String, _ repository: String, mountFrom: String? = nil) -> Purpose {
             var scopes = ["repository:\(repository):pull,push"]
             if let mountFrom, mountFrom != repository { scopes.append("repository:\(mountFrom):pull") }
@@ -182,6 +186,8 @@ public final class RegistryClient: Sendable {
                 throw RegistryError.forbidden(host: host, repository: purpose.repository, access: purpose.access, detail: detail)
             case 404 where purpose.access == .read:
                 throw RegistryError.notFound(what: notFound ?? purpose.description, host: host, detail: detail)
+            case 405 where purpose.access == .delete:
+                throw RegistryError.deleteRefused(host: host, detail: detail)
             default:
                 throw RegistryError.unexpectedStatus(status, operation: purpose.description, host: host, detail: detail)
             }
@@ -194,6 +200,11 @@ public final class RegistryClient: Sendable {
     /// so those failures are one sentence instead of one per image.
     public func checkReachable() async throws {
         _ = try await baseURL()
+    }
+
+    /// `http` or `https`: how this registry is reached (what a mirror configuration must say).
+    public func scheme() async throws -> String {
+        try await baseURL().hasPrefix("http://") ? "http" : "https"
     }
 
     /// `scheme://host`, found by pinging `/v2/` once per client (HTTPS first; plain HTTP only for

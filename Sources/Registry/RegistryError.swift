@@ -21,6 +21,8 @@ public enum RegistryError: DomainError, Sendable {
     case sizeMismatch(what: String, expected: Int64, actual: Int64)
     /// A response that breaks the protocol (bad JSON, missing header, oversized manifest).
     case protocolViolation(host: String, reason: String)
+    /// 405 to a DELETE: the registry does not allow deleting (distribution's `storage.delete.enabled`).
+    case deleteRefused(host: String, detail: String?)
     /// Plain HTTP was sent to a registry that answers only HTTPS.
     case speaksHTTPS(host: String)
     case authServer(realm: String, reason: String)
@@ -45,7 +47,7 @@ public enum RegistryError: DomainError, Sendable {
 
     /// Whether a request reads from the registry or writes to it (what a 403 refused).
     public enum Access: Sendable {
-        case read, write
+        case read, write, delete
     }
 
     /// The TLS failure causes the transport tells apart.
@@ -74,6 +76,8 @@ public enum RegistryError: DomainError, Sendable {
                 "registry \(target) denied reading (403 Forbidden): the account may not pull from that repository; check its rights or log in as another user"
             case .write:
                 "registry \(target) denied the operation (403 Forbidden): the account may not write there, or the registry does not accept that name (create the project or repository first, or choose another --to namespace)"
+            case .delete:
+                "registry \(target) denied deleting (403 Forbidden): the account may not delete there; use an account with delete rights"
             }
             return sentence + (detail.map { " [\($0)]" } ?? "")
         case .notFound(let what, let host, let detail):
@@ -96,6 +100,8 @@ public enum RegistryError: DomainError, Sendable {
             return "registry \(host) speaks HTTPS, not plain HTTP (it answered 400 to http://); drop --plain-http, and pass --ca-file if its CA is private"
         case .protocolViolation(let host, let reason):
             return "registry \(host) broke the protocol: \(reason)"
+        case .deleteRefused(let host, let detail):
+            return "registry \(host) does not allow deleting (405 Method Not Allowed); its operator must enable deletes (distribution: storage.delete.enabled: true; Harbor, Quay, Artifactory: the project's or repository's delete permission) before prune can remove anything" + (detail.map { " [\($0)]" } ?? "")
         case .authServer(let realm, let reason):
             return "token server \(realm) failed: \(reason)"
         case .credentialHelper(let helper, let reason):

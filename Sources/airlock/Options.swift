@@ -146,7 +146,12 @@ enum Output {
         error("airlock: warning: \(printable(text))")
     }
 
-        /// Names come from bundles and registries, which may be hostile: control characters (terminal
+    /// An upstream registry whose repositories were renamed: only per-repository mirror files map it.
+    @Sendable static func warning(renamedMirrorHost host: String) {
+        error("airlock: warning: \(printable(host))'s repositories were renamed on the way (--strip-components or --name-template), so no containerd hosts.toml or EKS Anywhere namespace can map it; registries.conf and the OpenShift mirror sets do")
+    }
+
+    /// Names come from bundles and registries, which may be hostile: control characters (terminal
     /// escapes, carriage returns, newlines that forge a second result line) are shown escaped.
     static func printable(_ text: String) -> String {
         var result = ""

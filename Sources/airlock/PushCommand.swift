@@ -18,6 +18,10 @@ struct PushCommand: AsyncParsableCommand {
             Names: SRC_HOST/path/repo:tag becomes REG/NAMESPACE/path/repo:tag, changed by \
             --strip-components, --registry-namespace and --name-template ({registry} {path} \
             {flatpath} {name} {tag}).
+
+            Ledger: the push reads REG/NAMESPACE/airlock-ledger first and refuses (exit 8, before any \
+            write) a bundle whose name is recorded with a higher version; once every image is in \
+            place it records the bundle there, last (airlock-status(1), airlock-prune(1)).
             """
     )
 
@@ -39,6 +43,9 @@ struct PushCommand: AsyncParsableCommand {
     @Option(help: "Write a kustomization snippet (images: newName/digest) here.", completion: .file())
     var kustomize: String?
 
+    @Option(help: "Write containerd, CRI-O/podman, OpenShift, EKS Anywhere and kustomize mirror configuration into this folder.", completion: .directory)
+    var mirrorConfig: String?
+
     @Option(help: "Host the cluster pulls from, when it differs from --to's host (for the mapping).")
     var pullHost: String?
 
@@ -50,6 +57,12 @@ struct PushCommand: AsyncParsableCommand {
 
     @Flag(help: "Stop at the first failing image instead of pushing the others.")
     var failFast = false
+
+    @Flag(help: "Push even when the ledger records a newer version of this bundle (the record notes the downgrade).")
+    var allowDowngrade = false
+
+    @Option(help: "A tag that already names another manifest: fail (before any write), skip (leave it; push by digest) or overwrite.")
+    var onExistingTag: ExistingTagPolicy = .overwrite
 
     @Flag(help: "Print the summary as JSON to stdout.")
     var json = false
@@ -72,16 +85,27 @@ struct PushCommand: AsyncParsableCommand {
         var request = PushRequest(bundle: bundle, keys: try loadPublicKeys(key), naming: naming, concurrency: concurrency,
                                   failFast: failFast, pullHost: pullHost)
         request.cosignKeys = try loadPublicKeys(cosignKey)
+        request.allowDowngrade = allowDowngrade
+        request.onExistingTag = onExistingTag
         let logger = output.logger
         let display = progress.display(output)
         request.progress = display.progress
-        let result = try await display.run { _ in
+        if let mirrorConfig { try MirrorConfig.check(mirrorConfig, force: force) }
+        let (result, scheme) = try await display.run { _ in
             try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, logger: logger) { transport in
-                try await Pusher(transport: transport, logger: logger).push(request)
+                let result = try await Pusher(transport: transport, logger: logger).push(request)
+                return (result, try await transport.client(for: naming.registry).scheme())
             }
         }
         if let mapping { try Self.writeMapping(result, to: mapping) }
         if let kustomize { try Self.writeKustomize(result, to: kustomize) }
+        if let mirrorConfig {
+            let config = MirrorConfig(mirror: pullHost ?? naming.registry, scheme: scheme, caFiles: registry.caFile,
+                                      images: MirrorConfig.images(pushed: result, registry: naming.registry),
+                                      title: naming.namespace.map { "\(naming.registry)/\($0)" } ?? naming.registry)
+            try config.write(to: mirrorConfig, force: force)
+            config.hostsWithoutPrefixMapping.forEach(Output.warning(renamedMirrorHost:))
+        }
         if json {
             try Output.json(result)
         } else {
@@ -90,7 +114,13 @@ struct PushCommand: AsyncParsableCommand {
                 Output.line(image.error == nil ? "pushed \(image.target)  \(image.digest.short)" : "FAILED \(image.target): \(image.error ?? "")")
             }
             for move in result.tagsMoved {
-                Output.line("moved \(move.target): \(move.oldDigest) → \(move.newDigest)")
+                Output.line("moved \(move.target): \(move.oldDigest) → \(move.newDigest)" + (move.ownedBy.map { " (it was \($0)'s)" } ?? ""))
+            }
+            for skip in result.tagsSkipped {
+                Output.line("kept \(skip.target): it names \(skip.digest)" + (skip.matches ? ", this image" : ", not this image (pushed by digest only)"))
+            }
+            if let ledger = result.ledger, ledger.error == nil, !output.quiet {
+                Output.line("recorded in \(ledger.target)" + (ledger.downgradedFrom.map { " (a downgrade from \($0), --allow-downgrade)" } ?? ""))
             }
             for evidence in result.evidence where evidence.sent && !output.quiet {
                 Output.line("pushed \(evidence.kind.rawValue) \(evidence.target)")
@@ -100,6 +130,10 @@ struct PushCommand: AsyncParsableCommand {
         }
         if !result.failed.isEmpty {
             throw ExitCode(result.failed.count == result.images.count ? ExitStatus.registry.rawValue : ExitStatus.partial.rawValue)
+        }
+        if let error = result.ledger?.error {
+            Output.error("airlock: \(Output.printable(error))")
+            throw ExitCode(ExitStatus.partial.rawValue)
         }
     }
 
@@ -132,25 +166,13 @@ struct PushCommand: AsyncParsableCommand {
     /// kustomize `images:` entries: one per source name (kustomize matches by name), pointing at
     /// the pull name; pinned by digest when the bundle holds a single image of that name.
     static func writeKustomize(_ result: PushResult, to path: String) throws {
-        var lines = ["images:"]
-        let pushed = result.images.filter { $0.error == nil }
-        let groups = Dictionary(grouping: pushed) { stripTag($0.source) }
-        for name in groups.keys.sorted() {
-            guard let images = groups[name], let first = images.first else { continue }
-            lines.append("- name: \(name)")
-            lines.append("  newName: \(stripTag(first.pull))")
-            if images.count == 1 { lines.append("  digest: \(first.digest)") }
-        }
+        let text = MirrorConfig.kustomization(result.images.filter { $0.error == nil }.map { ($0.source, $0.pull, $0.digest) })
         do {
-            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
             throw AirlockError.io("cannot write the kustomization to \(path)")
         }
     }
-
-    static func stripTag(_ reference: String) -> String {
-        if let at = reference.firstIndex(of: "@") { return String(reference[..<at]) }
-        if let colon = reference.lastIndex(of: ":"), !reference[colon...].contains("/") { return String(reference[..<colon]) }
-        return reference
-    }
 }
+
+extension ExistingTagPolicy: ExpressibleByArgument {}

@@ -149,9 +149,16 @@ struct ChartsFilesTests {
         defer { target.stop() }
         let before = try AirlockCLI.run(["diff", "--against", "\(target.host)/vendor", bundle])
         #expect(before.status == 1 && before.stdout.contains("vendor/charts/webapp:1.2.3_build.7") && before.stdout.contains("vendor/files/docs:2.10.2"), "\(before.stdout)")
-        let pushed = try AirlockCLI.run(["push", bundle, "--to", "\(target.host)/vendor", "--key", w.path("vendor.pub"), "--mapping", w.path("map.json"), "--json"])
+        let pushed = try AirlockCLI.run(["push", bundle, "--to", "\(target.host)/vendor", "--key", w.path("vendor.pub"), "--mapping", w.path("map.json"), "--json",
+                                         "--mirror-config", w.path("mirrors")])
         #expect(pushed.status == 0, "\(pushed.stderr)")
         #expect(try violations("push", pushed.stdout) == nil)
+        // Mirror configuration maps the registry chart's upstream; local charts and files have none.
+        let hostDirectories = try FileManager.default.contentsOfDirectory(atPath: w.path("mirrors/containerd/certs.d"))
+        #expect(hostDirectories == [source.host], "\(hostDirectories)")
+        let registriesConf = try String(contentsOfFile: w.path("mirrors/registries.conf"), encoding: .utf8)
+        #expect(registriesConf.contains("\(source.host)/charts/acme") && !registriesConf.contains("\"charts/webapp") && !registriesConf.contains("\"files/"),
+                "\(registriesConf)")
         #expect(try w.client(["tags", target.url, "vendor/charts/acme"]).trimmingCharacters(in: .whitespacesAndNewlines) == "2.10.1 2.10.2")
         let acme = try w.client(["manifest", target.url, "vendor/charts/acme", "2.10.2"])
         #expect("sha256:" + sha256Hex(Array(acme.utf8)) == seeded["2.10.2"]?.digest, "a registry chart keeps its digest")

@@ -5,7 +5,7 @@ import TestSupport
 /// The offline docs: a man page per subcommand that renders cleanly and names every option the
 /// parser has, and shell completions generated from the parser.
 struct DocsTests {
-    static let subcommands = ["keygen", "tags", "pack", "inspect", "verify", "sign", "push", "unpack", "extract", "diff", "serve"]
+    static let subcommands = ["keygen", "tags", "pack", "inspect", "verify", "sign", "push", "unpack", "extract", "diff", "serve", "status", "prune"]
 
     static func render(_ page: String) throws -> ProcessResult {
         try run("sh", ["-c", "MANWIDTH=80 man -l --warnings=all \"$1\" | col -b", "sh", TestPaths.repoRoot.appendingPathComponent("man/\(page)").path])
@@ -38,7 +38,7 @@ struct DocsTests {
     @Test func airlockPageListsEveryCommandAndExitStatus() throws {
         let page = try Self.render("airlock.1").stdout
         for command in Self.subcommands { #expect(page.contains("airlock-\(command)(1)"), "\(command)") }
-        for status in ["0", "1", "2", "3", "4", "5", "6", "7", "70"] {
+        for status in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "70"] {
             #expect(page.range(of: "\\n\\s+\(status)\\s", options: .regularExpression) != nil, "exit status \(status)")
         }
     }

@@ -34,6 +34,8 @@ struct JSONShapeTests {
             ("diff", ["diff", "--json", Self.tiny, bundle], 1),
             ("diff-against", ["diff", "--json", "--against", "\(site.host)/v", bundle], 1),
             ("push", ["push", "--json", bundle, "--to", "\(site.host)/v", "--key", pub], 0),
+            ("status", ["status", "--json", "--check", "--at", "\(site.host)/v"], 0),
+            ("prune", ["prune", "--json", "--at", "\(site.host)/v", "--keep", "shape@1"], 0),
             ("unpack", ["unpack", "--json", bundle, "--to-dir", path("layout"), "--key", pub], 0),
         ]
         for (schema, arguments, status) in runs {

@@ -67,9 +67,10 @@ struct RobustnessTests {
         #expect(current.status == 0, "\(current.stdout)\(current.stderr)")
         #expect(current.stdout.contains("every tag (3) names the bundle's image"), "\(current.stdout)")
 
-        // Move 8.12.10 to another image with a template that names it explicitly.
+        // Move 8.12.10 to another image with a template that names it explicitly (another bundle name:
+        // runtime 0 after runtime 2 would be a downgrade the ledger refuses).
         let single = versions.path("single.tar.zst")
-        let packed = try AirlockCLI.run(["pack", "--image", "\(versions.registry.host)/acme/runtime:8.12.0", "--name", "runtime", "--version", "0",
+        let packed = try AirlockCLI.run(["pack", "--image", "\(versions.registry.host)/acme/runtime:8.12.0", "--name", "runtime-hotfix", "--version", "0",
                                          "-o", single, "--key", versions.key])
         #expect(packed.status == 0, "\(packed.stderr)")
         let moving = try AirlockCLI.run(["push", single, "--to", target, "--key", versions.pub, "--name-template", "acme/runtime:8.12.10"])

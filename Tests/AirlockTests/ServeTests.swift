@@ -243,24 +243,12 @@ struct ServeTests {
         defer { packed.registry.stop() }
         let server = try Server([packed.bundle, "--key", packed.vendorPub, "--to-namespace", "site"], log: packed.directory.appendingPathComponent("serve.log"))
         defer { server.stop() }
-        // A private containerd: its own root, state and socket.
-        let root = packed.path("containerd")
-        let socket = root + "/sock"
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: "/usr/bin/containerd")
-        daemon.arguments = ["--root", root + "/root", "--state", root + "/state", "--address", socket]
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
-        defer {
-            daemon.terminate()
-            daemon.waitUntilExit()
-        }
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { Thread.sleep(forTimeInterval: 0.1) }
+        let containerd = try PrivateContainerd(root: packed.path("containerd"))
+        defer { containerd.stop() }
         let image = "\(server.host)/site/acme/operator:2.10.2"
-        let pulled = try run("timeout", ["120", "ctr", "--address", socket, "images", "pull", "--plain-http", "--all-platforms", image])
+        let pulled = try containerd.ctr(["images", "pull", "--plain-http", "--all-platforms", image])
         #expect(pulled.status == 0, "\(pulled.stdout)\(pulled.stderr)")
-        let listed = try run("ctr", ["--address", socket, "images", "ls"])
+        let listed = try containerd.ctr(["images", "ls"])
         #expect(listed.stdout.contains(try packed.registry.skopeoDigest("acme/operator:2.10.2")), "\(listed.stdout)")
     }
 

@@ -129,11 +129,13 @@ public struct DevRegistry: Sendable {
 
     /// Starts a registry; `seed` names sample sets for scripts/seed.sh (`runtime`, `operator`, `agent`, `legacy`, `many`).
     /// `readOnly` (token auth only) is a glob of repositories the user may pull but not push.
-    public static func start(auth: Auth = .none, tls: Bool = false, seed: [String] = [], readOnly: String? = nil) throws -> DevRegistry {
+    /// `deletes: false` leaves distribution's `storage.delete.enabled` off: every DELETE is refused (405).
+    public static func start(auth: Auth = .none, tls: Bool = false, seed: [String] = [], readOnly: String? = nil, deletes: Bool = true) throws -> DevRegistry {
         let name = "t\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
         let port = try freePort()
         var arguments = ["start", name, String(port)]
         if tls { arguments.append("--tls") }
+        if !deletes { arguments.append("--no-delete") }
         switch auth {
         case .none: break
         case .basic: arguments.append("--auth")

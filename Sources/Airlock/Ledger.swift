@@ -1,0 +1,146 @@
+import Bundle
+import Foundation
+import OCI
+import Registry
+
+/// The site's ledger: one OCI artifact per pushed bundle in `NS/airlock-ledger`, tagged per
+/// bundle (format-spec §12). Push writes a record last, after every tag; status, the downgrade
+/// check and prune read them.
+public struct Ledger: Sendable {
+    /// A record as read back, with where it lives.
+    public struct Entry: Sendable {
+        public let tag: String
+        /// The ledger artifact's manifest digest (what prune deletes).
+        public let digest: Digest
+        public let record: LedgerRecord
+        /// Bytes the artifact's blobs take (record, signed manifest, empty config).
+        public let size: Int64
+    }
+
+    /// A ledger tag that does not hold a readable record, and why.
+    public struct Unreadable: Error, Sendable, Encodable {
+        public let tag: String
+        public let reason: String
+    }
+
+    public let location: LedgerLocation
+    public let entries: [Entry]
+    public let unreadable: [Unreadable]
+
+    /// Largest record or signed manifest a ledger layer may hold.
+    static let maximumLayerSize: Int64 = 16 << 20
+
+    /// Reads every record at `location`; an absent ledger repository is an empty ledger.
+    /// Newest push first (ties: the higher version first).
+    public static func read(_ location: LedgerLocation, client: RegistryClient, concurrency: Int = 4) async throws -> Ledger {
+        let tags: [String]
+        do {
+            tags = try await client.tags(repository: location.repository)
+        } catch RegistryError.notFound {
+            return Ledger(location: location, entries: [], unreadable: [])
+        }
+        let read = try await BoundedConcurrency.map(tags.sorted(), limit: concurrency) { tag -> Result<Entry, Unreadable> in
+            do {
+                return .success(try await entry(tag, location: location, client: client))
+            } catch let error as RegistryError {
+                switch error {
+                case .notFound, .protocolViolation, .digestMismatch, .sizeMismatch: return .failure(Unreadable(tag: tag, reason: error.description))
+                default: throw error
+                }
+            } catch let error as LedgerProblem {
+                return .failure(Unreadable(tag: tag, reason: error.reason))
+            }
+        }
+        var entries: [Entry] = []
+        var unreadable: [Unreadable] = []
+        for result in read {
+            switch result {
+            case .success(let entry): entries.append(entry)
+            case .failure(let problem): unreadable.append(problem)
+            }
+        }
+        entries.sort { a, b in
+            a.record.pushedAt != b.record.pushedAt ? a.record.pushedAt > b.record.pushedAt : VersionOrder.newerFirst(a.record.version, b.record.version)
+        }
+        return Ledger(location: location, entries: entries, unreadable: unreadable)
+    }
+
+    struct LedgerProblem: Error {
+        let reason: String
+    }
+
+    /// One ledger tag: its artifact manifest and record (the signed manifest is fetched only to check it).
+    static func entry(_ tag: String, location: LedgerLocation, client: RegistryClient) async throws -> Entry {
+        let document = try await client.manifest(repository: location.repository, reference: tag)
+        guard case .image(let manifest) = document.content, manifest.artifactType == LedgerRecord.mediaType,
+              let layer = manifest.layers.first(where: { $0.mediaType == LedgerRecord.mediaType }) else {
+            throw LedgerProblem(reason: "not an airlock ledger record (artifactType \(LedgerRecord.mediaType))")
+        }
+        let bytes = try await blob(layer, repository: location.repository, client: client)
+        let record: LedgerRecord
+        do {
+            record = try JSONDecoder().decode(LedgerRecord.self, from: Data(bytes))
+        } catch {
+            throw LedgerProblem(reason: "its record does not parse: \(error)")
+        }
+        guard record.mediaType == LedgerRecord.mediaType else {
+            throw LedgerProblem(reason: "its record has mediaType \(record.mediaType)")
+        }
+        guard manifest.layers.contains(where: { $0.digest == record.bundleManifest.digest }) else {
+            throw LedgerProblem(reason: "the artifact does not carry the bundle manifest its record names (\(record.bundleManifest.digest))")
+        }
+        let size = manifest.blobs.reduce(Int64(document.bytes.count)) { $0 + $1.size }
+        return Entry(tag: tag, digest: document.digest, record: record, size: size)
+    }
+
+    /// A small blob's bytes, checked against its digest.
+    static func blob(_ descriptor: Descriptor, repository: String, client: RegistryClient) async throws -> [UInt8] {
+        guard descriptor.size <= maximumLayerSize else {
+            throw LedgerProblem(reason: "a layer of \(descriptor.size) bytes is over the \(maximumLayerSize)-byte limit")
+        }
+        var bytes: [UInt8] = []
+        try await client.blob(descriptor, repository: repository) { chunk in bytes += chunk.readableBytesView }
+        return bytes
+    }
+
+    /// The highest version of `name` recorded, when it is higher than `version` (VersionOrder, as `tags`).
+    public func newer(than version: String, name: String) -> LedgerRecord? {
+        entries.map(\.record)
+            .filter { $0.name == name && VersionOrder.compare($0.version, version) == .orderedDescending }
+            .min { VersionOrder.newerFirst($0.version, $1.version) }
+    }
+
+    /// The recorded bundles whose images hold `repository:tag`, newest push first.
+    public func owners(repository: String, tag: String) -> [LedgerRecord] {
+        entries.map(\.record).filter { record in record.images.contains { $0.repository == repository && $0.tag == tag } }
+    }
+
+    /// The tag `record` is written under (format-spec §12.1), given the records already here.
+    public func tag(for record: LedgerRecord) throws -> String {
+        try LedgerLocation.tag(name: record.name, version: record.version) { tag in
+            entries.first { $0.tag == tag }.map { ($0.record.name, $0.record.version) }
+        }
+    }
+
+    /// Writes `record` with the exact manifest bytes: empty config, record and manifest blobs,
+    /// then the artifact manifest under `tag`.
+    public func write(_ record: LedgerRecord, tag: String, manifestBytes: [UInt8], client: RegistryClient) async throws {
+        let config = try BlobSource.bytes(Array("{}".utf8), mediaType: MediaType.ociEmpty)
+        let recordBlob = try BlobSource.bytes(try record.encoded(), mediaType: LedgerRecord.mediaType)
+        let manifestBlob = try BlobSource.bytes(manifestBytes, mediaType: BundleManifest.mediaType)
+        for source in [config, recordBlob, manifestBlob] {
+            _ = try await client.pushBlob(source, repository: location.repository)
+        }
+        let artifact = ImageManifest(
+            artifactType: LedgerRecord.mediaType, config: config.descriptor, layers: [recordBlob.descriptor, manifestBlob.descriptor],
+            annotations: [
+                "org.opencontainers.image.created": record.pushedAt,
+                "org.opencontainers.image.title": record.title,
+                "org.opencontainers.image.version": record.version,
+            ])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let document = try ManifestDocument(bytes: Array(try encoder.encode(artifact)), declaredType: MediaType.ociManifest)
+        try await client.putManifest(document, repository: location.repository, reference: tag)
+    }
+}

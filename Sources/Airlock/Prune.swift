@@ -1,0 +1,211 @@
+import Bundle
+import Foundation
+import OCI
+import Registry
+
+/// Which recorded bundles `prune` keeps.
+public enum PruneKeep: Sendable {
+    /// `--keep NAME@VERSION…`: exactly these.
+    case bundles([(name: String, version: String)])
+    /// `--keep-last N`: the N highest versions (VersionOrder) of each bundle name.
+    case last(Int)
+}
+
+/// `airlock prune --json` (format-spec/json/prune.schema.json): what prune deletes, or would.
+public struct PrunePlan: Sendable, Encodable {
+    public let target: String
+    /// `NAME VERSION` of the bundles kept and pruned.
+    public let kept: [String]
+    public let pruned: [String]
+    /// Manifests deleted by digest, children before the index that lists them.
+    public let manifests: [ManifestDeletion]
+    /// Tags only pruned bundles use, on a manifest something kept still uses: deleted by name.
+    public let tags: [String]
+    /// The pruned bundles' ledger records, deleted last.
+    public let records: [String]
+    /// Bytes of blobs and manifests that only deleted manifests reference, as far as the ledger and
+    /// the repositories involved show: what garbage collection can reclaim once it runs.
+    public let reclaimableBytes: Int64
+    /// False for the dry run (no --yes).
+    public let deleted: Bool
+    /// Tags the registry would not delete by name (distribution 2.8 deletes by digest only).
+    public let tagsLeft: [String]
+
+    public struct ManifestDeletion: Sendable, Encodable {
+        /// `REG/REPO@DIGEST`.
+        public let target: String
+        public let digest: Digest
+        public let size: Int64
+        /// Tags that name it now (they go with it).
+        public let tags: [String]
+        /// The pruned bundle image it belongs to.
+        public let image: String
+    }
+}
+
+/// Plans and carries out a prune: deletes what only non-kept bundles use, never what a kept
+/// bundle or an image the ledger does not record uses; ledger records last.
+public struct Pruner: Sendable {
+    let transport: RegistryTransport
+
+    public init(transport: RegistryTransport) { self.transport = transport }
+
+    /// A manifest to delete, with the repository it is in.
+    struct Deletion {
+        let repository: String
+        let deletion: PrunePlan.ManifestDeletion
+    }
+
+    /// A tag as it stands now.
+    struct Tag {
+        let repository: String
+        let tag: String
+        let digest: Digest
+    }
+
+    /// What stays: manifests (`REPO@DIGEST`) and blobs (any repository) a protected image reaches,
+    /// and the tags only pruned bundles put there.
+    struct Protection {
+        var manifests: Set<String> = []
+        var blobs: Set<Digest> = []
+        var prunableTags: [Tag] = []
+        /// What every tag of the repositories involved names now.
+        var current: [String: [String: Digest]] = [:]
+    }
+
+    public func prune(_ location: LedgerLocation, keep: PruneKeep, delete: Bool, concurrency: Int = 4) async throws -> PrunePlan {
+        let client = transport.client(for: location.registry)
+        try await client.checkReachable()
+        let ledger = try await Ledger.read(location, client: client, concurrency: concurrency)
+        let (kept, pruned) = try Self.split(ledger, keep: keep)
+        let protection = try await protect(kept: kept.flatMap(\.record.images), pruned: pruned.flatMap(\.record.images),
+                                           location: location, client: client, concurrency: concurrency)
+
+        // The pruned images' manifests that nothing protected reaches, children first.
+        var deletions: [Deletion] = []
+        var planned: Set<String> = []
+        var freed: [Digest: Int64] = [:]
+        for image in pruned.flatMap(\.record.images) where !protection.manifests.contains("\(image.repository)@\(image.digest)") {
+            let name = Reference.spelled("\(location.registry)/\(image.repository)", tagOr: image.digest, tag: image.tag)
+            let graph = try await ImageGraph.walk(image.digest, named: name, repository: image.repository, client: client)
+            for document in graph.manifests where !protection.manifests.contains("\(image.repository)@\(document.digest)") {
+                guard planned.insert("\(image.repository)@\(document.digest)").inserted else { continue }
+                let tags = (protection.current[image.repository] ?? [:]).filter { $0.value == document.digest }.map(\.key).sorted()
+                deletions.append(Deletion(repository: image.repository, deletion: PrunePlan.ManifestDeletion(
+                    target: "\(location.registry)/\(image.repository)@\(document.digest)", digest: document.digest,
+                    size: Int64(document.bytes.count), tags: tags, image: name)))
+                if !protection.blobs.contains(document.digest) { freed[document.digest] = Int64(document.bytes.count) }
+                for blob in document.references where !MediaType.isManifest(blob.mediaType) && !protection.blobs.contains(blob.digest) {
+                    freed[blob.digest] = blob.size
+                }
+            }
+        }
+        let tagDeletions = protection.prunableTags.filter { protection.manifests.contains("\($0.repository)@\($0.digest)") }
+        let tagsLeft = delete ? try await carryOut(deletions, tags: tagDeletions, records: pruned, location: location, client: client) : []
+        return PrunePlan(
+            target: location.target, kept: kept.map(\.record.title), pruned: pruned.map(\.record.title),
+            manifests: deletions.map(\.deletion), tags: tagDeletions.map { "\(location.registry)/\($0.repository):\($0.tag)" },
+            records: pruned.map { "\(location.registry)/\(location.repository):\($0.tag)" },
+            reclaimableBytes: freed.values.reduce(0, +) + pruned.reduce(0) { $0 + $1.size }, deleted: delete, tagsLeft: tagsLeft)
+    }
+
+    /// Protected are every kept image, and whatever any tag of the repositories involved names
+    /// unless the tag is the pruned bundles' alone: one of them put it there, it still names what
+    /// was put, and no kept bundle records it. Everything a protected image reaches stays.
+    func protect(kept: [LedgerRecord.Image], pruned: [LedgerRecord.Image], location: LedgerLocation,
+                 client: RegistryClient, concurrency: Int) async throws -> Protection {
+        var protection = Protection()
+        func owned(_ images: [LedgerRecord.Image], _ tag: Tag) -> Bool {
+            images.contains { $0.repository == tag.repository && $0.tag == tag.tag && $0.digest == tag.digest }
+        }
+        var roots: [(repository: String, digest: Digest)] = kept.map { ($0.repository, $0.digest) }
+        for repository in Array(Set(pruned.map(\.repository))).sorted() {
+            let current = try await tagDigests(repository, client: client, concurrency: concurrency)
+            protection.current[repository] = current
+            for (name, digest) in current.sorted(by: { $0.key < $1.key }) {
+                let tag = Tag(repository: repository, tag: name, digest: digest)
+                if owned(pruned, tag), !owned(kept, tag) {
+                    protection.prunableTags.append(tag)
+                } else {
+                    roots.append((repository, digest))
+                }
+            }
+        }
+        var walked: Set<String> = []
+        for root in roots where walked.insert("\(root.repository)@\(root.digest)").inserted {
+            let graph = try await ImageGraph.walk(root.digest, named: "\(location.registry)/\(root.repository)@\(root.digest)", repository: root.repository, client: client)
+            for document in graph.manifests {
+                protection.manifests.insert("\(root.repository)@\(document.digest)")
+                protection.blobs.insert(document.digest)
+            }
+            protection.blobs.formUnion(graph.blobs.map(\.digest))
+        }
+        return protection
+    }
+
+    /// Deletes the manifests (children first), then the tags, then the ledger records. Returns the
+    /// tags the registry would not delete by name (optional in the distribution spec; their image
+    /// is kept anyway). A registry that refuses deleting stops here with `deleteRefused`.
+    func carryOut(_ deletions: [Deletion], tags: [Tag], records: [Ledger.Entry], location: LedgerLocation, client: RegistryClient) async throws -> [String] {
+        for item in deletions {
+            try await client.deleteManifest(repository: item.repository, reference: item.deletion.digest.description)
+        }
+        var left: [String] = []
+        for tag in tags {
+            do {
+                try await client.deleteManifest(repository: tag.repository, reference: tag.tag)
+            } catch let error as RegistryError {
+                switch error {
+                case .unexpectedStatus, .deleteRefused: left.append("\(location.registry)/\(tag.repository):\(tag.tag)")
+                default: throw error
+                }
+            }
+        }
+        for entry in records {
+            try await client.deleteManifest(repository: location.repository, reference: entry.digest.description)
+        }
+        return left
+    }
+
+    /// Splits the ledger into kept and pruned entries; a --keep the ledger does not record is refused.
+    static func split(_ ledger: Ledger, keep: PruneKeep) throws -> (kept: [Ledger.Entry], pruned: [Ledger.Entry]) {
+        var keptTags: Set<String> = []
+        switch keep {
+        case .bundles(let wanted):
+            for (name, version) in wanted {
+                let matching = ledger.entries.filter { $0.record.name == name && $0.record.version == version }
+                guard !matching.isEmpty else {
+                    throw AirlockError.notFound("\(ledger.location.target) records no bundle \(name) \(version) (--keep \(name)@\(version)); airlock status --at \(ledger.location.target) lists what it records")
+                }
+                keptTags.formUnion(matching.map(\.tag))
+            }
+        case .last(let count):
+            for name in Set(ledger.entries.map(\.record.name)) {
+                let versions = Set(ledger.entries.filter { $0.record.name == name }.map(\.record.version)).sorted(by: VersionOrder.newerFirst)
+                let newest = Set(versions.prefix(count))
+                keptTags.formUnion(ledger.entries.filter { $0.record.name == name && newest.contains($0.record.version) }.map(\.tag))
+            }
+        }
+        return (ledger.entries.filter { keptTags.contains($0.tag) }, ledger.entries.filter { !keptTags.contains($0.tag) })
+    }
+
+    /// What each tag of `repository` names now (an unknown repository has none).
+    func tagDigests(_ repository: String, client: RegistryClient, concurrency: Int) async throws -> [String: Digest] {
+        let tags: [String]
+        do {
+            tags = try await client.tags(repository: repository)
+        } catch RegistryError.notFound {
+            return [:]
+        }
+        let digests = try await BoundedConcurrency.map(tags, limit: concurrency) { tag -> Digest? in
+            do {
+                return try await client.manifestDescriptor(repository: repository, reference: tag)?.digest
+            } catch RegistryError.notFound {
+                return nil
+            }
+        }
+        var named: [String: Digest] = [:]
+        for (tag, digest) in zip(tags, digests) { if let digest { named[tag] = digest } }
+        return named
+    }
+}

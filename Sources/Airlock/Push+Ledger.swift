@@ -1,0 +1,93 @@
+import Bundle
+import Foundation
+import OCI
+import Registry
+
+/// What push does with a tag that already names another manifest (`--on-existing-tag`).
+/// Harbor, Artifactory, Quay and ECR can make tags immutable and answer an error on re-tagging.
+public enum ExistingTagPolicy: String, Sendable, CaseIterable {
+    /// Refuse the push before any write, naming the tags.
+    case fail
+    /// Push the image by digest and leave the tag as it is; report whether it names the same digest.
+    case skip
+    /// Move the tag (reported as moved).
+    case overwrite
+}
+
+/// The signed front of a bundle: the exact manifest bytes and the signatures over them.
+struct SignedManifest: Sendable {
+    let bytes: [UInt8]
+    let signatures: [BundleSignature]
+}
+
+/// The ledger's part in a push (format-spec §12): read it before any write and refuse a downgrade;
+/// say which recorded bundle owned a tag that moves; record the bundle last, after every tag.
+extension Pusher {
+    /// The target's ledger, read before any write. Refuses a bundle whose name is recorded with a
+    /// higher version unless --allow-downgrade.
+    func readLedger(_ manifest: BundleManifest, request: PushRequest, client: RegistryClient) async throws -> Ledger {
+        let location = LedgerLocation(registry: request.naming.registry, namespace: request.naming.namespace)
+        let ledger = try await Ledger.read(location, client: client, concurrency: request.concurrency)
+        if let newer = ledger.newer(than: manifest.version, name: manifest.name), !request.allowDowngrade {
+            throw AirlockError.refused("\(location.target) records \(newer.title) (pushed \(newer.pushedAt)), newer than this bundle's \(manifest.version); pushing \(manifest.name) \(manifest.version) would downgrade it. Nothing was written; --allow-downgrade pushes it anyway (and the ledger notes it)")
+        }
+        return ledger
+    }
+
+    /// Notes who owned each tag this push would move, and applies --on-existing-tag. Runs after
+    /// `markPresent` and before any write, so `fail` leaves the target untouched.
+    func applyTagPolicy(_ plans: [Plan], request: PushRequest, ledger: Ledger) throws -> [Plan] {
+        var plans = plans
+        var conflicts: [String] = []
+        for index in plans.indices {
+            guard let tag = plans[index].tag, let previous = plans[index].previous, let top = plans[index].manifests.last else { continue }
+            let repository = plans[index].repository
+            plans[index].previousOwner = ledger.owners(repository: repository, tag: tag).first?.title
+            switch request.onExistingTag {
+            case .overwrite:
+                break
+            case .skip:
+                plans[index].keepTag = true
+            case .fail:
+                if previous != top.digest {
+                    let owner = plans[index].previousOwner.map { ", recorded for \($0)" } ?? ""
+                    conflicts.append("\(request.naming.registry)/\(repository):\(tag) names \(previous.short)\(owner), not \(top.digest.short)")
+                }
+            }
+        }
+        guard conflicts.isEmpty else {
+            let shown = conflicts.prefix(5).joined(separator: "; ")
+            throw AirlockError.refused("--on-existing-tag fail: \(conflicts.count) tag(s) already name another manifest: \(shown)\(conflicts.count > 5 ? "; …" : ""). Nothing was written")
+        }
+        return plans
+    }
+
+    /// Records the bundle in the ledger once every image is in place (a push with failures records
+    /// nothing: the ledger lists what the registry holds). A failure to write the record leaves the
+    /// images pushed and is reported in `ledger.error` (exit 5): a re-run records it.
+    func recordLedger(_ result: PushResult, plans: [Plan], manifest: BundleManifest, signed: SignedManifest,
+                      ledger: Ledger, request: PushRequest, client: RegistryClient) async throws -> PushResult {
+        guard result.failed.isEmpty else { return result }
+        let images = zip(plans, result.images).map { plan, image in
+            let tagged = plan.tag != nil && (!plan.keepTag || plan.previous == nil || plan.alreadyThere)
+            return LedgerRecord.Image(name: plan.image.refName, source: image.source, repository: plan.repository,
+                                      tag: tagged ? plan.tag : nil, digest: image.digest, mediaType: image.mediaType)
+        }
+        let evidence = result.evidence.map { LedgerRecord.Evidence(image: $0.image, kind: $0.kind.rawValue, target: $0.target, digest: $0.digest) }
+        let record = LedgerRecord(
+            name: manifest.name, version: manifest.version,
+            bundleManifest: Descriptor(mediaType: BundleManifest.mediaType, digest: try Digest.of(signed.bytes), size: Int64(signed.bytes.count)),
+            signatures: signed.signatures, pushedAt: LedgerRecord.now(), target: ledger.location.target,
+            images: images, evidence: evidence, downgradedFrom: ledger.newer(than: manifest.version, name: manifest.name)?.version)
+        let tag = try ledger.tag(for: record)
+        var recorded = result
+        recorded.ledger = PushResult.LedgerWrite(target: "\(ledger.location.registry)/\(ledger.location.repository):\(tag)", downgradedFrom: record.downgradedFrom)
+        do {
+            try await ledger.write(record, tag: tag, manifestBytes: signed.bytes, client: client)
+        } catch let error as RegistryError {
+            if case .unauthorized = error { throw error }
+            recorded.ledger?.error = "every image was pushed, but the ledger record in \(ledger.location.registry)/\(ledger.location.repository) could not be written: \(error.description); run the push again to record it"
+        }
+        return recorded
+    }
+}

@@ -1,0 +1,104 @@
+import Bundle
+import Foundation
+import OCI
+import Registry
+
+/// `airlock status --json` (format-spec/json/status.schema.json): the bundles a registry's ledger
+/// records, newest push first, and with --check whether the registry still holds them.
+public struct StatusReport: Sendable, Encodable {
+    /// `REG[/NAMESPACE]`.
+    public let target: String
+    /// `REG/NAMESPACE/airlock-ledger`.
+    public let ledger: String
+    public let bundles: [Bundle]
+    /// Ledger tags that hold no readable record.
+    public let unreadable: [Ledger.Unreadable]
+    /// With --check: images in each state.
+    public let intact: Int?
+    public let missing: Int?
+    public let moved: Int?
+
+    public struct Bundle: Sendable, Encodable {
+        public let name: String
+        public let version: String
+        public let pushedAt: String
+        public let airlockVersion: String
+        /// Key ids of the signatures the record holds.
+        public let signers: [Digest]
+        public let bundleManifestDigest: Digest
+        /// `REG/NS/airlock-ledger:TAG`.
+        public let record: String
+        public let downgradedFrom: String?
+        public let images: [Image]
+    }
+
+    public struct Image: Sendable, Encodable {
+        public let name: String
+        public let source: String
+        /// `REG/REPO:TAG`, or `REG/REPO@DIGEST` when the push left no tag.
+        public let target: String
+        public let digest: Digest
+        /// With --check: `intact`, `missing` (a manifest or the tag is gone) or `moved` (the tag names another manifest).
+        public let state: ImageState?
+        /// What a moved tag names now.
+        public let current: Digest?
+        /// Manifests of the image the registry lacks.
+        public let missingManifests: [Digest]?
+    }
+
+    public enum ImageState: String, Sendable, Encodable {
+        case intact, missing, moved
+    }
+}
+
+/// Reads the ledger at `REG[/NS]` and, with `check`, holds every recorded image to the registry:
+/// each manifest (an index's children too) by digest, and each tag to the recorded digest.
+public struct StatusReader: Sendable {
+    let transport: RegistryTransport
+
+    public init(transport: RegistryTransport) { self.transport = transport }
+
+    public func status(_ location: LedgerLocation, check: Bool, concurrency: Int = 4) async throws -> (StatusReport, Ledger) {
+        let client = transport.client(for: location.registry)
+        try await client.checkReachable()
+        let ledger = try await Ledger.read(location, client: client, concurrency: concurrency)
+        var bundles: [StatusReport.Bundle] = []
+        for entry in ledger.entries {
+            let record = entry.record
+            let images = try await BoundedConcurrency.map(record.images, limit: concurrency) { image in
+                try await self.image(image, registry: location.registry, check: check, client: client)
+            }
+            bundles.append(StatusReport.Bundle(
+                name: record.name, version: record.version, pushedAt: record.pushedAt, airlockVersion: record.airlockVersion,
+                signers: record.signatures.map(\.keyID), bundleManifestDigest: record.bundleManifest.digest,
+                record: "\(location.registry)/\(location.repository):\(entry.tag)", downgradedFrom: record.downgradedFrom, images: images))
+        }
+        let states = bundles.flatMap(\.images).compactMap(\.state)
+        func count(_ state: StatusReport.ImageState) -> Int? { check ? states.filter { $0 == state }.count : nil }
+        let report = StatusReport(target: location.target, ledger: "\(location.registry)/\(location.repository)", bundles: bundles,
+                                  unreadable: ledger.unreadable, intact: count(.intact), missing: count(.missing), moved: count(.moved))
+        return (report, ledger)
+    }
+
+    func image(_ image: LedgerRecord.Image, registry: String, check: Bool, client: RegistryClient) async throws -> StatusReport.Image {
+        let target = Reference.spelled("\(registry)/\(image.repository)", tagOr: image.digest, tag: image.tag)
+        func report(_ state: StatusReport.ImageState?, current: Digest? = nil, missing: [Digest]? = nil) -> StatusReport.Image {
+            StatusReport.Image(name: image.name, source: image.source, target: target, digest: image.digest, state: state, current: current, missingManifests: missing)
+        }
+        guard check else { return report(nil) }
+        let graph = try await ImageGraph.walk(image.digest, named: target, repository: image.repository, client: client)
+        if !graph.missing.isEmpty { return report(.missing, missing: graph.missing) }
+        guard let tag = image.tag else { return report(.intact) }
+        let current: Digest?
+        do {
+            current = try await client.manifestDescriptor(repository: image.repository, reference: tag)?.digest
+        } catch RegistryError.notFound {
+            current = nil
+        }
+        switch current {
+        case nil: return report(.missing)
+        case image.digest?: return report(.intact)
+        default: return report(.moved, current: current)
+        }
+    }
+}
