@@ -211,36 +211,46 @@ public final class BundleServer: Sendable {
         var offset: Int64 = 0
         var held: ByteBuffer?
         let allocator = ByteBufferAllocator()
-        do {
-            let reader = try file.reader(for: descriptor.digest)
-            while true {
-                var chunk = allocator.buffer(capacity: Self.chunkSize)
-                let count = try chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.chunkSize) { space in
+        let reader = try damage(descriptor) { try file.reader(for: descriptor.digest) }
+        while true {
+            var chunk = allocator.buffer(capacity: Self.chunkSize)
+            let count = try damage(descriptor) {
+                try chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.chunkSize) { space in
                     try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(Self.chunkSize)))
                 }
-                if count == 0 { break }
-                chunk.withUnsafeReadableBytes { hasher.update($0) }
-                let chunkRange = offset...(offset + Int64(count) - 1)
-                offset += Int64(count)
-                guard chunkRange.overlaps(wanted) else { continue }
-                let lower = max(chunkRange.lowerBound, wanted.lowerBound), upper = min(chunkRange.upperBound, wanted.upperBound)
-                guard let piece = chunk.getSlice(at: Int(lower - chunkRange.lowerBound), length: Int(upper - lower + 1)) else { continue }
-                if let previous = held {
-                    try await out.write(.body(.byteBuffer(previous)))
-                    counted(Int64(previous.readableBytes))
-                }
-                held = piece
             }
+            if count == 0 { break }
+            chunk.withUnsafeReadableBytes { hasher.update($0) }
+            let chunkRange = offset...(offset + Int64(count) - 1)
+            offset += Int64(count)
+            guard chunkRange.overlaps(wanted) else { continue }
+            let lower = max(chunkRange.lowerBound, wanted.lowerBound), upper = min(chunkRange.upperBound, wanted.upperBound)
+            guard let piece = chunk.getSlice(at: Int(lower - chunkRange.lowerBound), length: Int(upper - lower + 1)) else { continue }
+            // A failed write is the client's going (it hung up, or timed out), not the bundle's damage.
+            if let previous = held {
+                try await out.write(.body(.byteBuffer(previous)))
+                counted(Int64(previous.readableBytes))
+            }
+            held = piece
+        }
+        try damage(descriptor) {
             guard offset == descriptor.size, try hasher.finalize() == descriptor.digest else {
                 throw AirlockError.verification("blob \(descriptor.digest) in \(file.path) does not match its digest")
             }
-        } catch {
-            corrupt.withLockedValue { _ = $0.insert(descriptor.digest) }
-            throw error
         }
         if let held {
             try await out.write(.body(.byteBuffer(held)))
             counted(Int64(held.readableBytes))
+        }
+    }
+
+    /// Runs a read of the bundle; when it fails, the blob is damaged: refused from then on.
+    private func damage<Result>(_ descriptor: Descriptor, _ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch {
+            corrupt.withLockedValue { _ = $0.insert(descriptor.digest) }
+            throw error
         }
     }
 

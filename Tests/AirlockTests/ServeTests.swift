@@ -213,6 +213,12 @@ struct ServeTests {
             let pulled = try run("skopeo", ["copy", "-q", "--src-tls-verify=false", "docker://\(server.host)/acme/big:1.0", "dir:" + path("pull-\(round)")])
             #expect(pulled.status == 0, "pull \(round): \(pulled.stderr)")
         }
+        // A client that hangs up halfway does not make the layer "damaged" for the next one.
+        let cut = try run("timeout", ["1", "curl", "-s", "--limit-rate", "4M", "-o", "/dev/null", "http://\(server.host)/v2/acme/big/blobs/\(layer)"])
+        #expect(cut.status == 124, "the first transfer was not cut: \(cut.status)")
+        let whole = try Self.curl(["-o", path("whole"), "-w", "%{http_code}", "http://\(server.host)/v2/acme/big/blobs/\(layer)"])
+        #expect(whole.stdout == "200", "after a client hung up: \(whole.stdout)")
+        #expect("sha256:" + sha256Hex(Array(try Data(contentsOf: URL(fileURLWithPath: path("whole"))))) == layer)
         let slow = Process()
         slow.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         // About five seconds for the whole layer, well inside the 10 s grace period.
