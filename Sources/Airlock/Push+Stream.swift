@@ -19,13 +19,12 @@ extension Pusher {
     func pushStream(_ request: PushRequest) async throws -> PushResult {
         let channel = BlockingChannel<StreamEvent>(capacity: 16)
         let keys = request.keys
-        let fd = try openForReading("-")
+        let input = try BundleInput.open("-")
         let thread = Thread {
-            defer { close(fd) }
             var current: Digest?
             do {
                 _ = try BundleVerifier(requiredKeys: keys).verify(
-                    fd: fd, name: "standard input",
+                    input: input,
                     onManifest: { try channel.send(.manifest($0)) },
                     onBlobData: { descriptor, bytes in
                         if current != descriptor.digest {

@@ -24,19 +24,22 @@ public struct BundleVerifier {
     /// only after the blob's digest has been confirmed.
     public typealias BlobHandler = (Descriptor, UnsafeRawBufferPointer) throws -> Void
 
-    /// Verifies the bundle readable from `fd`. `onManifest` runs once signatures are good;
+    /// Verifies the bundle `input` holds (a file, its parts, or standard input). `onManifest` runs once signatures are good;
     /// `onBlobData`/`onBlobEnd` see blob bytes as they stream (commit only after `onBlobEnd`).
     public func verify(
-        fd: Int32,
-        name: String,
+        input: BundleInput,
+        onRead: ((UnsafeRawBufferPointer) throws -> Void)? = nil,
         onManifest: (BundleManifest) throws -> Void = { _ in },
         onBlobData: BlobHandler = { _, _ in },
         onBlobEnd: (Descriptor) throws -> Void = { _ in },
         onIndex: ([UInt8]) throws -> Void = { _ in }
     ) throws -> VerificationReport {
-        let stream = try BundleStream(fd: fd, name: name)
+        let cursor = input.cursor()
+        cursor.onRead = onRead
+        let stream = try BundleStream(cursor)
+        let name = input.name
         // 1. The manifest, and the signatures over it, before anything else.
-        let front = try BundleFront(stream: stream, name: name)
+        let front = try BundleFront(stream: stream)
         let (slot, tar, first, manifestBytes) = (front.slot, front.tar, front.manifestEntry, front.manifestBytes)
         try BundleManifest.checkVersion(manifestBytes)
         let signatures = SignatureReport.check(slot, manifest: manifestBytes, required: requiredKeys)

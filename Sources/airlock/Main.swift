@@ -15,7 +15,7 @@ struct AirlockCommand: AsyncParsableCommand {
             4 registry or network failure, 5 partial failure, 6 local file error, 7 not found, 70 internal error (a bug), \
             141 standard output closed early. `airlock --version` prints the version.
             """,
-        subcommands: [VersionCommand.self, KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, PushCommand.self, UnpackCommand.self, DiffCommand.self, ServeCommand.self]
+        subcommands: [VersionCommand.self, KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, SplitCommand.self, JoinCommand.self, PushCommand.self, UnpackCommand.self, DiffCommand.self, ServeCommand.self]
     )
 
     /// Parses, runs, and turns every error into one sentence and a documented exit status.
