@@ -251,8 +251,14 @@ final class FrameGroup {
         let output = buffer
         let decompressor = self.decompressor
         // An untyped closure: a typed-throws one here crashes Swift 6.3.1's IR generation.
-        try compressed.withUnsafeBytes { (input: UnsafeRawBufferPointer) throws -> Void in
-            try decompressor.decompress(UnsafeRawBufferPointer(rebasing: input[..<compressedSize]), into: output, expectedSize: size, what: what)
+        do {
+            try compressed.withUnsafeBytes { (input: UnsafeRawBufferPointer) throws -> Void in
+                try decompressor.decompress(UnsafeRawBufferPointer(rebasing: input[..<compressedSize]), into: output, expectedSize: size, what: what)
+            }
+        } catch {
+            // In a split bundle, name the part whose bytes changed rather than the frame.
+            if let damaged = file.input.damagedPart() { throw damaged }
+            throw error
         }
         frame += 1
         return UnsafeRawBufferPointer(rebasing: buffer[..<size])

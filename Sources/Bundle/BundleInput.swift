@@ -175,6 +175,28 @@ public final class BundleInput: @unchecked Sendable {
         return low
     }
 
+    /// After a failure: the first part whose bytes differ from what the table lists, named in
+    /// a sentence (a damaged part shows first as a bad frame, wherever that frame ends). Reads
+    /// every part once; nil without a table or when every part matches.
+    public func damagedPart() -> BundleError? {
+        guard let table else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        for (index, part) in parts.enumerated() {
+            let digester = PartDigester(start: part.offset)
+            var offset: Int64 = 0
+            while offset < part.size {
+                let count = Int(min(Int64(buffer.count), part.size - offset))
+                guard (try? BundleFile.pread(part.fd, offset: offset, count: count, path: part.path, into: &buffer)) != nil else { return nil }
+                buffer.withUnsafeBytes { digester.update(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+                offset += Int64(count)
+            }
+            if (try? digester.finish().sha256) != table.parts[index].sha256 {
+                return .verification("\(part.path) is damaged: its SHA-256 differs from the one \(PartsTable.tablePath(bundlePath)) lists for part \(index + 1) (copy it again)")
+            }
+        }
+        return nil
+    }
+
     /// A front-to-back reader of the bundle's bytes from its start.
     func cursor() -> Cursor { Cursor(input: self) }
 

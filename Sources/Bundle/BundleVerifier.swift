@@ -34,6 +34,23 @@ public struct BundleVerifier {
         onBlobEnd: (Descriptor) throws -> Void = { _ in },
         onIndex: ([UInt8]) throws -> Void = { _ in }
     ) throws -> VerificationReport {
+        do {
+            return try verifyPass(input: input, onRead: onRead, onManifest: onManifest, onBlobData: onBlobData, onBlobEnd: onBlobEnd, onIndex: onIndex)
+        } catch let error as BundleError {
+            // A changed byte in a part of a split bundle: name the part rather than the frame.
+            if case .verification = error, let damaged = input.damagedPart() { throw damaged }
+            throw error
+        }
+    }
+
+    private func verifyPass(
+        input: BundleInput,
+        onRead: ((UnsafeRawBufferPointer) throws -> Void)?,
+        onManifest: (BundleManifest) throws -> Void,
+        onBlobData: BlobHandler,
+        onBlobEnd: (Descriptor) throws -> Void,
+        onIndex: ([UInt8]) throws -> Void
+    ) throws -> VerificationReport {
         let cursor = input.cursor()
         cursor.onRead = onRead
         let stream = try BundleStream(cursor)

@@ -81,8 +81,9 @@ struct SplitBundleTests {
 
         // The table is JSON that names the bundle, as python's own json and hashlib read it.
         let table = try run("python3", ["-c", """
-            import hashlib, json, sys
+            import hashlib, json, sys, jsonschema
             t = json.load(open(sys.argv[1] + '.parts'))
+            jsonschema.validate(t, json.load(open(sys.argv[2])))
             assert t['mediaType'] == 'application/vnd.airlock.bundle.parts.v1+json'
             assert t['size'] == sum(p['size'] for p in t['parts'])
             for i, p in enumerate(t['parts']):
@@ -91,7 +92,7 @@ struct SplitBundleTests {
                 assert 'sha256:' + hashlib.sha256(b).hexdigest() == p['sha256'], i
                 assert 'sha256:' + hashlib.sha256(b[:4096] + b[4096:][-4096:]).hexdigest() == p['sample'], i
             print(len(t['parts']))
-            """, packs.split])
+            """, packs.split, TestPaths.repoRoot.appendingPathComponent("format-spec/parts-table.schema.json").path])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(parts.count)")
 
@@ -194,17 +195,22 @@ struct SplitBundleTests {
             #expect(!FileManager.default.fileExists(atPath: bundle + "-joined"), "\(testCase.name): join wrote")
         }
 
-        // A byte changed inside a part: sizes and fingerprints still match, the part's SHA-256 does not.
-        let flipped = try packs.copy("split-flipped")
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: flipped + ".002"))
-        try handle.seek(toOffset: 300_000)
-        let byte = try #require(try handle.read(upToCount: 1)?.first)
-        try handle.seek(toOffset: 300_000)
-        try handle.write(contentsOf: Data([byte ^ 0xFF]))
-        try handle.close()
-        let verified = try AirlockCLI.run(["verify", flipped + ".001", "--key", packs.pub])
-        #expect(verified.status == 3)
-        #expect(verified.stderr.contains("split.bundle.002"), "\(verified.stderr)")
+        // A byte changed inside a part: sizes and fingerprints still match, the part's SHA-256 does
+        // not; the part is named whether the part's end or a bad frame comes first.
+        for offset: UInt64 in [300_000, 1_040_000] {
+            let flipped = try packs.copy("split-flipped")
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: flipped + ".002"))
+            try handle.seek(toOffset: offset)
+            let byte = try #require(try handle.read(upToCount: 1)?.first)
+            try handle.seek(toOffset: offset)
+            try handle.write(contentsOf: Data([byte ^ 0xFF]))
+            try handle.close()
+            for arguments in [["verify", flipped + ".001"], ["push", flipped + ".001", "--to", "\(target.host)/flipped"]] {
+                let result = try AirlockCLI.run(arguments + ["--key", packs.pub])
+                #expect(result.status == 3, "\(offset) \(arguments[0]): \(result.stderr)")
+                #expect(result.stderr.contains("split.bundle.002 is damaged"), "\(offset) \(arguments[0]): \(result.stderr)")
+            }
+        }
 
         // Without the table the parts are read in number order; a gap is still named.
         let untabled = try packs.copy("split-untabled")
