@@ -191,8 +191,14 @@ public struct Packer: Sendable {
         try Self.checkCosign(manifest, keys: request.cosignKeys, fetched: Array(unique.values))
 
         // 5. Room for it all, known from the manifests before a layer is fetched.
-        try Self.checkSpace(for: request.output, blobs: ordered.map(\.descriptor.size),
-                            metadata: [Int64(try manifest.encoded().count), Int64(OCILayout.layoutFile.count), Int64(indexJSON.count)])
+        let metadataSizes = [Int64(try manifest.encoded().count), Int64(OCILayout.layoutFile.count), Int64(indexJSON.count)]
+        try Self.checkSpace(for: request.output, blobs: ordered.map(\.descriptor.size), metadata: metadataSizes)
+        if let partSize = request.partSize {
+            let bound = BundleWriter.sizeBound(blobSizes: ordered.map(\.descriptor.size), metadataSizes: metadataSizes)
+            guard (bound + partSize - 1) / partSize <= Int64(PartsTable.maxParts) else {
+                throw AirlockError.usage("the bundle may take up to \(ByteCount.format(bound)), more than \(PartsTable.maxParts) parts of \(ByteCount.format(partSize)); choose a larger --split-size (nothing was fetched)")
+            }
+        }
 
         // 6. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
         let writer = try BundleWriter(outputPath: request.output, mtime: created.seconds)

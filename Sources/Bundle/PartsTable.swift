@@ -68,9 +68,16 @@ public struct PartsTable: Codable, Sendable, Equatable {
     /// Reads `B.parts`; nil when there is none.
     static func load(bundle: String) throws(BundleError) -> PartsTable? {
         let path = tablePath(bundle)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
             throw BundleError.system("read", path)
+        }
+        // 999 parts take about 200 KiB; anything much larger is not a parts table.
+        guard info.st_size <= 1 << 20, let data = FileManager.default.contents(atPath: path) else {
+            throw info.st_size > 1 << 20
+                ? BundleError.verification("\(path) is not an airlock parts table (it is \(info.st_size) bytes)")
+                : BundleError.system("read", path)
         }
         guard let table = try? JSONDecoder().decode(PartsTable.self, from: data), table.mediaType == mediaType,
               !table.parts.isEmpty, table.parts.count <= maxParts,
