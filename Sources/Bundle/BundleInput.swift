@@ -87,7 +87,7 @@ public final class BundleInput: @unchecked Sendable {
             guard FileManager.default.fileExists(atPath: path) else {
                 if table != nil {
                     failure = .verification("\(path) is missing: copy it beside \(PartsTable.partPath(bundle, 1))")
-                } else if let later = (number + 1...PartsTable.maxParts).first(where: { FileManager.default.fileExists(atPath: PartsTable.partPath(bundle, $0)) }) {
+                } else if let later = stride(from: number + 1, through: PartsTable.maxParts, by: 1).first(where: { FileManager.default.fileExists(atPath: PartsTable.partPath(bundle, $0)) }) {
                     failure = .verification("\(path) is missing (\(PartsTable.partPath(bundle, later)) exists): copy it beside \(PartsTable.partPath(bundle, 1))")
                 }
                 break

@@ -149,7 +149,7 @@ extension FileOutput {
     /// Returns the parts' paths.
     func placeParts(as bundle: String, manifestDigest: Digest) throws(BundleError) -> [String] {
         let table = try partsTable(manifestDigest: manifestDigest)
-        for number in (paths.count + 1)...PartsTable.maxParts {
+        for number in stride(from: paths.count + 1, through: PartsTable.maxParts, by: 1) {
             let stale = PartsTable.partPath(bundle, number)
             guard unlink(stale) == 0 else {
                 if errno == ENOENT { break }
