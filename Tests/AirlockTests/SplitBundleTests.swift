@@ -126,6 +126,21 @@ struct SplitBundleTests {
         #expect(try AirlockCLI.run(["unpack", parts[0], "--to-dir", fromParts, "--key", packs.pub]).status == 0)
         #expect(try AirlockCLI.run(["unpack", packs.whole, "--to-dir", fromWhole, "--key", packs.pub]).status == 0)
         #expect(try run("diff", ["-r", fromParts, fromWhole]).status == 0)
+        // serve reads the parts in place: every image's digest, and the large layers' bytes (curl, sha256sum).
+        let server = try ServeTests.Server([parts[0], "--key", packs.pub], log: packs.directory.appendingPathComponent("serve.log"))
+        defer { server.stop() }
+        for reference in Packs.refs {
+            let raw = try run("sh", ["-c", "skopeo inspect --raw --tls-verify=false \"docker://$0\" | sha256sum", "\(server.host)/\(reference)"])
+            #expect("sha256:" + raw.stdout.prefix(64) == (try packs.registry.skopeoDigest(reference)), "\(reference) from serve")
+        }
+        let manifest = try ServeTests.curl(["-H", "Accept: application/vnd.oci.image.manifest.v1+json", "http://\(server.host)/v2/acme/big/manifests/1.0.0"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(manifest.stdout.utf8)) as? [String: Any])
+        let layers = try #require(document["layers"] as? [[String: Any]])
+        #expect(!layers.isEmpty)
+        for digest in layers.compactMap({ $0["digest"] as? String }) {
+            let blob = try run("sh", ["-c", "curl -s --max-time 30 \"$0\" | sha256sum", "http://\(server.host)/v2/acme/big/blobs/\(digest)"])
+            #expect("sha256:" + blob.stdout.prefix(64) == digest)
+        }
         let diff = try AirlockCLI.run(["diff", parts[0], packs.whole])
         #expect(diff.status == 0, "\(diff.stdout) \(diff.stderr)")
 
