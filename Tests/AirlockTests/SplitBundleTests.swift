@@ -243,6 +243,15 @@ struct SplitBundleTests {
         let packs = try Packs.make()
         defer { packs.registry.stop() }
         let small = try TestPaths.temporaryDirectory("small-fs").path
+        // "Before fetching": the large layer's GETs in the source registry's log, before and after.
+        let layer = try run("sh", ["-c", "skopeo inspect --raw --tls-verify=false \"docker://$0/acme/big:1.0.0\" | jq -r '.layers[0].digest'", packs.registry.host])
+        let layerDigest = layer.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let registryLog = packs.registry.stateDirectory + "/registry.log"
+        func layerFetches() throws -> Int {
+            try String(contentsOfFile: registryLog, encoding: .utf8).components(separatedBy: "blobs/\(layerDigest)").count - 1
+        }
+        let fetchedBefore = try layerFetches()
+        #expect(fetchedBefore >= 2, "the two packs fetched the layer, and the log shows it")
         // In a private mount namespace: a 1 MiB tmpfs, then the pack and the unpack into it.
         let script = """
             mount -t tmpfs -o size=1m tmpfs "$1" || exit 99
@@ -253,6 +262,7 @@ struct SplitBundleTests {
         let result = try run("unshare", ["-rm", "sh", "-c", script, "sh", small, AirlockCLI.path, packs.path("spec.yaml"), packs.key, packs.whole, packs.pub],
                              environment: ProcessInfo.processInfo.environment.merging(["DOCKER_CONFIG": small + "-docker"]) { $1 })
         #expect(result.stdout.contains("pack=6"), "\(result.stdout) \(result.stderr)")
+        #expect(try layerFetches() == fetchedBefore, "the refused pack fetched no layer")
         #expect(result.stdout.contains("unpack=6"), "\(result.stdout) \(result.stderr)")
         #expect(result.stdout.contains("left=\n"), "nothing left behind: \(result.stdout)")
         let lines = result.stderr.split(separator: "\n")
