@@ -17,7 +17,7 @@ enum FuzzTarget: String, CaseIterable {
     func run(_ bytes: [UInt8]) {
         switch self {
         case .bundle:
-            BundleInput.check(bytes)
+            FuzzedBundle.check(bytes)
         case .manifest:
             _ = try? ManifestDocument(bytes: bytes)
             _ = try? BundleManifest.checkVersion(bytes)
@@ -34,7 +34,7 @@ enum FuzzTarget: String, CaseIterable {
 
 /// A bundle from bytes: through the one-pass verifier (no keys required, so every later check is
 /// reached) and through random access by the seek table.
-enum BundleInput {
+enum FuzzedBundle {
     static let path: String = {
         // In memory when the machine has /dev/shm: one file write per input.
         let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path
@@ -43,9 +43,8 @@ enum BundleInput {
 
     static func check(_ bytes: [UInt8]) {
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
-        if let fd = try? openForReading(path) {
-            _ = try? BundleVerifier(requiredKeys: []).verify(fd: fd, name: "fuzz")
-            close(fd)
+        if let input = try? BundleInput.open(path) {
+            _ = try? BundleVerifier(requiredKeys: []).verify(input: input)
         }
         // As push reads a file: the structure first, then each blob through its own frames.
         if let file = try? BundleFile(path: path) {

@@ -95,6 +95,18 @@ measure verify "$AIRLOCK" verify bundle.tar.zst --key k.pub
 measure floor_verify sh -c "zstd -dc bundle.tar.zst | openssl dgst -sha256"
 measure push "$AIRLOCK" push bundle.tar.zst --to "$DST_A/b" --key k.pub
 measure repush "$AIRLOCK" push bundle.tar.zst --to "$DST_A/b" --key k.pub
+# Split bundles: first pushes from parts of one layer's size (frames span parts) and from the one
+# file, each into a namespace of its own, alternating, best of three each.
+"$AIRLOCK" split bundle.tar.zst --size "${SIZE}M" -o parts.tar.zst >/dev/null
+for round in 1 2 3; do
+  measure "push_file_$round" "$AIRLOCK" push bundle.tar.zst --to "$DST_A/f$round" --key k.pub
+  measure "push_parts_$round" "$AIRLOCK" push parts.tar.zst.001 --to "$DST_A/p$round" --key k.pub
+done
+SECONDS_OF[push_file]=$(best "${SECONDS_OF[push_file_1]}" "${SECONDS_OF[push_file_2]}" "${SECONDS_OF[push_file_3]}")
+SECONDS_OF[push_parts]=$(best "${SECONDS_OF[push_parts_1]}" "${SECONDS_OF[push_parts_2]}" "${SECONDS_OF[push_parts_3]}")
+RSS_OF[push_parts]=${RSS_OF[push_parts_1]}; RSS_OF[push_file]=${RSS_OF[push_file_1]}
+WRITES_OF[push_parts]=${WRITES_OF[push_parts_1]}; WRITES_OF[push_file]=${WRITES_OF[push_file_1]}
+rm -f parts.tar.zst.[0-9]* parts.tar.zst.parts
 measure peer_push sh -c "set -e; for r in ${REFS[*]}; do skopeo copy -q --all --dest-tls-verify=false oci:layout:\$r docker://$DST_S/b/\$r; done"
 # The registry's ingest floor: POST + monolithic PUT of every unique blob with curl, one at a time.
 measure floor_push sh -c "set -e; cd layout/blobs/sha256; for f in *; do loc=\$(curl -sf -X POST -D - -o /dev/null http://$DST_F/v2/floor/blobs/uploads/ | tr -d '\r' | sed -n 's/^[Ll]ocation: //p'); case \$loc in http*) ;; *) loc=http://$DST_F\$loc;; esac; sep='?'; case \$loc in *\\?*) sep='&';; esac; curl -sf -X PUT -H 'Content-Type: application/octet-stream' -T \$f \"\$loc\${sep}digest=sha256:\$f\" >/dev/null; done"
@@ -134,6 +146,7 @@ row "verify vs zstd|openssl" "${SECONDS_OF[verify]}" "${SECONDS_OF[floor_verify]
 row "push vs skopeo" "${SECONDS_OF[push]}" "${SECONDS_OF[peer_push]}" "$(ratio "${SECONDS_OF[push]}" "${SECONDS_OF[peer_push]}")" "<=0.80" "$((RSS_OF[push] / 1024)) MiB"
 row "push vs curl ingest floor" "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}" "$(ratio "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}")" "<=1.20" ""
 row "push: local disk written" "$((WRITES_OF[push] / 2)) KiB" "" "" "0" ""
+row "push from parts vs one file" "${SECONDS_OF[push_parts]}" "${SECONDS_OF[push_file]}" "$(ratio "${SECONDS_OF[push_parts]}" "${SECONDS_OF[push_file]}")" "<=1.05" "$((RSS_OF[push_parts] / 1024)) MiB"
 row "re-push vs first push" "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}" "$(ratio "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}")" "<=0.05" "$((RSS_OF[repush] / 1024)) MiB"
 row "pull from serve vs distribution" "${SECONDS_OF[serve_pull]}" "${SECONDS_OF[peer_pull]}" "$(ratio "${SECONDS_OF[serve_pull]}" "${SECONDS_OF[peer_pull]}")" "<=1.00" ""
 row "serve: 4 pulls at once" "${SECONDS_OF[serve_pull4]}" "" "" "<=64MiB" "$((SERVE_RSS_KIB / 1024)) MiB (serve)"

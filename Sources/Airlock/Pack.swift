@@ -36,6 +36,8 @@ public struct PackRequest: Sendable {
     public var files: [LocalPath] = []
     /// Told each image a local chart's values name that the bundle lacks.
     public var warnChartImage: @Sendable (String) -> Void = { _ in }
+    /// `--split-size`: write the bundle as parts of at most this many bytes (format-spec §13).
+    public var partSize: Int64?
 
     public init(name: String, version: String, spec: String?, patterns: [ImagePattern], platforms: [Platform]?, output: String, signers: [PrivateKey], concurrency: Int = 4) {
         self.name = name
@@ -55,7 +57,9 @@ public struct PackResult: Sendable, Encodable {
     public let name: String
     public let version: String
     public let path: String
-    /// Bytes of the bundle file.
+    /// The parts written (`B.001`, …) with `--split-size`; absent otherwise.
+    public let parts: [String]?
+    /// Bytes of the bundle file (of all its parts together).
     public let size: Int64
     public let manifestDigest: Digest
     public let images: [ImageReport]
@@ -213,7 +217,17 @@ public struct Packer: Sendable {
         let missingChartImages = Self.missingChartImages(local, images: images)
         missingChartImages.forEach(request.warnChartImage)
 
-        // 5. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
+        // 5. Room for it all, known from the manifests before a layer is fetched.
+        let metadataSizes = [Int64(try manifest.encoded().count), Int64(OCILayout.layoutFile.count), Int64(indexJSON.count)]
+        try Self.checkSpace(for: request.output, blobs: ordered.map(\.descriptor.size), metadata: metadataSizes)
+        if let partSize = request.partSize {
+            let bound = BundleWriter.sizeBound(blobSizes: ordered.map(\.descriptor.size), metadataSizes: metadataSizes)
+            guard (bound + partSize - 1) / partSize <= Int64(PartsTable.maxParts) else {
+                throw AirlockError.usage("the bundle may take up to \(ByteCount.format(bound)), more than \(PartsTable.maxParts) parts of \(ByteCount.format(partSize)); choose a larger --split-size (nothing was fetched)")
+            }
+        }
+
+        // 6. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
         let writer = try BundleWriter(outputPath: request.output, mtime: created.seconds)
         do {
             let transport = self.transport
@@ -249,10 +263,10 @@ public struct Packer: Sendable {
             }
             progress.begin("write", totalBytes: 0)
             progress.working(on: request.output)
-            let result = try writer.finish(manifest: manifest, indexJSON: indexJSON, parts: parts, signers: request.signers)
+            let result = try writer.finish(manifest: manifest, indexJSON: indexJSON, parts: parts, signers: request.signers, partSize: request.partSize)
             return PackResult(
                 name: request.name, version: request.version,
-                path: result.path, size: result.size, manifestDigest: result.manifestDigest, images: images.map(ImageReport.init),
+                path: result.path, parts: result.parts.isEmpty ? nil : result.parts, size: result.size, manifestDigest: result.manifestDigest, images: images.map(ImageReport.init),
                 blobCount: ordered.count, uniqueBytes: ordered.reduce(0) { $0 + $1.descriptor.size },
                 signers: request.signers.map(SignatureReport.Signer.init(signing:)), unmatched: unmatched, evidence: EvidenceSummary.of(manifest),
                 missingChartImages: missingChartImages)
@@ -260,6 +274,14 @@ public struct Packer: Sendable {
             writer.discard()
             throw error
         }
+    }
+
+    /// Refuses (exit 6) when the output's file system cannot hold the bundle at the pack's peak
+    /// (format-spec §13.4); parts an interrupted pack kept there count as already written.
+    static func checkSpace(for output: String, blobs: [Int64], metadata: [Int64]) throws {
+        let needed = BundleWriter.spaceNeeded(blobSizes: blobs, metadataSizes: metadata) - BundleWriter.keptBytes(outputPath: output)
+        try FreeSpace.require(needed, for: output, in: (output as NSString).deletingLastPathComponent, what: "the bundle", estimate: "estimated from the source manifests: \(blobs.count) blobs of \(ByteCount.format(blobs.reduce(0, +))) stored at worst uncompressed",
+                              nothingDone: "nothing was fetched or written")
     }
 
     /// The bundle manifest's entry for evidence found about an image named `image` in the bundle.

@@ -19,14 +19,13 @@ extension Pusher {
     func pushStream(_ request: PushRequest) async throws -> PushResult {
         let channel = BlockingChannel<StreamEvent>(capacity: 16)
         let keys = request.keys
-        let fd = try openForReading("-")
+        let input = try BundleInput.open("-")
         let thread = Thread {
-            defer { close(fd) }
             var current: Digest?
             var signed = SignedManifest(bytes: [], signatures: [])
             do {
                 _ = try BundleVerifier(requiredKeys: keys).verify(
-                    fd: fd, name: "standard input",
+                    input: input,
                     onSigned: { bytes, slot in signed = SignedManifest(bytes: bytes, signatures: slot.signatures) },
                     onManifest: { try channel.send(.manifest($0, signed)) },
                     onBlobData: { descriptor, bytes in

@@ -89,8 +89,7 @@ extension BundleVerifier {
     /// A verifying pass reported to `progress` as one phase over every blob's bytes, with a
     /// milestone per tenth (verify and unpack both run it).
     public func verify(
-        fd: Int32,
-        name: String,
+        input: BundleInput,
         progress: TransferProgress,
         phase: String,
         onManifest: (BundleManifest) throws -> Void = { _ in },
@@ -99,7 +98,7 @@ extension BundleVerifier {
         onIndex: ([UInt8]) throws -> Void = { _ in }
     ) throws -> VerificationReport {
         try verify(
-            fd: fd, name: name,
+            input: input,
             onManifest: { manifest in
                 try onManifest(manifest)
                 progress.begin(phase, totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)

@@ -43,18 +43,19 @@ public struct Unpacker {
         let baseHeader = try base.map { try BundleHeader.read(path: $0) }
         let resumed = try Self.checkDirectory(directory)
         let layout = LayoutWriter(directory: directory)
-        let fd = try openForReading(bundle)
-        defer { close(fd) }
-        let name = bundle == "-" ? "standard input" : bundle
+        let input = try BundleInput.open(bundle)
+        let name = input.name
         var wrote = false
         do {
             var external: [Descriptor] = []
             var indexJSON: [UInt8] = []
             let report = try BundleVerifier(requiredKeys: keys).verify(
-                fd: fd, name: name, progress: progress, phase: "unpack",
+                input: input, progress: progress, phase: "unpack",
                 onManifest: { manifest in
                     // Nothing is written before the bundle is known to unpack completely, here.
                     external = try Self.checkBase(manifest, name: name, base: base, baseHeader: baseHeader)
+                    try Self.checkSpace(for: directory, blobs: manifest.blobs + external,
+                                        index: manifest.index.size)
                     // The layout's identity: index.json names every image, and so every blob.
                     try Self.claim(directory, for: manifest.index.digest, resumed: resumed)
                     wrote = true
@@ -75,6 +76,20 @@ public struct Unpacker {
             if wrote { layout.remove(directoryWasNew: !resumed.existed) }
             throw error
         }
+    }
+
+    /// Refuses (exit 6) when DIR's file system cannot hold the layout: every blob's exact size
+    /// from the signed manifest, less the blobs an interrupted unpack already left in DIR.
+    static func checkSpace(for directory: String, blobs: [Descriptor], index: Int64) throws {
+        var needed = index + Int64(OCILayout.layoutFile.count)
+        var held: Int64 = 0
+        for blob in blobs {
+            needed += blob.size
+            var info = stat()
+            if stat("\(directory)/\(OCILayout.blobPath(blob.digest))", &info) == 0, Int64(info.st_size) == blob.size { held += blob.size }
+        }
+        try FreeSpace.require(needed - held, for: directory, in: directory, what: "the layout", estimate: "the sizes of its \(blobs.count) blobs, from the signed manifest",
+                              nothingDone: "nothing was written")
     }
 
     /// The blobs a delta leaves to its base; refuses a delta without its base (or with another).
@@ -98,10 +113,8 @@ public struct Unpacker {
 
     /// A second verified pass, over the base, writing only the blobs the delta left out.
     func unpackBase(_ base: String, blobs: Set<Digest>, into layout: LayoutWriter) throws {
-        let fd = try openForReading(base)
-        defer { close(fd) }
         _ = try BundleVerifier(requiredKeys: keys).verify(
-            fd: fd, name: base, progress: progress, phase: "unpack base",
+            input: try BundleInput.open(base), progress: progress, phase: "unpack base",
             onBlobData: { descriptor, bytes in
                 if blobs.contains(descriptor.digest) { try layout.write(descriptor, bytes) }
             },

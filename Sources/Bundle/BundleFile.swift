@@ -9,30 +9,35 @@ public final class BundleFile: @unchecked Sendable {
     // Immutable after init; `pread` on a shared descriptor is safe from any thread.
     public let path: String
     public let header: BundleHeader
-    let fd: Int32
+    /// The bundle's bytes: one file or the parts of a split bundle (format-spec §13).
+    public let input: BundleInput
     let table: SeekTable
     let layout: SeekTable.Layout
     let entries: [String: SeekTable.Entry]
     /// File offset of the seek table's skippable frame header, and its payload size.
     let tableFrame: (offset: Int64, size: Int64)
 
-    public init(path: String) throws {
-        self.path = path
-        header = try BundleHeader.read(path: path)
-        fd = try openForReading(path)
+    public convenience init(path: String) throws {
+        try self.init(input: try BundleInput.open(path))
+    }
+
+    public init(input: BundleInput) throws {
+        self.input = input
+        self.path = input.name
+        header = try BundleHeader.read(input: input)
         do {
             let size = header.fileSize
             guard size > Int64(SkippableFrame.headerSize + SignatureSlot.size + SeekTable.footerSize) else {
                 throw BundleError.truncated(path, "it is shorter than its header says")
             }
-            let footer = try Self.pread(fd, offset: size - Int64(SeekTable.footerSize), count: SeekTable.footerSize, path: path)
+            let footer = try input.pread(offset: size - Int64(SeekTable.footerSize), count: SeekTable.footerSize)
             guard Array(footer.suffix(4)) == SeekTable.footerMagic else {
                 throw BundleError.truncated(path, "there is no seek table at its end")
             }
             guard let length = Int64(exactly: SkippableFrame.readUInt64(footer)), length > 0, length < 64 << 20, length + Int64(SeekTable.footerSize) + 8 < size else {
                 throw BundleError.verification("the seek table of \(path) is damaged")
             }
-            let json = try Self.pread(fd, offset: size - Int64(SeekTable.footerSize) - length, count: Int(length), path: path)
+            let json = try input.pread(offset: size - Int64(SeekTable.footerSize) - length, count: Int(length))
             guard let table = try? JSONDecoder().decode(SeekTable.self, from: Data(json)) else {
                 throw BundleError.verification("the seek table of \(path) is damaged")
             }
@@ -42,13 +47,8 @@ public final class BundleFile: @unchecked Sendable {
             var entries: [String: SeekTable.Entry] = [:]
             for entry in table.entries { entries[entry.name] = entry }
             self.entries = entries
-        } catch {
-            close(fd)
-            throw error
         }
     }
-
-    deinit { close(fd) }
 
     public var manifest: BundleManifest { header.manifest }
 
@@ -60,12 +60,12 @@ public final class BundleFile: @unchecked Sendable {
 
     /// Reads `count` bytes at `offset` into the front of `bytes`, growing it only when too small
     /// (a reused buffer: no allocation per frame).
-    static func pread(_ fd: Int32, offset: Int64, count: Int, path: String, into bytes: inout [UInt8]) throws(BundleError) {
-        if bytes.count < count { bytes = [UInt8](repeating: 0, count: count) }
+    static func pread(_ fd: Int32, offset: Int64, count: Int, path: String, into bytes: inout [UInt8], at start: Int = 0) throws(BundleError) {
+        if bytes.count < start + count { bytes += [UInt8](repeating: 0, count: start + count - bytes.count) }
         var done = 0
         while done < count {
             let n = bytes.withUnsafeMutableBytes { buffer in
-                Foundation.pread(fd, buffer.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
+                Foundation.pread(fd, buffer.baseAddress.map { $0 + start + done }, count - done, off_t(offset) + off_t(done))
             }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
@@ -82,7 +82,7 @@ public final class BundleFile: @unchecked Sendable {
     /// exactly the bundle's images) and the two directories; the last frame is the end-of-archive
     /// marker. Each blob's own frames are checked when `reader(for:)` reads them. Returns index.json.
     public func checkStructure() throws -> [UInt8] {
-        let frameHeader = try Self.pread(fd, offset: tableFrame.offset, count: SkippableFrame.headerSize, path: path)
+        let frameHeader = try input.pread(offset: tableFrame.offset, count: SkippableFrame.headerSize)
         guard SkippableFrame.readUInt32(frameHeader) == SkippableFrame.seekTableMagic,
               Int64(SkippableFrame.readUInt32(frameHeader.dropFirst(4))) == tableFrame.size
         else {
@@ -246,8 +246,14 @@ final class FrameGroup {
         }
         let compressedSize = Int(file.table.frames[frame][0]), size = Int(file.table.frames[frame][1])
         let start = file.layout.fileOffsets[frame]
-        try decompressor.decompress(compressedSize: compressedSize, into: buffer, expectedSize: size, what: "\(file.path), frame \(frame)") { offset, count, bytes in
-            try BundleFile.pread(file.fd, offset: start + Int64(offset), count: count, path: file.path, into: &bytes)
+        do {
+            try decompressor.decompress(compressedSize: compressedSize, into: buffer, expectedSize: size, what: "\(file.path), frame \(frame)") { offset, count, bytes in
+                try file.input.pread(offset: start + Int64(offset), count: count, into: &bytes)
+            }
+        } catch {
+            // In a split bundle, name the part whose bytes changed rather than the frame.
+            if let damaged = file.input.damagedPart() { throw damaged }
+            throw error
         }
         frame += 1
         return UnsafeRawBufferPointer(rebasing: buffer[..<size])

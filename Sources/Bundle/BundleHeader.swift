@@ -12,25 +12,30 @@ public struct BundleHeader: Sendable {
 
     /// Reads the slot and the first tar entry (the manifest); only the first frame(s) are decompressed.
     public static func read(path: String) throws -> BundleHeader {
-        let fd = try openForReading(path)
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw BundleError.system("inspect", path) }
-        let front = try BundleFront(stream: try BundleStream(fd: fd, name: path), name: path)
+        try read(input: try BundleInput.open(path))
+    }
+
+    /// The same from an open bundle (one file or the parts of a split one).
+    public static func read(input: BundleInput) throws -> BundleHeader {
+        let front = try BundleFront(stream: try BundleStream(input.cursor()))
         return BundleHeader(slot: front.slot, manifestBytes: front.manifestBytes, manifest: try BundleManifest.decode(front.manifestBytes),
-                            fileSize: Int64(info.st_size), manifestDigest: try Digest.of(front.manifestBytes))
+                            fileSize: input.size ?? 0, manifestDigest: try Digest.of(front.manifestBytes))
     }
 
     /// Adds a signature by `key` over the manifest, rewriting only the signature slot.
     /// Returns nil when that key has already signed.
     /// Crash-safe: the new slot goes to a journal first (format-spec §5.5), and an earlier signing
     /// that was interrupted is finished before anything else.
+    /// A split bundle's slot is in its first part (`B.001`); its journal is `B.airlock-sign`.
     public static func addSignature(path: String, key: PrivateKey) throws -> BundleSignature? {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw BundleError.system("open", path + " for writing") }
+        if path == "-" { throw BundleError.usage("sign rewrites the bundle in place: give its path, not -") }
+        let input = try BundleInput.open(path)
+        let first = input.firstPath
+        let fd = open(first, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw BundleError.system("open", first + " for writing") }
         defer { close(fd) }
-        try SigningJournal.recover(bundle: path, fd: fd)
-        let header = try read(path: path)
+        try SigningJournal.recover(bundle: input.bundlePath, fd: fd)
+        let header = try read(input: input)
         if header.slot.signatures.contains(where: { $0.keyID == key.publicKey.id && $0.verify(header.manifestBytes, with: key.publicKey) }) {
             return nil
         }
@@ -38,10 +43,10 @@ public struct BundleHeader: Sendable {
         var slot = header.slot
         slot.signatures.removeAll { $0.keyID == key.publicKey.id }
         slot.signatures.append(signature)
-        try SigningJournal.write(try slot.frame(), fd: fd, bundle: path)
-        try writeSlot(slot, fd: fd, path: path)
-        guard fsync(fd) == 0 else { throw BundleError.system("flush", path) }
-        try SigningJournal.remove(bundle: path)
+        try SigningJournal.write(try slot.frame(), fd: fd, bundle: input.bundlePath)
+        try writeSlot(slot, fd: fd, path: first)
+        guard fsync(fd) == 0 else { throw BundleError.system("flush", first) }
+        try SigningJournal.remove(bundle: input.bundlePath)
         return signature
     }
 }

@@ -1,12 +1,14 @@
 import Foundation
+import OCI
 
 /// Reads a bundle front to back from a file descriptor (a file, a pipe, stdin) in one pass:
 /// the signature slot, then the zstd frames decompressed into the tar stream, then the trailing
 /// seek table. Memory stays flat: one input and one output buffer, both owned here so that
 /// the views handed out stay valid (no pointer escapes a `withUnsafe…` closure).
 final class BundleStream {
-    private let fd: Int32
-    private let name: String
+    private let cursor: BundleInput.Cursor
+    let name: String
+    var source: BundleInput { cursor.input }
     private static let inputCapacity = 1 << 20
     private static let outputCapacity = 256 << 10
     /// Compressed bytes read but not yet used: `input[start..<end]`.
@@ -30,9 +32,9 @@ final class BundleStream {
 
     static let maxSkippablePayload = 64 << 20
 
-    init(fd: Int32, name: String) throws(BundleError) {
-        self.fd = fd
-        self.name = name
+    init(_ cursor: BundleInput.Cursor) throws(BundleError) {
+        self.cursor = cursor
+        self.name = cursor.input.name
         self.decoder = try ZstdStreamDecoder()
     }
 
@@ -42,23 +44,17 @@ final class BundleStream {
     }
 
     /// Reads more input; false at end of file.
-    private func fill() throws(BundleError) -> Bool {
+    private func fill() throws -> Bool {
         if start > 0, start == end { start = 0; end = 0 }
         if end == Self.inputCapacity {
             memmove(input, input + start, end - start)
             end -= start
             start = 0
         }
-        while true {
-            let count = read(fd, input + end, Self.inputCapacity - end)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw BundleError.system("read", name)
-            }
-            if count == 0 { eof = true; return false }
-            end += count
-            return true
-        }
+        let count = try cursor.read(input + end, Self.inputCapacity - end)
+        if count == 0 { eof = true; return false }
+        end += count
+        return true
     }
 
     private var buffered: Int { end - start }
@@ -77,7 +73,7 @@ final class BundleStream {
     }
 
     /// Exactly `count` bytes, or an error naming truncation.
-    func readExact(_ count: Int, what: String) throws(BundleError) -> [UInt8] {
+    func readExact(_ count: Int, what: String) throws -> [UInt8] {
         var result: [UInt8] = []
         result.reserveCapacity(count)
         while result.count < count {
@@ -145,7 +141,8 @@ struct BundleFront {
     let manifestEntry: TarReader.Entry
     let manifestBytes: [UInt8]
 
-    init(stream: BundleStream, name: String) throws {
+    init(stream: BundleStream) throws {
+        let name = stream.name
         // A file that starts like a bundle but ends early is a truncated copy; anything else is
         // not a bundle at all.
         let magic = (try? stream.readExact(4, what: "the signature slot")) ?? []
@@ -154,8 +151,9 @@ struct BundleFront {
         }
         let rest = try stream.readExact(SkippableFrame.headerSize + SignatureSlot.size - 4, what: "the signature slot")
         let parsed: Result<SignatureSlot, BundleError> = Result { () throws(BundleError) in try SignatureSlot.parse(magic + rest) }
-        if case .failure = parsed, SigningJournal.exists(for: name) {
-            throw BundleError.verification("the signature slot of \(name) is damaged, and an interrupted airlock sign left \(SigningJournal.path(for: name)) beside it: run airlock sign \(name) --key KEY again to finish that signing")
+        let bundlePath = stream.source.bundlePath
+        if case .failure = parsed, SigningJournal.exists(for: bundlePath) {
+            throw BundleError.verification("the signature slot of \(name) is damaged, and an interrupted airlock sign left \(SigningJournal.path(for: bundlePath)) beside it: run airlock sign \(name) --key KEY again to finish that signing")
         }
         slot = try parsed.get()
         let firstEntry: TarReader.Entry?
@@ -172,6 +170,9 @@ struct BundleFront {
         }
         manifestEntry = first
         manifestBytes = try tar.readAll(size: first.size, what: "the bundle manifest")
+        if let table = stream.source.table, try Digest.of(manifestBytes) != table.manifestDigest {
+            throw BundleError.verification("\(PartsTable.tablePath(bundlePath)) belongs to another bundle (manifest \(table.manifestDigest.short)), not to the one in \(stream.source.firstPath)")
+        }
     }
 }
 

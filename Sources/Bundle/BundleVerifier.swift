@@ -24,21 +24,42 @@ public struct BundleVerifier {
     /// only after the blob's digest has been confirmed.
     public typealias BlobHandler = (Descriptor, UnsafeRawBufferPointer) throws -> Void
 
-    /// Verifies the bundle readable from `fd`. `onSigned` (the exact manifest bytes and the slot)
-    /// and then `onManifest` run once signatures are good;
+    /// Verifies the bundle `input` holds (a file, its parts, or standard input). `onSigned` (the
+    /// exact manifest bytes and the slot) and then `onManifest` run once signatures are good;
     /// `onBlobData`/`onBlobEnd` see blob bytes as they stream (commit only after `onBlobEnd`).
     public func verify(
-        fd: Int32,
-        name: String,
+        input: BundleInput,
+        onRead: ((UnsafeRawBufferPointer) throws -> Void)? = nil,
         onSigned: ([UInt8], SignatureSlot) throws -> Void = { _, _ in },
         onManifest: (BundleManifest) throws -> Void = { _ in },
         onBlobData: BlobHandler = { _, _ in },
         onBlobEnd: (Descriptor) throws -> Void = { _ in },
         onIndex: ([UInt8]) throws -> Void = { _ in }
     ) throws -> VerificationReport {
-        let stream = try BundleStream(fd: fd, name: name)
+        do {
+            return try verifyPass(input: input, onRead: onRead, onSigned: onSigned, onManifest: onManifest, onBlobData: onBlobData, onBlobEnd: onBlobEnd, onIndex: onIndex)
+        } catch let error as BundleError {
+            // A changed byte in a part of a split bundle: name the part rather than the frame.
+            if case .verification = error, let damaged = input.damagedPart() { throw damaged }
+            throw error
+        }
+    }
+
+    private func verifyPass(
+        input: BundleInput,
+        onRead: ((UnsafeRawBufferPointer) throws -> Void)?,
+        onSigned: ([UInt8], SignatureSlot) throws -> Void,
+        onManifest: (BundleManifest) throws -> Void,
+        onBlobData: BlobHandler,
+        onBlobEnd: (Descriptor) throws -> Void,
+        onIndex: ([UInt8]) throws -> Void
+    ) throws -> VerificationReport {
+        let cursor = input.cursor()
+        cursor.onRead = onRead
+        let stream = try BundleStream(cursor)
+        let name = input.name
         // 1. The manifest, and the signatures over it, before anything else.
-        let front = try BundleFront(stream: stream, name: name)
+        let front = try BundleFront(stream: stream)
         let (slot, tar, first, manifestBytes) = (front.slot, front.tar, front.manifestEntry, front.manifestBytes)
         try BundleManifest.checkVersion(manifestBytes)
         let signatures = SignatureReport.check(slot, manifest: manifestBytes, required: requiredKeys)

@@ -49,19 +49,44 @@ final class FrameSink {
     }
 }
 
-/// An append-only file written through a file descriptor.
+/// An append-only file written through a file descriptor, or a bundle written as parts of at
+/// most `partSize` bytes (`B.001`, `B.002`, …, format-spec §13), each hashed as it is written.
 public final class FileOutput {
     public let path: String
+    /// The first (or only) file: the one that holds the signature slot.
     let fd: Int32
     public private(set) var offset: Int64 = 0
+    private let partSize: Int64?
+    private var files: [(path: String, fd: Int32)]
+    private var digesters: [PartDigester] = []
 
     public init(creating path: String) throws(BundleError) {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BundleError.system("create", path) }
+        fd = try Self.create(path)
+        files = [(path, fd)]
+        partSize = nil
     }
 
-    deinit { close(fd) }
+    /// Writes `bundle.001`, `bundle.002`, … each at most `partSize` bytes.
+    public init(creatingParts bundle: String, partSize: Int64) throws(BundleError) {
+        self.path = bundle
+        self.partSize = partSize
+        let first = PartsTable.partPath(bundle, 1)
+        fd = try Self.create(first)
+        files = [(first, fd)]
+        digesters = [PartDigester(start: 0)]
+    }
+
+    private static func create(_ path: String) throws(BundleError) -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BundleError.system("create", path) }
+        return fd
+    }
+
+    deinit { for file in files { close(file.fd) } }
+
+    /// The files written, in order (one unless writing parts).
+    public var paths: [String] { files.map(\.path) }
 
     public func write(_ bytes: [UInt8]) throws(BundleError) {
         do {
@@ -74,20 +99,52 @@ public final class FileOutput {
     }
 
     public func write(_ buffer: UnsafeRawBufferPointer) throws(BundleError) {
+        var rest = buffer
+        while !rest.isEmpty {
+            var take = rest.count
+            if let partSize {
+                if offset - digesters[digesters.count - 1].start == partSize {
+                    guard files.count < PartsTable.maxParts else {
+                        throw BundleError.usage("\(path) would need more than \(PartsTable.maxParts) parts of \(partSize) bytes; choose a larger part size")
+                    }
+                    let next = PartsTable.partPath(path, files.count + 1)
+                    files.append((next, try Self.create(next)))
+                    digesters.append(PartDigester(start: offset))
+                }
+                take = Int(min(Int64(take), partSize - (offset - digesters[digesters.count - 1].start)))
+            }
+            let chunk = UnsafeRawBufferPointer(rebasing: rest.prefix(take))
+            try Self.write(chunk, to: files[files.count - 1])
+            digesters.last?.update(chunk)
+            offset += Int64(take)
+            rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(take))
+        }
+    }
+
+    private static func write(_ buffer: UnsafeRawBufferPointer, to file: (path: String, fd: Int32)) throws(BundleError) {
         var done = 0
         while done < buffer.count {
-            let count = Foundation.write(fd, buffer.baseAddress.map { $0 + done }, buffer.count - done)
+            let count = Foundation.write(file.fd, buffer.baseAddress.map { $0 + done }, buffer.count - done)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw BundleError.system("write", path)
+                throw BundleError.system("write", file.path)
             }
             done += count
         }
-        offset += Int64(buffer.count)
     }
 
     public func sync() throws(BundleError) {
-        guard fsync(fd) == 0 else { throw BundleError.system("flush", path + " to disk") }
+        for file in files {
+            guard fsync(file.fd) == 0 else { throw BundleError.system("flush", file.path + " to disk") }
+        }
+    }
+
+    /// The parts table of what was written as parts of the bundle whose manifest is `manifestDigest`.
+    func partsTable(manifestDigest: Digest) throws(BundleError) -> PartsTable {
+        guard let partSize else { throw BundleError.usage("\(path) was not written as parts") }
+        var parts: [PartsTable.Part] = []
+        for digester in digesters { parts.append(try digester.finish()) }
+        return PartsTable(manifestDigest: manifestDigest, partSize: partSize, parts: parts)
     }
 }
 
@@ -197,7 +254,7 @@ public final class BundleWriter: @unchecked Sendable {
     /// After a failure: removes what is unfinished and keeps finished parts for the next run.
     public func discard() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: workDirectory)) ?? []
-        for name in names where name.hasSuffix(".partial") || name == "bundle" {
+        for name in names where name.hasSuffix(".partial") || name.hasPrefix("bundle") {
             try? FileManager.default.removeItem(atPath: "\(workDirectory)/\(name)")
         }
         if !names.contains(where: { $0.hasSuffix(".part") }) { removeWork() }
@@ -274,6 +331,8 @@ public final class BundleWriter: @unchecked Sendable {
 
     public struct Result: Sendable {
         public let path: String
+        /// The parts written (`B.001`, …) when the bundle was split; empty otherwise.
+        public let parts: [String]
         public let size: Int64
         public let manifestDigest: Digest
         public let signatures: [BundleSignature]
@@ -281,10 +340,11 @@ public final class BundleWriter: @unchecked Sendable {
 
     /// Lays out the bundle and moves it to `outputPath`.
     /// `parts` must be in `manifest.blobs` order (the caller built one per blob).
-    public func finish(manifest: BundleManifest, indexJSON: [UInt8], parts: [BundlePart], signers: [PrivateKey]) throws -> Result {
+    /// With `partSize`, the bundle is written as parts of at most that many bytes (format-spec §13).
+    public func finish(manifest: BundleManifest, indexJSON: [UInt8], parts: [BundlePart], signers: [PrivateKey], partSize: Int64? = nil) throws -> Result {
         let manifestBytes = try manifest.encoded()
         let temporary = "\(workDirectory)/bundle"
-        let output = try FileOutput(creating: temporary)
+        let output = try partSize.map { size throws(BundleError) in try FileOutput(creatingParts: temporary, partSize: size) } ?? FileOutput(creating: temporary)
         try output.write(try SignatureSlot().frame())
         let dataOffset = output.offset
 
@@ -336,12 +396,18 @@ public final class BundleWriter: @unchecked Sendable {
         let signatures = try signers.map { key throws(BundleError) in try BundleSignature.sign(manifestBytes, with: key) }
         try writeSlot(SignatureSlot(signatures: signatures), fd: output.fd, path: temporary)
         try output.sync()
-        guard rename(temporary, outputPath) == 0 else {
-            throw BundleError.system("move the bundle to", outputPath)
+        let manifestDigest = try Digest.of(manifestBytes)
+        var placed: [String] = []
+        if partSize != nil {
+            placed = try output.placeParts(as: outputPath, manifestDigest: manifestDigest)
+        } else {
+            guard rename(temporary, outputPath) == 0 else {
+                throw BundleError.system("move the bundle to", outputPath)
+            }
         }
         let size = output.offset
         removeWork()
-        return Result(path: outputPath, size: size, manifestDigest: try Digest.of(manifestBytes), signatures: signatures)
+        return Result(path: placed.first ?? outputPath, parts: placed, size: size, manifestDigest: manifestDigest, signatures: signatures)
     }
 
     private func append(_ path: String, to output: FileOutput) throws {
@@ -384,5 +450,30 @@ public enum OCILayout {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(index))
+    }
+}
+
+extension BundleWriter {
+    /// An upper bound of the size of a bundle holding blobs of these sizes and metadata entries of
+    /// these sizes (format-spec §13.4), known before a blob is fetched: each tar entry (a 512-byte
+    /// header, the data padded to 512) is cut into 4 MiB frames, and zstd never makes a frame
+    /// larger than its input plus 18 bytes of frame header, 4 of checksum and 3 per 128 KiB block
+    /// (a block that does not shrink is stored raw); plus the slot, the end-of-archive frame and a
+    /// generous seek table (48 bytes per frame, 256 per entry).
+    public static func sizeBound(blobSizes: [Int64], metadataSizes: [Int64]) -> Int64 {
+        func tar(_ size: Int64) -> Int64 { 512 + (size + 511) / 512 * 512 }
+        func frames(_ size: Int64) -> Int64 { max(1, (size + Int64(Zstd.frameSize) - 1) / Int64(Zstd.frameSize)) }
+        func compressed(_ size: Int64) -> Int64 { size + 22 * frames(size) + 3 * ((size + (128 << 10) - 1) / (128 << 10) + frames(size)) }
+        let metadata = metadataSizes.reduce(Int64(2 * 512)) { $0 + tar($1) }  // + the two directories
+        let blobs = blobSizes.reduce(Int64(0)) { $0 + compressed(tar($1)) }
+        let frameCount = frames(metadata) + blobSizes.reduce(Int64(1)) { $0 + frames(tar($1)) }
+        let table = 64 + 48 * frameCount + 256 * Int64(metadataSizes.count + blobSizes.count)
+        return Int64(SkippableFrame.headerSize + SignatureSlot.size) + compressed(metadata) + blobs + compressed(1024) + 8 + table + 12
+    }
+
+    /// What a pack needs on the output's file system at its peak: the bundle, plus the largest
+    /// blob's compressed part, which is deleted only once appended to the bundle.
+    public static func spaceNeeded(blobSizes: [Int64], metadataSizes: [Int64]) -> Int64 {
+        sizeBound(blobSizes: blobSizes, metadataSizes: metadataSizes) + sizeBound(blobSizes: [blobSizes.max() ?? 0], metadataSizes: []) - sizeBound(blobSizes: [], metadataSizes: [])
     }
 }

@@ -11,7 +11,8 @@ struct InspectCommand: ParsableCommand {
         discussion: """
             Signatures are listed by key id; pass --key to check them too (inspect never checks blobs: use \
             verify). The file's structure is checked (seek table, metadata, end marker), so a truncated copy \
-            or a single piece of a split file is refused (exit 3). Images are grouped by repository, \
+            or a split bundle with a part missing is refused (exit 3). A split bundle is read from its first \
+            part, BUNDLE.001 (airlock-split(1)). Images are grouped by repository, \
             newest tag first; --image narrows the list.
             """
     )
@@ -81,6 +82,10 @@ struct InspectCommand: ParsableCommand {
         Output.line("  created    \(manifest.created)")
         Output.line("  manifest   \(header.manifestDigest)")
         Output.line("  size       \(ByteCount.format(header.fileSize)) on disk; \(ByteCount.format(report.uniqueBytes)) in \(report.blobCount) unique blobs (\(ByteCount.format(report.totalBytes)) counted per image)")
+        if file.input.isSplit {
+            let parts = file.input.partPaths
+            Output.line("  parts      \(parts.count): \(parts.first ?? "")…\(parts.last ?? "")\(file.input.table == nil ? " (no parts table: read in number order)" : "")")
+        }
         if let base = manifest.base {
             Output.line("  delta      against \(base.name) \(base.version) (\(base.manifestDigest.short)); \(base.externalBlobs.count) blobs live in the base")
         }

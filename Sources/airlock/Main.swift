@@ -16,7 +16,7 @@ struct AirlockCommand: AsyncParsableCommand {
             70 internal error (a bug), \
             141 standard output closed early. `airlock --version` prints the version.
             """,
-        subcommands: [VersionCommand.self, KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, PushCommand.self, UnpackCommand.self, ExtractCommand.self, DiffCommand.self, ServeCommand.self, StatusCommand.self, PruneCommand.self]
+        subcommands: [VersionCommand.self, KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, SplitCommand.self, JoinCommand.self, PushCommand.self, UnpackCommand.self, ExtractCommand.self, DiffCommand.self, ServeCommand.self, StatusCommand.self, PruneCommand.self]
     )
 
     /// Parses, runs, and turns every error into one sentence and a documented exit status.

@@ -50,6 +50,9 @@ struct PackCommand: AsyncParsableCommand {
     @Option(help: "Make a delta bundle: leave out every blob this earlier bundle holds.", completion: .file())
     var base: String?
 
+    @Option(help: "Write OUTPUT.001, OUTPUT.002, … each at most SIZE bytes (K, M, G, T: powers of 1024; fat32: 4 GiB − 1), and OUTPUT.parts.")
+    var splitSize: String?
+
     @Flag(help: "Replace an existing OUTPUT that is not an airlock bundle (a private key is never replaced).")
     var force = false
 
@@ -88,7 +91,8 @@ struct PackCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try OutputPath.check(output, kind: .bundle, force: force, option: "-o")
+        let partSize = try splitSize.map { text throws(AirlockError) in try PartSize.parse(text, option: "--split-size") }
+        try OutputPath.check(partSize == nil ? output : PartsTable.partPath(output, 1), kind: .bundle, force: force, option: "-o")
         var patterns: [ImagePattern] = []
         var specText: String?
         var platforms: [Platform]?
@@ -128,6 +132,7 @@ struct PackCommand: AsyncParsableCommand {
         request.evidence.enabled = !noReferrers
         request.evidence.types = referrersType
         request.cosignKeys = try loadPublicKeys(cosignKey)
+        request.partSize = partSize
         request.charts = charts
         request.localCharts = localCharts
         request.files = files
@@ -165,6 +170,7 @@ struct PackCommand: AsyncParsableCommand {
         let what = [("image", "images"), ("chart", "charts"), ("file", "files")].compactMap { kind, plural in
             kind == "image" || counts[kind] != nil ? "\(counts[kind] ?? 0) \(counts[kind] == 1 && kind != "image" ? kind : plural)" : nil
         }.joined(separator: ", ")
-        Output.line("packed \(what), \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.path) (\(ByteCount.format(result.size)), \(signed))")
+        let place = result.parts.map { "\($0.count) parts \($0.first ?? "")…\($0.last ?? "") with \(PartsTable.tablePath(output))" } ?? result.path
+        Output.line("packed \(what), \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(place) (\(ByteCount.format(result.size)), \(signed))")
     }
 }

@@ -73,11 +73,10 @@ struct VerifyCommand: ParsableCommand {
     func verify() throws {
         let keys = try loadPublicKeys(key)
         let cosign = CosignVerification(keys: try loadPublicKeys(cosignKey))
-        let fd = try openForReading(bundle)
-        defer { close(fd) }
+        let input = try BundleInput.open(bundle)
         let held = CosignEvidenceBytes()
         let report = try progress.display(output).run { progress in
-            try BundleVerifier(requiredKeys: keys).verify(fd: fd, name: bundle == "-" ? "standard input" : bundle, progress: progress, phase: "verify",
+            try BundleVerifier(requiredKeys: keys).verify(input: input, progress: progress, phase: "verify",
                                                           onBlobData: { descriptor, bytes in if !cosign.keys.isEmpty { held.take(descriptor, bytes) } })
         }
         try cosign.check(report.manifest, read: held.read)

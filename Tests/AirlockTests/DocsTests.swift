@@ -5,7 +5,7 @@ import TestSupport
 /// The offline docs: a man page per subcommand that renders cleanly and names every option the
 /// parser has, and shell completions generated from the parser.
 struct DocsTests {
-    static let subcommands = ["keygen", "tags", "pack", "inspect", "verify", "sign", "push", "unpack", "extract", "diff", "serve", "status", "prune"]
+    static let subcommands = ["keygen", "tags", "pack", "inspect", "verify", "sign", "split", "join", "push", "unpack", "extract", "diff", "serve", "status", "prune"]
 
     static func render(_ page: String) throws -> ProcessResult {
         try run("sh", ["-c", "MANWIDTH=80 man -l --warnings=all \"$1\" | col -b", "sh", TestPaths.repoRoot.appendingPathComponent("man/\(page)").path])

@@ -16,9 +16,7 @@ struct FixtureTests {
 
     func verify(_ path: String) throws -> VerificationReport {
         let keys = [try PublicKey.load(path: Self.key("test-ed25519.pub")), try PublicKey.load(path: Self.key("test-ecdsa.pub"))]
-        let fd = try openForReading(path)
-        defer { close(fd) }
-        return try BundleVerifier(requiredKeys: keys).verify(fd: fd, name: path)
+        return try BundleVerifier(requiredKeys: keys).verify(input: try BundleInput.open(path))
     }
 
     @Test func verifiesWithTheExpectedFacts() throws {
