@@ -21,6 +21,9 @@ public final class BundleServer: Sendable {
         public var tls: (certificate: String, key: String)?
         /// How long transfers in flight may take to finish after SIGINT/SIGTERM.
         public var grace: TimeAmount = .seconds(10)
+        /// A connection whose client has stopped reading for this long is closed, so it cannot
+        /// hold one of the turns (`concurrentBlobs`) forever.
+        public var stalledClient: TimeAmount = .seconds(60)
         public init() {}
     }
 
@@ -33,7 +36,7 @@ public final class BundleServer: Sendable {
     /// Blobs streaming at once. Each holds about two zstd frames (8 MiB) while it sends one, so
     /// this bounds memory however many clients pull; on two cores three streams already keep
     /// the processor busy. Others wait their turn before their first byte.
-    static let concurrentBlobs = 3
+    static let concurrentBlobs = 2
     private let streams = Permits(BundleServer.concurrentBlobs)
     /// Responses in flight, and the channel that accepts connections (for shutdown).
     private let state = NIOLockedValueBox<(inFlight: Int, server: (any Channel)?, stopping: Bool)>((0, nil, false))
@@ -68,6 +71,7 @@ public final class BundleServer: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .bind(host: options.host, port: options.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(StalledClientHandler(limit: options.stalledClient))
                         if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                         return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
@@ -397,5 +401,35 @@ public final class BundleServer: Sendable {
         if let detail { entry["detail"] = detail }
         let data = (try? JSONSerialization.data(withJSONObject: ["errors": [entry]], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return Response(status: status, headers: HTTPHeaders([("Content-Type", "application/json")] + headers), body: .bytes(Array(data)))
+    }
+}
+
+/// Closes a connection whose client stopped reading: its socket has stayed unwritable (the
+/// buffers full, nothing drained) for `limit`. Each drain resets the clock, so a slow reader is
+/// never cut; one that reads nothing would otherwise hold its turn to stream a blob for good.
+final class StalledClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let limit: TimeAmount
+    private var timer: Scheduled<Void>?
+
+    init(limit: TimeAmount) {
+        self.limit = limit
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            timer?.cancel()
+            timer = nil
+        } else if timer == nil {
+            let channel = context.channel
+            timer = context.eventLoop.scheduleTask(in: limit) { channel.close(promise: nil) }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
     }
 }

@@ -40,12 +40,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Unencrypted PEM private key of --tls-cert.", completion: .file())
     var tlsKey: String?
 
+    @Option(help: "Close a connection whose client has read nothing for this many seconds while a blob waits to be sent (default 60).")
+    var stallTimeout: Int = 60
+
     @OptionGroup var names: NamingOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if key.isEmpty { throw ValidationError("serve needs at least one --key (the public key of a signer you trust)") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if stallTimeout < 1 { throw ValidationError("--stall-timeout takes a number of seconds, at least 1") }
         if bundle == "-" { throw ValidationError("serve reads blobs at random: give a bundle file, not standard input") }
         _ = try Self.parseListen(listen)
     }
@@ -71,6 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         var options = BundleServer.Options()
         (options.host, options.port) = try Self.parseListen(listen)
         if let tlsCert, let tlsKey { options.tls = (tlsCert, tlsKey) }
+        options.stalledClient = .seconds(Int64(stallTimeout))
         let grace = options.grace
         Interruption.handle {
             Output.error("airlock: stopping; transfers in flight get \(grace.nanoseconds / 1_000_000_000) s to finish")

@@ -205,8 +205,30 @@ struct ServeTests {
         let fields = largest.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         let layer = try #require(fields.first), size = Int(fields.last ?? "") ?? 0
         #expect(size > 32 << 20, "\(largest.stdout)")
-        let server = try Server([path("big.tar.zst"), "--key", path("k.pub")], log: directory.appendingPathComponent("serve.log"))
+        let server = try Server([path("big.tar.zst"), "--key", path("k.pub"), "--stall-timeout", "2"], log: directory.appendingPathComponent("serve.log"))
         defer { server.stop() }
+        // Two clients that ask for the layer and never read hold both turns to stream a blob;
+        // --stall-timeout closes them, so a third client still gets the layer.
+        let stalled = Process()
+        stalled.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        stalled.arguments = ["-c", """
+            import socket, sys, time
+            host, port = sys.argv[1].split(":")
+            held = []
+            for _ in range(2):
+                s = socket.create_connection((host, int(port)))
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.sendall(("GET /v2/acme/big/blobs/" + sys.argv[2] + " HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n").encode())
+                held.append(s)
+            time.sleep(60)
+            """, server.host, layer]
+        try stalled.run()
+        defer { stalled.terminate() }
+        Thread.sleep(forTimeInterval: 1)
+        let third = try Self.curl(["--max-time", "40", "-o", path("third"), "-w", "%{http_code}", "http://\(server.host)/v2/acme/big/blobs/\(layer)"])
+        #expect(third.stdout == "200", "a client waited behind two stalled ones: \(third.stdout)")
+        #expect("sha256:" + sha256Hex(Array(try Data(contentsOf: URL(fileURLWithPath: path("third"))))) == layer)
+        stalled.terminate()
         // skopeo asks for "Connection: close": the end of each layer must still reach it (it did not
         // when the close dropped what NIO had not yet written). Three pulls, as it failed by chance.
         for round in 1...3 {
