@@ -183,7 +183,10 @@ struct FaultTests {
                 $0.retry = .none
             }) { client in try await pullBlob(client, Self.blobDescriptor(), repository: "acme/app") }
         }
-        #expect(clock.now - start < .seconds(150), "a stalled body must time out, not hang (the bound is loose: under a sanitizer the whole suite shares two cores)")
+        // The bound only tells a hang from a timeout: alone this takes 0.35 s, but in the whole suite
+        // synchronous tests (the packaging test runs for minutes) hold the two cooperative threads
+        // this task needs to resume, and CI measured 173 and 232 s.
+        #expect(clock.now - start < .seconds(600), "a stalled body must time out, not hang")
     }
 
     @Test func tokenRealmOnAnotherHost() async throws {
