@@ -11,7 +11,7 @@ public enum FreeSpace {
         var info = statvfs()
         while statvfs(folder, &info) != 0 {
             guard errno == ENOENT else { throw AirlockError.io(BundleError.system("check the free space of", folder).description) }
-            let up = (folder as NSString).deletingLastPathComponent
+            let up = parentFolder(of: folder)
             let next = up.isEmpty ? "." : up
             if next == folder { throw AirlockError.io(BundleError.system("check the free space of", folder).description) }
             folder = next

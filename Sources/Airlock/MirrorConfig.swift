@@ -1,3 +1,4 @@
+import Bundle
 import Foundation
 import OCI
 
@@ -286,7 +287,7 @@ extension MirrorConfig {
         let files = self.files(caContents: caContents).map { (path: (directory as NSString).appendingPathComponent($0.path), contents: $0.contents) }
         do {
             for file in files {
-                try FileManager.default.createDirectory(atPath: (file.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: parentFolder(of: file.path), withIntermediateDirectories: true)
             }
         } catch {
             throw AirlockError.io("cannot create the folders of \(option) \(directory): \(error.localizedDescription)")

@@ -34,7 +34,7 @@ public enum OutputKind: Sendable {
 public enum OutputPath {
     public static func check(_ path: String, kind: OutputKind, force: Bool = false, option: String) throws(AirlockError) {
         guard !path.isEmpty else { throw AirlockError.usage("\(option) needs a path") }
-        let folder = parent(of: path)
+        let folder = parentFolder(of: path)
         // A directory output is made with its missing parents (mkdir -p); a file needs its folder.
         try checkFolder(kind == .directory ? try nearestExisting(folder) : folder, for: path)
         var info = stat()
@@ -59,18 +59,13 @@ public enum OutputPath {
         throw AirlockError.io("\(path) exists and is not \(kind.noun); pass --force to replace it, or choose another \(option)")
     }
 
-    private static func parent(of path: String) -> String {
-        let folder = (path as NSString).deletingLastPathComponent
-        return folder.isEmpty ? "." : folder
-    }
-
     /// `path` or its closest ancestor that exists.
     private static func nearestExisting(_ path: String) throws(AirlockError) -> String {
         var candidate = path
         var info = stat()
         while lstat(candidate, &info) != 0 {
             guard errno == ENOENT else { throw AirlockError.io(BundleError.system("check", candidate).description) }
-            let up = parent(of: candidate)
+            let up = parentFolder(of: candidate)
             if up == candidate { break }
             candidate = up
         }

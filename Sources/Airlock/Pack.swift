@@ -280,7 +280,7 @@ public struct Packer: Sendable {
     /// (format-spec §13.4); parts an interrupted pack kept there count as already written.
     static func checkSpace(for output: String, blobs: [Int64], metadata: [Int64]) throws {
         let needed = BundleWriter.spaceNeeded(blobSizes: blobs, metadataSizes: metadata) - BundleWriter.keptBytes(outputPath: output)
-        try FreeSpace.require(needed, for: output, in: (output as NSString).deletingLastPathComponent, what: "the bundle", estimate: "estimated from the source manifests: \(blobs.count) blobs of \(ByteCount.format(blobs.reduce(0, +))) stored at worst uncompressed",
+        try FreeSpace.require(needed, for: output, in: parentFolder(of: output), what: "the bundle", estimate: "estimated from the source manifests: \(blobs.count) blobs of \(ByteCount.format(blobs.reduce(0, +))) stored at worst uncompressed",
                               nothingDone: "nothing was fetched or written")
     }
 

@@ -183,7 +183,7 @@ public final class BundleWriter: @unchecked Sendable {
         self.outputPath = outputPath
         self.mtime = mtime
         let work = Self.workDirectory(for: outputPath)
-        BundleWriter.removeStaleWork(in: (work as NSString).deletingLastPathComponent)
+        BundleWriter.removeStaleWork(in: parentFolder(of: work))
         do {
             try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: false)
         } catch CocoaError.fileWriteFileExists {
@@ -212,7 +212,7 @@ public final class BundleWriter: @unchecked Sendable {
 
     /// The work directory of a pack to `outputPath`: `.airlock-pack.NAME` beside it.
     public static func workDirectory(for outputPath: String) -> String {
-        let directory = (outputPath as NSString).deletingLastPathComponent
+        let directory = parentFolder(of: outputPath)
         let parent = directory.isEmpty ? "." : directory
         return "\(parent)/.airlock-pack.\((outputPath as NSString).lastPathComponent)"
     }

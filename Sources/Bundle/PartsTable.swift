@@ -174,7 +174,7 @@ public enum BundleSplitter {
         guard bundle != "-" else { throw BundleError.usage("split reads the bundle twice: give its path, not -") }
         let input = try BundleInput.open(bundle)
         let header = try BundleHeader.read(input: input)
-        let directory = (target as NSString).deletingLastPathComponent
+        let directory = parentFolder(of: target)
         let temporary = (directory.isEmpty ? "." : directory) + "/.airlock-split.\((target as NSString).lastPathComponent)"
         let output = try FileOutput(creatingParts: temporary, partSize: partSize)
         do {

@@ -80,7 +80,7 @@ enum SigningJournal {
     }
 
     private static func syncDirectory(of path: String) throws(BundleError) {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = parentFolder(of: path)
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw BundleError.system("open", directory) }
         defer { close(fd) }

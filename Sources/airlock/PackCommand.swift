@@ -101,7 +101,7 @@ struct PackCommand: AsyncParsableCommand {
         if let spec {
             let loaded = try PackSpec.load(path: spec)
             patterns = try loaded.spec.patterns()
-            let directory = (spec as NSString).deletingLastPathComponent
+            let directory = parentFolder(of: spec)
             charts = try loaded.spec.chartPatterns()
             localCharts = loaded.spec.localCharts(relativeTo: directory)
             files = loaded.spec.localFiles(relativeTo: directory)

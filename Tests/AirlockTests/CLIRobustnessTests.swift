@@ -8,6 +8,16 @@ import TestSupport
 struct CLIRobustnessTests {
     static let tiny = TestPaths.repoRoot.appendingPathComponent("fixtures/tiny.bundle").path
     static let ed25519Pub = TestPaths.repoRoot.appendingPathComponent("fixtures/keys/test-ed25519.pub").path
+
+    /// A one-character relative output (`--to-dir x`) crashed in NSString's deletingLastPathComponent.
+    @Test func oneCharacterRelativeOutputs() throws {
+        let directory = try TestPaths.temporaryDirectory("short-names")
+        let unpacked = try run("sh", ["-c", "cd '\(directory.path)' && '\(AirlockCLI.path)' unpack '\(Self.tiny)' --to-dir x --key '\(Self.ed25519Pub)'"])
+        #expect(unpacked.status == 0, "\(unpacked.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("x/index.json").path))
+        let extracted = try run("sh", ["-c", "cd '\(directory.path)' && '\(AirlockCLI.path)' extract '\(Self.tiny)' --to-dir y --key '\(Self.ed25519Pub)'"])
+        #expect(extracted.status == 7 && extracted.stderr.contains("no charts or files"), "\(extracted.status) \(extracted.stderr)")
+    }
     static let ed25519Key = TestPaths.repoRoot.appendingPathComponent("fixtures/keys/test-ed25519.key").path
 
     /// `airlock … | head -1`: every command that prints ends quietly with 141, as git does.
