@@ -111,15 +111,34 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         public let version: String
         /// SHA-256 of the base bundle's manifest bytes.
         public let manifestDigest: Digest
-        /// Blobs this bundle references but does not contain (they are in the base).
+        /// Blobs this bundle references but does not contain (they are in the base, or in a base of it).
         public let externalBlobs: [Descriptor]
+        /// 1.2: when the base is itself a delta, the bases below it, nearest first (nil: none).
+        public let chain: [Link]?
 
-        public init(name: String, version: String, manifestDigest: Digest, externalBlobs: [Descriptor]) {
+        public init(name: String, version: String, manifestDigest: Digest, externalBlobs: [Descriptor], chain: [Link]? = nil) {
             self.name = name
             self.version = version
             self.manifestDigest = manifestDigest
             self.externalBlobs = externalBlobs
+            self.chain = chain?.isEmpty == true ? nil : chain
         }
+
+        /// One bundle of a delta chain.
+        public struct Link: Codable, Sendable, Hashable {
+            public let name: String
+            public let version: String
+            public let manifestDigest: Digest
+
+            public init(name: String, version: String, manifestDigest: Digest) {
+                self.name = name
+                self.version = version
+                self.manifestDigest = manifestDigest
+            }
+        }
+
+        /// The base itself, then its chain: every bundle this delta descends from, nearest first.
+        public var lineage: [Link] { [Link(name: name, version: version, manifestDigest: manifestDigest)] + (chain ?? []) }
     }
 
     /// One manifest of evidence about a manifest the bundle holds (format-spec §3.6).

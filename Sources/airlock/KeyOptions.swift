@@ -26,3 +26,25 @@ struct PassphraseOptions: ParsableArguments {
 func loadPublicKeys(_ paths: [String]) throws -> [PublicKey] {
     try paths.map { try PublicKey.load(path: $0) }
 }
+
+/// `--key PUB`: the signers a command that reads a bundle trusts (every one must have signed).
+struct SignerKeyOptions: ParsableArguments {
+    @Option(name: .customLong("key"), help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
+    var paths: [String] = []
+
+    /// The usage error of a command that needs a signer.
+    func require(for command: String) throws {
+        if paths.isEmpty { throw ValidationError("\(command) needs at least one --key (the public key of a signer you trust)") }
+    }
+
+    func publicKeys() throws -> [PublicKey] { try loadPublicKeys(paths) }
+}
+
+/// `--cosign-key PUB`: every image must carry a valid cosign signature by one of these.
+struct CosignKeyOptions: ParsableArguments {
+    @Option(name: .customLong("cosign-key"), help: "Cosign public key: every image must carry a valid cosign signature by one of these (repeatable).",
+            completion: .file(extensions: ["pub"]))
+    var paths: [String] = []
+
+    func publicKeys() throws -> [PublicKey] { try loadPublicKeys(paths) }
+}

@@ -127,7 +127,13 @@ struct PackCommand: AsyncParsableCommand {
         var request = PackRequest(
             name: bundleName ?? "", version: bundleVersion ?? "", spec: specText, patterns: patterns,
             platforms: platforms, output: output, signers: signers, concurrency: concurrency)
-        if let base { request.base = try BundleHeader.read(path: base) }
+        if let base {
+            let header = try BundleHeader.read(path: base)
+            if let below = header.manifest.base {
+                Output.error("airlock: warning: \(Output.printable(base)) is itself a delta against \(below.name) \(below.version): the new bundle leaves out what either holds and records the chain; verify and unpack it with --base \(base) and that bundle's base too")
+            }
+            request.base = header
+        }
         request.strict = strict
         request.evidence.enabled = !noReferrers
         request.evidence.types = referrersType

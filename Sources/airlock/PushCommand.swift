@@ -31,14 +31,12 @@ struct PushCommand: AsyncParsableCommand {
     @Option(help: "Target REGISTRY[/NAMESPACE].")
     var to: String
 
-    @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
-    var key: [String] = []
+    @OptionGroup var signers: SignerKeyOptions
 
     @Option(help: "Write the old → new image names as JSON here.", completion: .file())
     var mapping: String?
 
-    @Option(help: "Cosign public key: every image must carry a valid cosign signature by one of these (repeatable).", completion: .file(extensions: ["pub"]))
-    var cosignKey: [String] = []
+    @OptionGroup var cosign: CosignKeyOptions
 
     @Option(help: "Write a kustomization snippet (images: newName/digest) here.", completion: .file())
     var kustomize: String?
@@ -73,7 +71,7 @@ struct PushCommand: AsyncParsableCommand {
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
-        if key.isEmpty { throw ValidationError("push needs at least one --key (the public key of a signer you trust)") }
+        try signers.require(for: "push")
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
         if bundle == "-", registry.passwordStdin { throw ValidationError("push - reads the bundle from standard input, so the password cannot come from there too; use docker login or a credential helper") }
     }
@@ -82,9 +80,9 @@ struct PushCommand: AsyncParsableCommand {
         if let mapping { try OutputPath.check(mapping, kind: .mapping, force: force, option: "--mapping") }
         if let kustomize { try OutputPath.check(kustomize, kind: .kustomization, force: force, option: "--kustomize") }
         let naming = try names.naming(to: to)
-        var request = PushRequest(bundle: bundle, keys: try loadPublicKeys(key), naming: naming, concurrency: concurrency,
+        var request = PushRequest(bundle: bundle, keys: try signers.publicKeys(), naming: naming, concurrency: concurrency,
                                   failFast: failFast, pullHost: pullHost)
-        request.cosignKeys = try loadPublicKeys(cosignKey)
+        request.cosignKeys = try cosign.publicKeys()
         request.allowDowngrade = allowDowngrade
         request.onExistingTag = onExistingTag
         let logger = output.logger

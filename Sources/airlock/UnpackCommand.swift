@@ -19,11 +19,10 @@ struct UnpackCommand: ParsableCommand {
     @Option(help: "Directory to write the OCI layout into.", completion: .directory)
     var toDir: String
 
-    @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
-    var key: [String] = []
+    @OptionGroup var signers: SignerKeyOptions
 
-    @Option(help: "For a delta bundle: the base bundle it was made against (verified with the same keys); its blobs complete the layout.", completion: .file())
-    var base: String?
+    @Option(help: "For a delta bundle: the base bundle it was made against (verified with the same keys); its blobs complete the layout. Repeat for a delta of a delta (its base's base).", completion: .file())
+    var base: [String] = []
 
     @Flag(help: "Print the result as JSON to stdout.")
     var json = false
@@ -32,16 +31,16 @@ struct UnpackCommand: ParsableCommand {
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
-        if key.isEmpty { throw ValidationError("unpack needs at least one --key (the public key of a signer you trust)") }
+        try signers.require(for: "unpack")
     }
 
     func run() throws {
         try OutputPath.check(toDir, kind: .directory, option: "--to-dir")
-        let keys = try loadPublicKeys(key)
+        let keys = try signers.publicKeys()
         let directory = toDir
         Interruption.explain { "run the same unpack again to carry on into \(directory) (or delete it)" }
         let result = try progress.display(output).run { progress in
-            try Unpacker(keys: keys, progress: progress).unpack(bundle: bundle, to: toDir, base: base)
+            try Unpacker(keys: keys, progress: progress).unpack(bundle: bundle, to: toDir, bases: base)
         }
         if json {
             try Output.json(result)

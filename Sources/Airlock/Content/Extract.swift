@@ -50,10 +50,8 @@ public struct Extractor {
 
     public func extract(bundle: String, to directory: String) throws -> Result {
         guard bundle != "-" else { throw AirlockError.usage("extract reads a bundle file (it picks the charts and files out of it); save standard input to a file first") }
-        let file = try BundleFile(path: bundle)
+        let file = try TrustedBundle.open(bundle, keys: keys).file
         let header = file.header
-        try SignatureReport.check(header.slot, manifest: header.manifestBytes, required: keys).requireTrusted(name: bundle)
-        _ = try file.checkStructure()
         let items = try plan(file)
         guard !items.isEmpty else { throw AirlockError.notFound("\(bundle) holds no charts or files (only images: use unpack or push)") }
         try prepare(directory, for: items)

@@ -176,7 +176,7 @@ public struct Packer: Sendable {
             let external = ordered.filter { inBase[$0.descriptor.digest] != nil }.map(\.descriptor)
             ordered.removeAll { inBase[$0.descriptor.digest] != nil }
             base = BundleManifest.Base(name: old.manifest.name, version: old.manifest.version,
-                                       manifestDigest: old.manifestDigest, externalBlobs: external)
+                                       manifestDigest: old.manifestDigest, externalBlobs: external, chain: old.manifest.base?.lineage)
             logger.info("delta against \(old.manifest.name) \(old.manifest.version): \(external.count) blobs left to the base")
         }
 

@@ -18,20 +18,32 @@ public enum ExistingTagPolicy: String, Sendable, CaseIterable {
 struct SignedManifest: Sendable {
     let bytes: [UInt8]
     let signatures: [BundleSignature]
+
+    func digest() throws -> Digest { try Digest.of(bytes) }
 }
 
 /// The ledger's part in a push (format-spec §12): read it before any write and refuse a downgrade;
 /// say which recorded bundle owned a tag that moves; record the bundle last, after every tag.
 extension Pusher {
-    /// The target's ledger, read before any write. Refuses a bundle whose name is recorded with a
-    /// higher version unless --allow-downgrade.
-    func readLedger(_ manifest: BundleManifest, request: PushRequest, client: RegistryClient) async throws -> Ledger {
+    /// The target's ledger, read before any write. Refuses a bundle that `BundleOrder` puts below
+    /// a recorded one of its name, or that no rule orders against one, unless --allow-downgrade.
+    func readLedger(_ manifest: BundleManifest, signed: SignedManifest, request: PushRequest, client: RegistryClient) async throws -> Ledger {
         let location = LedgerLocation(registry: request.naming.registry, namespace: request.naming.namespace)
         let ledger = try await Ledger.read(location, client: client, concurrency: request.concurrency)
-        if let newer = ledger.newer(than: manifest.version, name: manifest.name), !request.allowDowngrade {
-            throw AirlockError.refused("\(location.target) records \(newer.title) (pushed \(newer.pushedAt)), newer than this bundle's \(manifest.version); pushing \(manifest.name) \(manifest.version) would downgrade it. Nothing was written; --allow-downgrade pushes it anyway (and the ledger notes it)")
+        guard !request.allowDowngrade else { return ledger }
+        let standing = BundleOrder.Standing(manifest, digest: try signed.digest())
+        let (newer, conflicting) = ledger.outranking(standing)
+        if let newer = newer.first {
+            throw AirlockError.refused("\(location.target) records \(newer.record.title) (pushed \(newer.record.pushedAt)), newer than this bundle's \(manifest.version); pushing \(manifest.name) \(manifest.version) would downgrade it. Nothing was written; --allow-downgrade pushes it anyway (and the ledger notes it)")
+        }
+        if let other = conflicting.first {
+            throw AirlockError.refused("\(location.target) records \(other.standing.title), which this bundle \(standing.title) cannot be ordered against (\(Self.conflictReason(standing, other.standing))); pushing it could replace the other's images. Nothing was written; --allow-downgrade pushes it anyway (and the ledger notes it)")
         }
         return ledger
+    }
+
+    static func conflictReason(_ a: BundleOrder.Standing, _ b: BundleOrder.Standing) -> String {
+        BundleVersion(a.version) != nil && BundleVersion(b.version) != nil ? "the same version, different manifests" : "neither is a version number and both were created at \(a.created)"
     }
 
     /// Notes who owned each tag this push would move, and applies --on-existing-tag. Runs after
@@ -62,6 +74,12 @@ extension Pusher {
         return plans
     }
 
+    /// The recorded version this push goes below (or beside), when --allow-downgrade let it.
+    static func downgradedFrom(_ ledger: Ledger, _ standing: BundleOrder.Standing) -> String? {
+        let (newer, conflicting) = ledger.outranking(standing)
+        return (newer.first ?? conflicting.first)?.record.version
+    }
+
     /// Records the bundle in the ledger once every image is in place (a push with failures records
     /// nothing: the ledger lists what the registry holds). A failure to write the record leaves the
     /// images pushed and is reported in `ledger.error` (exit 5): a re-run records it.
@@ -78,7 +96,8 @@ extension Pusher {
             name: manifest.name, version: manifest.version,
             bundleManifest: Descriptor(mediaType: BundleManifest.mediaType, digest: try Digest.of(signed.bytes), size: Int64(signed.bytes.count)),
             signatures: signed.signatures, pushedAt: LedgerRecord.now(), target: ledger.location.target,
-            images: images, evidence: evidence, downgradedFrom: ledger.newer(than: manifest.version, name: manifest.name)?.version)
+            images: images, evidence: evidence,
+            downgradedFrom: Self.downgradedFrom(ledger, BundleOrder.Standing(manifest, digest: try signed.digest())))
         let tag = try ledger.tag(for: record)
         var recorded = result
         recorded.ledger = PushResult.LedgerWrite(target: "\(ledger.location.registry)/\(ledger.location.repository):\(tag)", downgradedFrom: record.downgradedFrom)

@@ -54,28 +54,27 @@ extension Pusher {
         request.progress.begin("push", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, items: manifest.images.count, deciles: true)
         let client = transport.client(for: request.naming.registry)
         try await client.checkReachable()
-        let ledger = try await readLedger(manifest, request: request, client: client)
         let book = PushBook()
         var documents: [Digest: [UInt8]] = [:]
         var payloads: [Digest: [UInt8]] = [:]
-        var plans: [Plan]?
+        var made: PushPlan?
         var work: [Digest: [String]] = [:]
+        let stored = Set(manifest.blobs.map(\.digest))
 
-        func plan() async throws -> [Plan] {
-            if let plans { return plans }
-            var (made, missing) = try await makePlans(manifest, request: request, client: client) { descriptor in
+        // The same plan as a push from a file, made once every manifest has arrived (they come
+        // first) and before the first layer is sent: every refusal before any write.
+        func plan() async throws -> PushPlan {
+            if let made { return made }
+            let plan = try await makePushPlan(manifest, signed: signed, request: request, client: client, held: { stored.contains($0) }) { descriptor in
                 guard let bytes = documents[descriptor.digest] else {
                     throw AirlockError.verification("manifest \(descriptor.digest) did not come before the layers")
                 }
                 return bytes
             }
-            let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
-            try await checkExternalBlobs(made, held: { digest in manifest.blobs.contains { $0.digest == digest } },
-                                         external: external, client: client, base: manifest.base, missing: missing)
-            made = try applyTagPolicy(try await markPresent(made, client: client, concurrency: request.concurrency), request: request, ledger: ledger)
-            for item in Self.blobWork(made) { work[item.descriptor.digest] = item.repositories }
-            plans = made
-            return made
+            try await plan.mountExternalBlobs(client: client)
+            for item in Self.blobWork(plan.images) { work[item.descriptor.digest] = item.repositories }
+            made = plan
+            return plan
         }
 
         while let event = try await channel.next() {
@@ -109,8 +108,8 @@ extension Pusher {
             return bytes
         }
         let planned = try await plan()
-        let result = try await finish(planned, request: request, client: client, book: book)
-        return try await recordLedger(result, plans: planned, manifest: manifest, signed: signed, ledger: ledger, request: request, client: client)
+        let result = try await finish(planned.images, request: request, client: client, book: book)
+        return try await recordLedger(result, plans: planned.images, manifest: manifest, signed: signed, ledger: planned.ledger, request: request, client: client)
     }
 
     /// A blob whose bytes are the channel's events up to its `.end`; readable once.

@@ -131,27 +131,24 @@ public struct Pusher: Sendable {
 
     public func push(_ request: PushRequest) async throws -> PushResult {
         if request.bundle == "-" { return try await pushStream(request) }
-        // 1. Trust: every required key signed this manifest.
-        let file = try BundleFile(path: request.bundle)
+        // 1. Trust: every required key signed this manifest, and the structure matches it (each
+        // blob's frames are checked as they are read), so push refuses what verify refuses.
+        let file = try TrustedBundle.open(request.bundle, keys: request.keys).file
         let header = file.header
-        try SignatureReport.check(header.slot, manifest: header.manifestBytes, required: request.keys).requireTrusted(name: request.bundle)
         let manifest = header.manifest
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
-        // Structure: everything but blob data, held to the signed manifest (each blob's frames
-        // are checked as they are read), so push refuses what verify refuses.
-        _ = try file.checkStructure()
         try CosignVerification(keys: request.cosignKeys).check(manifest) { try file.read($0) }
 
-        // 2. Plans from the manifests in the bundle (random access; digests checked).
+        // 2. The plan, from reads alone, with every refusal applied; then the first write.
         let client = transport.client(for: request.naming.registry)
         try await client.checkReachable()
-        let ledger = try await readLedger(manifest, request: request, client: client)
-        var (plans, missingManifests) = try await makePlans(manifest, request: request, client: client) { descriptor in
+        let signed = SignedManifest(bytes: header.manifestBytes, signatures: header.slot.signatures)
+        let plan = try await makePushPlan(manifest, signed: signed, request: request, client: client, held: { file.contains($0) }) { descriptor in
             try file.read(descriptor)
         }
-        try checkOtherManifests(manifest, plans: plans) { try file.read($0) }
-        plans = try applyTagPolicy(try await markPresent(plans, client: client, concurrency: request.concurrency), request: request, ledger: ledger)
-        try await checkExternalBlobs(plans, held: { file.contains($0) }, external: external, client: client, base: manifest.base, missing: missingManifests)
+        try checkOtherManifests(manifest, plans: plan.images) { try file.read($0) }
+        let plans = plan.images
+        try await plan.mountExternalBlobs(client: client)
 
         // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
         let book = PushBook()
@@ -168,8 +165,7 @@ public struct Pusher: Sendable {
 
         // 4. Manifests (children first) and tags; only now is anything visible. The ledger record last.
         let result = try await finish(plans, request: request, client: client, book: book)
-        return try await recordLedger(result, plans: plans, manifest: manifest, signed: SignedManifest(bytes: header.manifestBytes, signatures: header.slot.signatures),
-                                      ledger: ledger, request: request, client: client)
+        return try await recordLedger(result, plans: plans, manifest: manifest, signed: signed, ledger: plan.ledger, request: request, client: client)
     }
 
     /// Each image's target and the manifests and blobs it needs. `read` returns the bytes of a
@@ -364,34 +360,6 @@ public struct Pusher: Sendable {
         return PushResult(path: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
                           blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes,
                           tagsMoved: moved, evidence: evidence, tagsSkipped: skipped)
-    }
-
-    /// A delta relies on blobs it does not hold: each must already be in its target repository,
-    /// or be mountable from another repository of this push. Checked before anything is sent.
-    func checkExternalBlobs(_ plans: [Plan], held: (Digest) -> Bool, external: Set<Digest>, client: RegistryClient, base: BundleManifest.Base?, missing manifests: [String]) async throws {
-        guard let base, !external.isEmpty else { return }
-        let repositories = Array(Set(plans.map(\.repository))).sorted()
-        var missing = manifests
-        var checked: Set<String> = []
-        for plan in plans {
-            for blob in plan.blobs where external.contains(blob.digest) && !held(blob.digest) {
-                guard checked.insert("\(blob.digest)@\(plan.repository)").inserted else { continue }
-                if try await client.hasBlob(blob, repository: plan.repository) { continue }
-                var found = false
-                for other in repositories where other != plan.repository {
-                    if try await client.hasBlob(blob, repository: other),
-                       try await client.mountBlob(blob.digest, from: other, into: plan.repository) {
-                        found = true
-                        break
-                    }
-                }
-                if !found { missing.append("\(blob.digest) (\(plan.repository))") }
-            }
-        }
-        guard missing.isEmpty else {
-            let shown = missing.prefix(5).joined(separator: ", ")
-            throw AirlockError.notFound("this delta bundle relies on \(missing.count) blob(s) the target lacks; push the base bundle \(base.name) \(base.version) first. Missing: \(shown)\(missing.count > 5 ? ", …" : "")")
-        }
     }
 
     /// Streams a blob out of the bundle (pull-based: flat memory). Each decompressed frame is

@@ -47,9 +47,7 @@ public final class BundleServer: Sendable {
     /// push --cosign-key requires.
     public init(bundle: String, keys: [PublicKey], cosignKeys: [PublicKey] = [], naming: TargetNaming,
                 log: @escaping @Sendable (String) -> Void) async throws {
-        let file = try BundleFile(path: bundle)
-        try SignatureReport.check(file.header.slot, manifest: file.header.manifestBytes, required: keys).requireTrusted(name: bundle)
-        _ = try file.checkStructure()
+        let file = try TrustedBundle.open(bundle, keys: keys).file
         try CosignVerification(keys: cosignKeys).check(file.manifest) { try file.read($0) }
         self.file = file
         self.catalog = try await ServeCatalog.make(file.manifest, naming: naming) { try file.read($0) }

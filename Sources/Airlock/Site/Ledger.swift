@@ -15,6 +15,8 @@ public struct Ledger: Sendable {
         public let record: LedgerRecord
         /// Bytes the artifact's blobs take (record, signed manifest, empty config).
         public let size: Int64
+        /// The recorded bundle's place in the bundle order, from the signed manifest the record carries.
+        public let standing: BundleOrder.Standing
     }
 
     /// A ledger tag that does not hold a readable record, and why.
@@ -49,6 +51,8 @@ public struct Ledger: Sendable {
                 }
             } catch let error as LedgerProblem {
                 return .failure(Unreadable(tag: tag, reason: error.reason))
+            } catch let error as BundleError {
+                return .failure(Unreadable(tag: tag, reason: "the signed bundle manifest it carries does not read: \(error.description)"))
             }
         }
         var entries: [Entry] = []
@@ -59,10 +63,20 @@ public struct Ledger: Sendable {
             case .failure(let problem): unreadable.append(problem)
             }
         }
-        entries.sort { a, b in
-            a.record.pushedAt != b.record.pushedAt ? a.record.pushedAt > b.record.pushedAt : VersionOrder.newerFirst(a.record.version, b.record.version)
-        }
-        return Ledger(location: location, entries: entries, unreadable: unreadable)
+        return Ledger(location: location, entries: ordered(entries), unreadable: unreadable)
+    }
+
+    /// Bundles of one name together, newest bundle first (`BundleOrder`); names by their latest push.
+    static func ordered(_ entries: [Entry]) -> [Entry] {
+        let byName = Dictionary(grouping: entries, by: \.record.name)
+        let latestPush = byName.mapValues { $0.map(\.record.pushedAt).max() ?? "" }
+        return byName.keys.sorted { a, b in latestPush[a] != latestPush[b] ? latestPush[a] ?? "" > latestPush[b] ?? "" : a < b }
+            .flatMap { name -> [Entry] in
+                let group = byName[name] ?? []
+                return BundleOrder.newestFirst(Array(Set(group.map(\.standing)))).flatMap { standing in
+                    group.filter { $0.standing == standing }.sorted { $0.record.pushedAt > $1.record.pushedAt }
+                }
+            }
     }
 
     struct LedgerProblem: Error {
@@ -89,8 +103,10 @@ public struct Ledger: Sendable {
         guard manifest.layers.contains(where: { $0.digest == record.bundleManifest.digest }) else {
             throw LedgerProblem(reason: "the artifact does not carry the bundle manifest its record names (\(record.bundleManifest.digest))")
         }
+        let signed = try BundleManifest.decode(try await blob(record.bundleManifest, repository: location.repository, client: client))
         let size = manifest.blobs.reduce(Int64(document.bytes.count)) { $0 + $1.size }
-        return Entry(tag: tag, digest: document.digest, record: record, size: size)
+        return Entry(tag: tag, digest: document.digest, record: record, size: size,
+                     standing: BundleOrder.Standing(signed, digest: record.bundleManifest.digest))
     }
 
     /// A small blob's bytes, checked against its digest.
@@ -103,11 +119,13 @@ public struct Ledger: Sendable {
         return bytes
     }
 
-    /// The highest version of `name` recorded, when it is higher than `version` (VersionOrder, as `tags`).
-    public func newer(than version: String, name: String) -> LedgerRecord? {
-        entries.map(\.record)
-            .filter { $0.name == name && VersionOrder.compare($0.version, version) == .orderedDescending }
-            .min { VersionOrder.newerFirst($0.version, $1.version) }
+    /// The recorded bundles of the same name that `bundle` does not supersede (`BundleOrder`):
+    /// the newer ones, and those no rule orders against it. Newest first.
+    public func outranking(_ bundle: BundleOrder.Standing) -> (newer: [Entry], conflicting: [Entry]) {
+        let same = entries.filter { $0.record.name == bundle.name }
+        let known = same.map(\.standing)
+        let verdicts = same.map { BundleOrder.compare(bundle, $0.standing, among: known) }
+        return (zip(same, verdicts).filter { $0.1 == .older }.map(\.0), zip(same, verdicts).filter { $0.1 == .conflict }.map(\.0))
     }
 
     /// The recorded bundles whose images hold `repository:tag`, newest push first.

@@ -7,7 +7,7 @@ import Registry
 public enum PruneKeep: Sendable {
     /// `--keep NAME@VERSION…`: exactly these.
     case bundles([(name: String, version: String)])
-    /// `--keep-last N`: the N highest versions (VersionOrder) of each bundle name.
+    /// `--keep-last N`: the N newest bundles (`BundleOrder`) of each bundle name.
     case last(Int)
 }
 
@@ -181,9 +181,9 @@ public struct Pruner: Sendable {
             }
         case .last(let count):
             for name in Set(ledger.entries.map(\.record.name)) {
-                let versions = Set(ledger.entries.filter { $0.record.name == name }.map(\.record.version)).sorted(by: VersionOrder.newerFirst)
-                let newest = Set(versions.prefix(count))
-                keptTags.formUnion(ledger.entries.filter { $0.record.name == name && newest.contains($0.record.version) }.map(\.tag))
+                let standings = Set(ledger.entries.filter { $0.record.name == name }.map(\.standing))
+                let newest = Set(BundleOrder.newestFirst(Array(standings)).prefix(count))
+                keptTags.formUnion(ledger.entries.filter { newest.contains($0.standing) }.map(\.tag))
             }
         }
         return (ledger.entries.filter { keptTags.contains($0.tag) }, ledger.entries.filter { !keptTags.contains($0.tag) })

@@ -10,8 +10,8 @@ import OCI
 /// what was written, leaving DIR as it was. Names come only from the signed manifest's digests,
 /// never from tar paths, so nothing can land outside DIR.
 ///
-/// A delta bundle lacks the blobs its base holds, so it unpacks only with its base (`base`),
-/// whose blobs the delta leaves out are taken from a second verified pass over the base. While it
+/// A delta bundle lacks the blobs its bases hold, so it unpacks only with them (`bases`, see
+/// `DeltaBase`); the blobs the delta leaves out are taken from a further verified pass over each. While it
 /// runs, DIR holds a marker naming the bundle: an interrupted unpack (Ctrl-C, a kill) is carried
 /// on by running the same command again.
 public struct Unpacker {
@@ -38,23 +38,22 @@ public struct Unpacker {
     /// being unpacked.
     static let markerName = ".airlock-unpack"
 
-    public func unpack(bundle: String, to directory: String, base: String? = nil) throws -> Result {
-        if base == "-" { throw AirlockError.usage("--base must be a file: only the bundle itself can come from standard input") }
-        let baseHeader = try base.map { try BundleHeader.read(path: $0) }
+    public func unpack(bundle: String, to directory: String, bases: [String] = []) throws -> Result {
+        let given = try bases.map { try DeltaBase.Given.open($0, keys: keys) }
         let resumed = try Self.checkDirectory(directory)
         let layout = LayoutWriter(directory: directory)
         let input = try BundleInput.open(bundle)
         let name = input.name
         var wrote = false
         do {
-            var external: [Descriptor] = []
+            var delta: DeltaBase?
             var indexJSON: [UInt8] = []
             let report = try BundleVerifier(requiredKeys: keys).verify(
                 input: input, progress: progress, phase: "unpack",
                 onManifest: { manifest in
                     // Nothing is written before the bundle is known to unpack completely, here.
-                    external = try Self.checkBase(manifest, name: name, base: base, baseHeader: baseHeader)
-                    try Self.checkSpace(for: directory, blobs: manifest.blobs + external,
+                    delta = try Self.checkBase(manifest, name: name, bases: given)
+                    try Self.checkSpace(for: directory, blobs: manifest.blobs + (delta?.externalBlobs ?? []),
                                         index: manifest.index.size)
                     // The layout's identity: index.json names every image, and so every blob.
                     try Self.claim(directory, for: manifest.index.digest, resumed: resumed)
@@ -64,9 +63,10 @@ public struct Unpacker {
                 onBlobData: { descriptor, bytes in try layout.write(descriptor, bytes) },
                 onBlobEnd: { descriptor in try layout.commit(descriptor) },
                 onIndex: { indexJSON = $0 })
-            if let base, !external.isEmpty {
-                try unpackBase(base, blobs: Set(external.map(\.digest)), into: layout)
+            for provision in delta?.provisions ?? [] {
+                try unpackBase(provision.path, blobs: Set(provision.blobs.map(\.digest)), into: layout)
             }
+            let external = delta?.externalBlobs ?? []
             try layout.finish(indexJSON: indexJSON)
             return Result(directory: directory, name: report.manifest.name, version: report.manifest.version, manifestDigest: report.manifestDigest,
                           images: report.manifest.images.map(ImageReport.init), blobCount: report.blobsVerified + external.count,
@@ -92,26 +92,16 @@ public struct Unpacker {
                               nothingDone: "nothing was written")
     }
 
-    /// The blobs a delta leaves to its base; refuses a delta without its base (or with another).
-    static func checkBase(_ manifest: BundleManifest, name: String, base: String?, baseHeader: BundleHeader?) throws -> [Descriptor] {
-        guard let delta = manifest.base else {
-            if let base { throw AirlockError.usage("\(name) is not a delta bundle; --base \(base) does not apply") }
-            return []
+    /// Where the blobs a delta leaves out come from (`DeltaBase`); refuses a delta without its bases.
+    static func checkBase(_ manifest: BundleManifest, name: String, bases: [DeltaBase.Given]) throws -> DeltaBase? {
+        let delta = try DeltaBase.resolve(manifest, name: name, bases: bases)
+        if let link = manifest.base, delta == nil {
+            throw AirlockError.notFound("\(name) is a delta bundle: \(link.externalBlobs.count) of its blobs are in its base \(link.name) \(link.version); give that bundle with --base OLD to unpack a complete layout (nothing was written)")
         }
-        guard let base, let baseHeader else {
-            throw AirlockError.notFound("\(name) is a delta bundle: \(delta.externalBlobs.count) of its blobs are in its base \(delta.name) \(delta.version); give that bundle with --base OLD to unpack a complete layout (nothing was written)")
-        }
-        guard baseHeader.manifestDigest == delta.manifestDigest else {
-            throw AirlockError.verification("\(base) is not the base this delta was made against (\(delta.name) \(delta.version), manifest \(delta.manifestDigest.short)); nothing was written")
-        }
-        let held = Set(baseHeader.manifest.blobs.map(\.digest))
-        if let absent = delta.externalBlobs.first(where: { !held.contains($0.digest) }) {
-            throw AirlockError.verification("\(base) lacks blob \(absent.digest) that the delta relies on; nothing was written")
-        }
-        return delta.externalBlobs
+        return delta
     }
 
-    /// A second verified pass, over the base, writing only the blobs the delta left out.
+    /// A further verified pass, over one base, writing only the blobs the delta takes from it.
     func unpackBase(_ base: String, blobs: Set<Digest>, into layout: LayoutWriter) throws {
         _ = try BundleVerifier(requiredKeys: keys).verify(
             input: try BundleInput.open(base), progress: progress, phase: "unpack base",
