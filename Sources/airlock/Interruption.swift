@@ -1,4 +1,5 @@
 import Dispatch
+import Airlock
 import Foundation
 import NIOConcurrencyHelpers
 
@@ -28,7 +29,7 @@ enum Interruption {
             Output.error("airlock: interrupted; \(Output.printable(message()))")
             // _exit, not exit: exit's handlers (OpenSSL's cleanup among them) would tear down state
             // that the threads still working use, and crash them. Output is unbuffered; work files are on disk.
-            _exit(130)
+            _exit(ExitStatus.interrupted.rawValue)
         }
     }
 }

@@ -10,12 +10,7 @@ struct AirlockCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "airlock",
         abstract: "Pack container images into signed bundles, verify them, and push them into air-gapped registries.",
-        discussion: """
-            Exit status: 0 success, 1 bundles differ (diff), 2 usage error, 3 verification failed, \
-            4 registry or network failure, 5 partial failure, 6 local file error, 7 not found, 8 refused before any write (a downgrade), \
-            70 internal error (a bug), \
-            141 standard output closed early. `airlock --version` prints the version.
-            """,
+        discussion: "Exit status: \(ExitStatus.helpText). `airlock --version` prints the version.",
         subcommands: [VersionCommand.self, KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, SplitCommand.self, JoinCommand.self, PushCommand.self, UnpackCommand.self, ExtractCommand.self, DiffCommand.self, ServeCommand.self, StatusCommand.self, PruneCommand.self]
     )
 

@@ -1,3 +1,4 @@
+@testable import Airlock
 import Foundation
 import Testing
 import TestSupport
@@ -38,8 +39,33 @@ struct DocsTests {
     @Test func airlockPageListsEveryCommandAndExitStatus() throws {
         let page = try Self.render("airlock.1").stdout
         for command in Self.subcommands { #expect(page.contains("airlock-\(command)(1)"), "\(command)") }
-        for status in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "70"] {
+        for status in ExitStatus.allCases.map(\.rawValue) {
             #expect(page.range(of: "\\n\\s+\(status)\\s", options: .regularExpression) != nil, "exit status \(status)")
+        }
+    }
+
+    /// One exit table (ExitStatus): airlock(1)'s EXIT STATUS section, the README's table and
+    /// `airlock --help` list exactly its statuses, no more and no fewer.
+    @Test func everyListOfExitStatusesIsTheOneTable() throws {
+        let table = ExitStatus.allCases.map { String($0.rawValue) }
+        let page = try Self.render("airlock.1").stdout
+        let section = try #require(page.range(of: "EXIT STATUS\n").map { page[$0.upperBound...] })
+        let end = section.range(of: "\nEXAMPLES").map { section[..<$0.lowerBound] } ?? section
+        let listed = end.split(separator: "\n").filter { $0.range(of: #"^\s{7}\d+\s*$"#, options: .regularExpression) != nil || $0.range(of: #"^\s{7}\d+\s{2,}"#, options: .regularExpression) != nil }
+            .compactMap { $0.split(separator: " ").first.map(String.init) }
+        #expect(listed == table, "airlock(1) lists \(listed)")
+        let readme = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let section2 = try #require(readme.range(of: "## Exit status\n").map { readme[$0.upperBound...] })
+        let rows = section2.prefix(while: { _ in true }).split(separator: "\n").prefix(while: { !$0.hasPrefix("## ") })
+            .compactMap { row -> String? in
+                let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+                return cells.first.flatMap { Int($0) }.map(String.init)
+            }
+        #expect(rows == table, "the README lists \(rows)")
+        let help = try AirlockCLI.run(["--help"])
+        #expect(help.stdout.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: " ").contains("141 standard output closed early"), "\(help.stdout)")
+        for status in ExitStatus.allCases {
+            #expect(help.stdout.replacingOccurrences(of: "\n", with: " ").range(of: "\(status.rawValue)\\s+\(status.summary.split(separator: " ")[0])", options: .regularExpression) != nil, "--help lacks \(status.rawValue)")
         }
     }
 

@@ -119,7 +119,11 @@ struct LedgerTests {
         #expect(checked.status == 0, "\(checked.stderr)")
         let checkedReport = try Self.json(checked.stdout)
         #expect(checkedReport["intact"] as? Int == 4 && checkedReport["missing"] as? Int == 0 && checkedReport["moved"] as? Int == 0)
-        #expect((checkedReport["bundles"] as? [[String: Any]])?.first?["downgradedFrom"] as? String == "2.10.2", "the re-push is the newest record")
+        // Status lists the newest bundle first by the bundle order, not the latest push: the
+        // downgraded re-push of 2.10.1 comes second, and says what it went below.
+        let listed = try #require(checkedReport["bundles"] as? [[String: Any]])
+        #expect(listed.compactMap { $0["version"] as? String } == ["2.10.2", "2.10.1"])
+        #expect(listed.last?["downgradedFrom"] as? String == "2.10.2", "the re-push notes the downgrade")
 
         // prune keeping 2.10.2: the dry run deletes nothing; --yes deletes exactly what only 2.10.1 used.
         let old = try Self.manifestDigests(site, "vendor/acme/operator:2.10.1")

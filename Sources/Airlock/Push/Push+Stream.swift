@@ -17,8 +17,30 @@ extension Pusher {
     }
 
     func pushStream(_ request: PushRequest) async throws -> PushResult {
+        let channel = try Self.startVerifying(keys: request.keys)
+        defer { channel.cancel() }
+        guard case .manifest(let manifest, let signed)? = try await channel.next() else {
+            throw AirlockError.verification("standard input ended before its bundle manifest")
+        }
+        request.progress.begin("push", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, items: manifest.images.count, deciles: true)
+        let client = transport.client(for: request.naming.registry)
+        try await client.checkReachable()
+        let stream = StreamPush(pusher: self, manifest: manifest, signed: signed, request: request, client: client)
+        while let event = try await channel.next() {
+            guard case .start(let descriptor) = event else {
+                throw AirlockError.verification("the bundle stream is out of order")
+            }
+            try await stream.take(descriptor, from: channel)
+        }
+        try CosignVerification(keys: request.cosignKeys).check(manifest, read: stream.heldBytes)
+        let planned = try await stream.plan()
+        let result = try await finish(planned.images, request: request, client: client, book: stream.book)
+        return try await recordLedger(result, plans: planned.images, manifest: manifest, signed: signed, ledger: planned.ledger, request: request, client: client)
+    }
+
+    /// Verifies standard input on a thread of its own, handing what it verified to the channel.
+    static func startVerifying(keys: [PublicKey]) throws -> BlockingChannel<StreamEvent> {
         let channel = BlockingChannel<StreamEvent>(capacity: 16)
-        let keys = request.keys
         let input = try BundleInput.open("-")
         let thread = Thread {
             var current: Digest?
@@ -46,70 +68,7 @@ extension Pusher {
             }
         }
         thread.start()
-        defer { channel.cancel() }
-
-        guard case .manifest(let manifest, let signed)? = try await channel.next() else {
-            throw AirlockError.verification("standard input ended before its bundle manifest")
-        }
-        request.progress.begin("push", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, items: manifest.images.count, deciles: true)
-        let client = transport.client(for: request.naming.registry)
-        try await client.checkReachable()
-        let book = PushBook()
-        var documents: [Digest: [UInt8]] = [:]
-        var payloads: [Digest: [UInt8]] = [:]
-        var made: PushPlan?
-        var work: [Digest: [String]] = [:]
-        let stored = Set(manifest.blobs.map(\.digest))
-
-        // The same plan as a push from a file, made once every manifest has arrived (they come
-        // first) and before the first layer is sent: every refusal before any write.
-        func plan() async throws -> PushPlan {
-            if let made { return made }
-            let plan = try await makePushPlan(manifest, signed: signed, request: request, client: client, held: { stored.contains($0) }) { descriptor in
-                guard let bytes = documents[descriptor.digest] else {
-                    throw AirlockError.verification("manifest \(descriptor.digest) did not come before the layers")
-                }
-                return bytes
-            }
-            try await plan.mountExternalBlobs(client: client)
-            for item in Self.blobWork(plan.images) { work[item.descriptor.digest] = item.repositories }
-            made = plan
-            return plan
-        }
-
-        while let event = try await channel.next() {
-            guard case .start(let descriptor) = event else {
-                throw AirlockError.verification("the bundle stream is out of order")
-            }
-            if MediaType.isManifest(descriptor.mediaType) {
-                var bytes: [UInt8] = []
-                while case .data(let chunk)? = try await channel.next() { bytes += chunk }
-                request.progress.add(Int64(bytes.count))
-                documents[descriptor.digest] = bytes
-                continue
-            }
-            _ = try await plan()
-            let source = Self.channelSource(descriptor, channel: channel, progress: request.progress)
-            if !request.cosignKeys.isEmpty, descriptor.mediaType == EvidenceKind.simpleSigningLayer, descriptor.size <= CosignVerification.maximumPayload {
-                // A signature payload is kept to check before any manifest is written.
-                var bytes: [UInt8] = []
-                while let chunk = try await source.next() { bytes += chunk.readableBytesView }
-                payloads[descriptor.digest] = bytes
-                try await pushBlob(BlobSource.bytes(bytes, mediaType: descriptor.mediaType), to: work[descriptor.digest] ?? [], client: client, book: book, request: request)
-                continue
-            }
-            try await pushBlob(source, to: work[descriptor.digest] ?? [], client: client, book: book, request: request)
-            try await source.drain()
-        }
-        try CosignVerification(keys: request.cosignKeys).check(manifest) { descriptor in
-            guard let bytes = documents[descriptor.digest] ?? payloads[descriptor.digest] else {
-                throw AirlockError.verification("cosign signature data \(descriptor.digest) is not in the bundle")
-            }
-            return bytes
-        }
-        let planned = try await plan()
-        let result = try await finish(planned.images, request: request, client: client, book: book)
-        return try await recordLedger(result, plans: planned.images, manifest: manifest, signed: signed, ledger: planned.ledger, request: request, client: client)
+        return channel
     }
 
     /// A blob whose bytes are the channel's events up to its `.end`; readable once.

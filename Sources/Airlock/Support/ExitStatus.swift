@@ -2,7 +2,8 @@ import Bundle
 import OCI
 import Registry
 
-/// The exit statuses every command uses (documented in airlock(1)).
+/// The exit statuses every command uses: the one table (airlock(1), the README and `--help`
+/// are tested against it).
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     case success = 0
     /// `diff` only: the bundles differ (as diff(1)).
@@ -22,9 +23,35 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case refused = 8
     /// A bug in airlock.
     case internalError = 70
+    /// Ctrl-C or SIGTERM: pack keeps what it fetched and unpack what it wrote; the same command again carries on.
+    case interrupted = 130
     /// Standard output was closed before the result was written (`airlock tags … | head -1`):
     /// 128 + SIGPIPE, what a shell reports for git in the same place.
     case closedOutput = 141
+
+    /// The status in a few words: `airlock --help` lists these, and DocsTests hold airlock(1)
+    /// and the README's table to exactly this list.
+    public var summary: String {
+        switch self {
+        case .success: "success"
+        case .different: "bundles differ (diff)"
+        case .usage: "usage error"
+        case .verificationFailed: "verification failed"
+        case .registry: "registry or network failure"
+        case .partial: "partial failure"
+        case .io: "local file error"
+        case .notFound: "not found"
+        case .refused: "refused before any write (a downgrade, a conflict, a tag that must not move)"
+        case .internalError: "internal error (a bug)"
+        case .interrupted: "interrupted (the same command again carries on)"
+        case .closedOutput: "standard output closed early"
+        }
+    }
+
+    /// `0 success, 1 bundles differ (diff), …`: the table as one line of help text.
+    public static var helpText: String {
+        allCases.map { "\($0.rawValue) \($0.summary)" }.joined(separator: ", ")
+    }
 
     /// The status for an error raised anywhere below the CLI.
     public static func of(_ error: any Error) -> ExitStatus {
