@@ -21,6 +21,9 @@ public enum RegistryError: DomainError, Sendable {
     case sizeMismatch(what: String, expected: Int64, actual: Int64)
     /// A response that breaks the protocol (bad JSON, missing header, oversized manifest).
     case protocolViolation(host: String, reason: String)
+    /// More redirects than the limit for one request: `request` names what was asked, `last`
+    /// where the last redirect pointed (without its query, which may hold a signature).
+    case redirectLoop(host: String, request: String, limit: Int, last: String)
     /// 405 to a DELETE: the registry does not allow deleting (distribution's `storage.delete.enabled`).
     case deleteRefused(host: String, detail: String?)
     /// Plain HTTP was sent to a registry that answers only HTTPS.
@@ -100,6 +103,8 @@ public enum RegistryError: DomainError, Sendable {
             return "registry \(host) speaks HTTPS, not plain HTTP (it answered 400 to http://); drop --plain-http, and pass --ca-file if its CA is private"
         case .protocolViolation(let host, let reason):
             return "registry \(host) broke the protocol: \(reason)"
+        case .redirectLoop(let host, let request, let limit, let last):
+            return "\(host) redirected \(request) more than \(limit) times, the last time to \(last): a redirect loop that the operator of the registry, its storage or its proxy must fix"
         case .deleteRefused(let host, let detail):
             return "registry \(host) does not allow deleting (405 Method Not Allowed); its operator must enable deletes (distribution: storage.delete.enabled: true; Harbor, Quay, Artifactory: the project's or repository's delete permission) before prune can remove anything" + (detail.map { " [\($0)]" } ?? "")
         case .authServer(let realm, let reason):

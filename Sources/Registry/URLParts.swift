@@ -8,6 +8,11 @@ enum URLParts {
         return url[..<schemeEnd.lowerBound].lowercased() + "://" + authority.lowercased()
     }
 
+    /// Whether `url` names its scheme and host, rather than a path on the registry.
+    static func isAbsolute(_ url: String) -> Bool {
+        url.hasPrefix("http://") || url.hasPrefix("https://")
+    }
+
     /// `host[:port]` of an absolute URL.
     static func authority(of url: String) -> String? {
         guard let schemeEnd = url.range(of: "://") else { return nil }
@@ -18,7 +23,7 @@ enum URLParts {
 
     /// Resolves a Location or Link target against the URL it came from.
     static func resolve(_ location: String, against base: String) -> String? {
-        if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
+        if isAbsolute(location) { return location }
         guard let schemeEnd = base.range(of: "://"), let authority = authority(of: base) else { return nil }
         let origin = base[..<schemeEnd.upperBound] + authority
         if location.hasPrefix("//") { return base[..<schemeEnd.lowerBound] + ":" + location }
