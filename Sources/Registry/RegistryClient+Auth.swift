@@ -1,204 +1,33 @@
 import AsyncHTTPClient
-import Foundation
-import NIOCore
 import NIOHTTP1
 
-/// What one client has learned about its host: the scheme that works, how it wants to be
-/// authenticated, and the Bearer tokens it has issued (cached per scope set until they expire).
-actor HostSession {
-    let host: String
-    private var base: String?
-    private var pinging: Task<(String, [AuthChallenge]), any Error>?
-    private var challenge: AuthChallenge?
-    private var credential: Credential??
-    private var tokens: [String: Token] = [:]
-    private var fetching: [String: Task<Token, any Error>] = [:]
-
-    struct Token {
-        let value: String
-        let expires: Double
-    }
-
-    init(host: String) { self.host = host }
-
-    func baseURL(client: RegistryClient) async throws -> String {
-        if let base { return base }
-        if let pinging {
-            // Every waiter records the outcome: actor reentrancy gives no order among them.
-            let (url, challenges) = try await pinging.value
-            base = url
-            if challenge == nil { challenge = Self.preferred(challenges) }
-            return url
-        }
-        let task = Task { try await Self.discoverBase(client: client) }
-        pinging = task
-        do {
-            let (url, challenges) = try await task.value
-            base = url
-            pinging = nil
-            if challenge == nil { challenge = Self.preferred(challenges) }
-            return url
-        } catch {
-            pinging = nil
-            throw error
+/// The 401 step of `send`: learning a challenge, and the error a refusal becomes.
+extension RegistryClient {
+    /// Takes a 401's challenges from the registry's origin and gets the authorization they ask
+    /// for; throws `unauthorized` when there is nothing new to try.
+    func authenticate(after answer: Answer, _ purpose: Purpose) async throws {
+        let challenges = answer.response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
+        await Self.discard(answer.response)
+        let sentBasic = answer.authorization?.hasPrefix("Basic ") ?? false
+        guard try await session.learn(challenges, for: purpose.scopes, sentAuthorization: sentBasic, client: self) else {
+            throw try await unauthorized(purpose, detail: nil)
         }
     }
 
-    /// Tries each allowed scheme. When all fail, reports a failure from a scheme the server
-    /// answered in (a status says more), else the HTTPS failure.
-    private static func discoverBase(client: RegistryClient) async throws -> (String, [AuthChallenge]) {
-        let options = client.transport.options
-        let schemes = RegistryHost.schemes(for: client.host, plainHTTP: options.plainHTTP, named: options.schemes[client.host])
-        var reported: (any Error)?
-        for (position, scheme) in schemes.enumerated() {
-            do {
-                let challenges = try await client.ping(scheme: scheme, retry: position == schemes.count - 1)
-                return ("\(scheme)://\(client.host)", challenges)
-            } catch {
-                client.logger.debug("\(scheme) ping of \(client.host) failed: \(error)")
-                let answered = switch error as? RegistryError {
-                case .unreachable?, .tls?, .speaksHTTPS?, nil: false  // the HTTPS failure says more
-                default: true
-                }
-                if reported == nil || answered { reported = error }
-            }
+    /// The error for a 401 that authentication did not cure, its body read once.
+    func refusal(_ response: HTTPClientResponse, _ purpose: Purpose) async throws -> RegistryError {
+        let challenges = response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
+        let detail = await Self.errorSummary(response)
+        let error = try await unauthorized(purpose, detail: detail)
+        // Authenticated, but the token does not grant this: a denial, not a login problem.
+        if case .unauthorized(_, _, true, _) = error, challenges.contains(where: { $0.parameters["error"] == "insufficient_scope" }) {
+            return RegistryError.forbidden(host: host, repository: purpose.repository, access: purpose.access, detail: detail)
         }
-        throw reported ?? RegistryError.unreachable(host: client.host, reason: "no scheme to try")
+        return error
     }
 
-    private static func preferred(_ challenges: [AuthChallenge]) -> AuthChallenge? {
-        challenges.first { $0.scheme == .bearer } ?? challenges.first { $0.scheme == .basic }
-    }
-
-    private func credential(client: RegistryClient) async throws -> Credential? {
-        if let credential { return credential }
-        let found = try await client.transport.credentials.credential(for: host)
-        credential = .some(found)
-        return found
-    }
-
-    /// Whether there is a credential for this host at all (what a 401's sentence advises depends on it).
-    func hasCredential(client: RegistryClient) async throws -> Bool {
-        try await credential(client: client) != nil
-    }
-
-    /// The Authorization header for a request needing `scopes`, or nil to go anonymous.
-    func authorization(for scopes: [String], client: RegistryClient) async throws -> String? {
-        guard let challenge else { return nil }
-        switch challenge.scheme {
-        case .basic:
-            return try await credential(client: client)?.basicAuthorization
-        case .bearer:
-            return "Bearer " + (try await token(for: scopes, challenge: challenge, client: client)).value
-        case .other:
-            return nil
-        }
-    }
-
-    /// Takes a 401's challenges; returns whether a retry with new authorization makes sense.
-    /// `sentAuthorization` says whether the refused request carried credentials already.
-    func learn(_ challenges: [AuthChallenge], for scopes: [String], sentAuthorization: Bool, client: RegistryClient) async throws -> Bool {
-        guard let chosen = Self.preferred(challenges) else { return false }
-        challenge = chosen
-        switch chosen.scheme {
-        case .basic:
-            // Retry only if we have credentials that this request did not carry.
-            guard try await credential(client: client) != nil else { return false }
-            return !sentAuthorization
-        case .bearer:
-            // The token we used (if any) was not enough: drop it and ask again, including the
-            // challenge's own scope (registries name the exact scope they want).
-            var wanted = scopes
-            if let scope = chosen.scope, !wanted.contains(scope) { wanted.append(scope) }
-            tokens[Self.key(scopes)] = nil
-            let token = try await token(for: wanted, challenge: chosen, client: client)
-            tokens[Self.key(scopes)] = token
-            return true
-        case .other:
-            return false
-        }
-    }
-
-    private static func key(_ scopes: [String]) -> String { scopes.sorted().joined(separator: " ") }
-
-    private func token(for scopes: [String], challenge: AuthChallenge, client: RegistryClient) async throws -> Token {
-        let key = Self.key(scopes)
-        if let token = tokens[key], token.expires > currentTime() { return token }
-        if let task = fetching[key] { return try await task.value }
-        let credential = try await credential(client: client)
-        let task = Task { try await TokenRequest(challenge: challenge, scopes: scopes, credential: credential, client: client).fetch() }
-        fetching[key] = task
-        defer { fetching[key] = nil }
-        let token = try await task.value
-        tokens[key] = token
-        return token
-    }
-}
-
-/// One exchange with a token server, per https://distribution.github.io/distribution/spec/auth/token/
-/// (GET with Basic credentials) and .../auth/oauth/ (POST with a refresh token).
-struct TokenRequest {
-    let challenge: AuthChallenge
-    let scopes: [String]
-    let credential: Credential?
-    let client: RegistryClient
-
-    struct Reply: Decodable {
-        let token: String?
-        let access_token: String?
-        let expires_in: Int?
-    }
-
-    func fetch() async throws -> HostSession.Token {
-        guard let realm = challenge.realm, let authority = URLParts.authority(of: realm) else {
-            throw RegistryError.protocolViolation(host: client.host, reason: "Bearer challenge without a usable realm")
-        }
-        if realm.hasPrefix("http://"), !RegistryHost.allowsPlainHTTP(authority) {
-            throw RegistryError.authServer(realm: realm, reason: "it is plain HTTP on a public host; refusing to send credentials there")
-        }
-        var request: HTTPClientRequest
-        if let refresh = credential?.identityToken {
-            request = HTTPClientRequest(url: realm)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            var form: [(String, String)] = [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", "airlock")]
-            if let service = challenge.service { form.append(("service", service)) }
-            form.append(contentsOf: scopes.map { ("scope", $0) })
-            let encoded = String(URLParts.appending("", query: form).dropFirst())
-            request.body = .bytes(ByteBuffer(string: encoded))
-        } else {
-            var query: [(String, String)] = []
-            if let service = challenge.service { query.append(("service", service)) }
-            query.append(contentsOf: scopes.map { ("scope", $0) })
-            if let credential { query.append(("account", credential.username)) }
-            request = HTTPClientRequest(url: URLParts.appending(realm, query: query))
-            if let credential { request.headers.add(name: "Authorization", value: credential.basicAuthorization) }
-        }
-        request.headers.add(name: "User-Agent", value: client.transport.options.userAgent)
-        let response: HTTPClientResponse
-        do {
-            response = try await client.transport.http.execute(request, deadline: .now() + .seconds(60), logger: nil)
-        } catch {
-            throw RegistryError.authServer(realm: URLParts.redacted(realm), reason: TransportFailure.classify(error, host: authority).reason)
-        }
-        let status = Int(response.status.code)
-        client.logger.debug("token \(URLParts.redacted(realm)) → \(status)")
-        if status == 401 || status == 403 {
-            await RegistryClient.discard(response)
-            throw RegistryError.unauthorized(host: client.host, repository: nil, hadCredentials: credential != nil, detail: "token server refused")
-        }
-        guard status == 200 else {
-            let detail = await RegistryClient.errorSummary(response)
-            throw RegistryError.authServer(realm: URLParts.redacted(realm), reason: "answered \(status)" + (detail.map { " [\($0)]" } ?? ""))
-        }
-        let bytes = try await RegistryClient.collect(response, limit: 1 << 20, what: "the token response", host: authority)
-        guard let reply = try? JSONDecoderFactory.decode(Reply.self, from: bytes),
-              let value = reply.token ?? reply.access_token, !value.isEmpty
-        else {
-            throw RegistryError.authServer(realm: URLParts.redacted(realm), reason: "the reply holds no token")
-        }
-        // The spec's default lifetime is 60 s; renew 10 s early so a token never dies mid-request.
-        let lifetime = Double(max(reply.expires_in ?? 60, 60))
-        return HostSession.Token(value: value, expires: currentTime() + lifetime - 10)
+    func unauthorized(_ purpose: Purpose, detail: String?) async throws -> RegistryError {
+        let hadCredentials = try await session.hasCredential(client: self)
+        return .unauthorized(host: host, repository: purpose.repository, hadCredentials: hadCredentials, detail: detail)
     }
 }

@@ -3,49 +3,6 @@ import NIOCore
 import NIOHTTP1
 import OCI
 
-/// Where a blob's bytes come from for an upload. `open` starts a fresh stream from the first
-/// byte each time it is called, so a failed upload can be retried from scratch.
-public struct BlobSource: Sendable {
-    public let descriptor: Descriptor
-    public let open: @Sendable () async throws -> AsyncThrowingStream<ByteBuffer, any Error>
-
-    public init(descriptor: Descriptor, open: @escaping @Sendable () async throws -> AsyncThrowingStream<ByteBuffer, any Error>) {
-        self.descriptor = descriptor
-        self.open = open
-    }
-
-    /// A source over bytes in memory (configs, small blobs, tests), in chunks of `chunkSize`.
-    public static func bytes(_ bytes: [UInt8], mediaType: String = "application/octet-stream", chunkSize: Int = 1 << 20) throws(OCIError) -> BlobSource {
-        let descriptor = Descriptor(mediaType: mediaType, digest: try Digest.of(bytes), size: Int64(bytes.count))
-        return BlobSource(descriptor: descriptor) {
-            AsyncThrowingStream { continuation in
-                var offset = 0
-                while offset < bytes.count {
-                    let end = min(offset + chunkSize, bytes.count)
-                    continuation.yield(ByteBuffer(bytes: bytes[offset..<end]))
-                    offset = end
-                }
-                continuation.finish()
-            }
-        }
-    }
-}
-
-/// How `uploadBlob` sends bytes.
-public enum UploadMode: Sendable, Equatable {
-    /// POST then one PUT with the whole body (fastest; what distribution and most registries prefer).
-    case monolithic
-    /// POST, PATCH chunks of this many bytes, then PUT to close (for registries or proxies that cap a request body).
-    case chunked(Int)
-}
-
-/// The outcome of putting one blob in place.
-public enum BlobPushResult: Sendable, Equatable {
-    case alreadyPresent
-    case mounted
-    case uploaded(bytes: Int64)
-}
-
 extension RegistryClient {
     /// HEADs a blob: whether the registry has it with the expected size.
     public func hasBlob(_ descriptor: Descriptor, repository: String) async throws -> Bool {
@@ -243,60 +200,5 @@ extension RegistryClient {
             throw RegistryError.digestMismatch(what: "manifest stored by \(host)", expected: document.digest, actual: digest)
         }
         return response.headers.first(name: "OCI-Subject").flatMap { try? Digest(parsing: $0) }
-    }
-}
-
-/// A request body that hashes what passes through and withholds the final chunk until the
-/// digest and size check out; a mismatch fails the request instead of completing the upload.
-struct VerifyingBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let base: AsyncThrowingStream<ByteBuffer, any Error>
-    let expected: Descriptor
-
-    func makeAsyncIterator() -> Iterator {
-        Iterator(base: base.makeAsyncIterator(), expected: expected)
-    }
-
-    struct Iterator: AsyncIteratorProtocol {
-        var base: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
-        let expected: Descriptor
-        let hasher: DigestHasher
-        var held: ByteBuffer?
-        var count: Int64 = 0
-        var finished = false
-
-        init(base: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator, expected: Descriptor) {
-            self.base = base
-            self.expected = expected
-            self.hasher = DigestHasher(expected.digest.algorithm)
-        }
-
-        mutating func next() async throws -> ByteBuffer? {
-            guard !finished else { return nil }
-            while let chunk = try await base.next() {
-                guard chunk.readableBytes > 0 else { continue }
-                chunk.withUnsafeReadableBytes { hasher.update($0) }
-                count += Int64(chunk.readableBytes)
-                if count > expected.size {
-                    throw RegistryError.sizeMismatch(what: "blob \(expected.digest)", expected: expected.size, actual: count)
-                }
-                if let previous = held {
-                    held = chunk
-                    return previous
-                }
-                held = chunk
-            }
-            finished = true
-            guard count == expected.size else {
-                throw RegistryError.sizeMismatch(what: "blob \(expected.digest)", expected: expected.size, actual: count)
-            }
-            let actual = try hasher.finalize()
-            guard actual == expected.digest else {
-                throw RegistryError.digestMismatch(what: "blob being uploaded", expected: expected.digest, actual: actual)
-            }
-            let last = held
-            held = nil
-            return last
-        }
     }
 }

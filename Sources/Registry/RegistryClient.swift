@@ -8,8 +8,9 @@ import OCI
 /// Talks the distribution API to one registry host.
 /// https://github.com/opencontainers/distribution-spec/blob/main/spec.md
 ///
-/// Every request goes through `send`, which owns retries, redirects and authentication;
-/// the `+Pull`, `+Push` and `+Tags` files only say what to ask for.
+/// Every request, the API check and token fetches included, reaches the network through
+/// `exchange` (+Exchange: retries and redirects, one rule); `send` adds the registry's
+/// authentication; the `+Pull`, `+Push` and `+Tags` files only say what to ask for.
 public final class RegistryClient: Sendable {
     public let host: String
     let transport: RegistryTransport
@@ -49,9 +50,9 @@ public final class RegistryClient: Sendable {
         }
     }
 
-    /// Sends one logical request: authenticates on a 401 challenge, follows redirects (dropping
-    /// Authorization when the origin changes), and retries transient failures per the retry policy.
-    /// Returns the first response that is neither of those; the caller judges its status with `expect`.
+    /// Sends one logical request through `exchange` (retries and redirects) and authenticates on
+    /// a 401 challenge from the registry's own origin, once. Returns the first answer that is
+    /// neither; the caller judges its status with `expect`.
     func send(
         _ method: HTTPMethod,
         _ pathOrURL: String,
@@ -61,282 +62,18 @@ public final class RegistryClient: Sendable {
         retry: Bool = true
     ) async throws -> HTTPClientResponse {
         let base = try await baseURL()
-        var url = pathOrURL.hasPrefix("http://") || pathOrURL.hasPrefix("https://") ? pathOrURL : base + pathOrURL
-        var method = method
+        let url = URLParts.isAbsolute(pathOrURL) ? pathOrURL : base + pathOrURL
+        let request = RegistryRequest(method, url, headers: headers, body: body)
+        let authorizer = Authorizer(origin: URLParts.origin(of: base)) { [self] in
+            try await session.authorization(for: purpose.scopes, client: self)
+        }
         var budget = RetryBudget(retry ? transport.options.retry : .none)
-        var reauthenticated = false
-        var redirects = 0
-        while true {
-            var request = HTTPClientRequest(url: url)
-            request.method = method
-            request.headers = headers
-            request.headers.replaceOrAdd(name: "User-Agent", value: transport.options.userAgent)
-            // Credentials go only to the origin they were given for: an https → http redirect on
-            // the same host would send them in clear text.
-            let sameOrigin = URLParts.origin(of: url) == URLParts.origin(of: base)
-            if sameOrigin, let authorization = try await session.authorization(for: purpose.scopes, client: self) {
-                request.headers.replaceOrAdd(name: "Authorization", value: authorization)
-            }
-            if let body { request.body = try await body() }
-
-            let response: HTTPClientResponse
-            do {
-                response = try await transport.http.execute(request, deadline: .distantFuture, logger: nil)
-            } catch let error as any DomainError {
-                throw error
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                let failure = TransportFailure.classify(error, host: host)
-                if failure.isRetryable, let delay = try await budget.backOff() {
-                    logger.debug("\(method) \(URLParts.redacted(url)) failed (\(failure.reason)); retried after \(delay)")
-                    continue
-                }
-                if failure.isRetryable, budget.attempt > 1 {
-                    throw RegistryError.unreachable(host: host, reason: "\(failure.reason) (after \(budget.attempt) attempts)")
-                }
-                throw failure.error
-            }
-            let status = Int(response.status.code)
-            logger.debug("\(method) \(URLParts.redacted(url)) → \(status)")
-
-            if status == 401, sameOrigin, !reauthenticated {
-                let challenges = response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
-                await Self.discard(response)
-                let sent = request.headers.first(name: "Authorization")?.hasPrefix("Basic ") ?? false
-                if try await session.learn(challenges, for: purpose.scopes, sentAuthorization: sent, client: self) {
-                    reauthenticated = true
-                    continue
-                }
-                throw try await unauthorized(purpose, detail: nil)
-            }
-            if status == 401 {
-                let challenges = response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
-                let detail = await Self.errorSummary(response)
-                let error = try await unauthorized(purpose, detail: detail)
-                // Authenticated, but the token does not grant this: a denial, not a login problem.
-                if case .unauthorized(_, _, true, _) = error, challenges.contains(where: { $0.parameters["error"] == "insufficient_scope" }) {
-                    throw RegistryError.forbidden(host: host, repository: purpose.repository, access: purpose.access, detail: detail)
-                }
-                throw error
-            }
-            if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "Location") {
-                await Self.discard(response)
-                redirects += 1
-                guard redirects <= 10 else {
-                    throw RegistryError.protocolViolation(host: host, reason: "more than 10 redirects for \(purpose.description)")
-                }
-                guard let next = URLParts.resolve(location, against: url) else {
-                    throw RegistryError.protocolViolation(host: host, reason: "redirect to an invalid location")
-                }
-                if next.hasPrefix("http://"), !url.hasPrefix("http://"), !RegistryHost.allowsPlainHTTP(URLParts.authority(of: next) ?? "") {
-                    throw RegistryError.protocolViolation(host: host, reason: "refusing a redirect from HTTPS to plain HTTP")
-                }
-                if status == 303 { method = .GET }
-                url = next
-                continue
-            }
-            if RetryPolicy.isRetryable(status: status) {
-                let retryAfter = RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After"))
-                let detail = await Self.errorSummary(response)
-                if let delay = try await budget.backOff(retryAfter: retryAfter) {
-                    logger.debug("\(method) \(URLParts.redacted(url)) → \(status); retried after \(delay)")
-                    continue
-                }
-                if budget.attempt > 1 {
-                    throw RegistryError.gaveUp(operation: purpose.description, host: host, lastStatus: status, attempts: budget.attempt)
-                }
-                throw RegistryError.unexpectedStatus(status, operation: purpose.description, host: host, detail: detail)
-            }
-            return response
+        var answer = try await exchange(request, authorizer: authorizer, budget: &budget, what: purpose.description, server: host)
+        if answer.status == 401, URLParts.origin(of: answer.url) == authorizer.origin {
+            try await authenticate(after: answer, purpose)
+            answer = try await exchange(request, authorizer: authorizer, budget: &budget, what: purpose.description, server: host)
         }
-    }
-
-    private func unauthorized(_ purpose: Purpose, detail: String?) async throws -> RegistryError {
-        let hadCredentials = try await session.hasCredential(client: self)
-        return .unauthorized(host: host, repository: purpose.repository, hadCredentials: hadCredentials, detail: detail)
-    }
-
-    /// What the caller does with the body of an expected response.
-    enum BodyUse {
-        /// Drained here, so the connection can be reused.
-        case discard
-        /// Read by the caller.
-        case keep
-    }
-
-    /// Judges a response's status: one of `statuses` is returned (its body drained unless the
-    /// caller keeps it); any other becomes the matching error, its body read once for the
-    /// registry's own message. Every status check goes through here, so no body is read twice.
-    @discardableResult
-    func expect(
-        _ response: HTTPClientResponse,
-        _ statuses: Set<Int>,
-        _ purpose: Purpose,
-        notFound: String? = nil,
-        body: BodyUse = .discard
-    ) async throws -> Int {
-        let status = Int(response.status.code)
-        guard statuses.contains(status) else {
-            let detail = await Self.errorSummary(response)
-            switch status {
-            case 401:
-                throw try await unauthorized(purpose, detail: detail)
-            case 403:
-                throw RegistryError.forbidden(host: host, repository: purpose.repository, access: purpose.access, detail: detail)
-            case 404 where purpose.access == .read:
-                throw RegistryError.notFound(what: notFound ?? purpose.description, host: host, detail: detail)
-            case 405 where purpose.access == .delete:
-                throw RegistryError.deleteRefused(host: host, detail: detail)
-            default:
-                throw RegistryError.unexpectedStatus(status, operation: purpose.description, host: host, detail: detail)
-            }
-        }
-        if body == .discard { await Self.discard(response) }
-        return status
-    }
-
-    /// Checks that the registry answers (scheme, TLS, reachability) before any work starts,
-    /// so those failures are one sentence instead of one per image.
-    public func checkReachable() async throws {
-        _ = try await baseURL()
-    }
-
-    /// `http` or `https`: how this registry is reached (what a mirror configuration must say).
-    public func scheme() async throws -> String {
-        try await baseURL().hasPrefix("http://") ? "http" : "https"
-    }
-
-    /// `scheme://host`, found by pinging `/v2/` once per client (HTTPS first; plain HTTP only for
-    /// loopback/private hosts or with --plain-http).
-    func baseURL() async throws -> String {
-        try await session.baseURL(client: self)
-    }
-
-    /// One ping of `/v2/` at `scheme`; returns the challenges of a 401.
-    func ping(scheme: String, retry: Bool) async throws -> [AuthChallenge] {
-        let url = "\(scheme)://\(host)/v2/"
-        var budget = RetryBudget(retry ? transport.options.retry : .none)
-        while true {
-            var request = HTTPClientRequest(url: url)
-            request.headers.add(name: "User-Agent", value: transport.options.userAgent)
-            do {
-                let response = try await transport.http.execute(request, deadline: .now() + .seconds(60), logger: nil)
-                let status = Int(response.status.code)
-                logger.debug("ping \(url) → \(status)")
-                let challenges = response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
-                await Self.discard(response)
-                switch status {
-                case 200..<300, 401, 403, 404:
-                    return status == 401 ? challenges : []
-                case _ where RetryPolicy.isRetryable(status: status):
-                    if try await budget.backOff(retryAfter: RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After"))) != nil {
-                        continue
-                    }
-                    if budget.attempt > 1 {
-                        throw RegistryError.gaveUp(operation: "the API check GET /v2/", host: host, lastStatus: status, attempts: budget.attempt)
-                    }
-                    throw RegistryError.unexpectedStatus(status, operation: "the API check GET /v2/", host: host, detail: nil)
-                case 400 where scheme == "http":
-                    // What an HTTPS server answers to a plain HTTP request (Go: "Client sent an HTTP request to an HTTPS server").
-                    throw RegistryError.speaksHTTPS(host: host)
-                default:
-                    throw RegistryError.unexpectedStatus(status, operation: "the API check GET /v2/ (\(scheme))", host: host, detail: nil)
-                }
-            } catch let error as RegistryError {
-                throw error
-            } catch {
-                let failure = TransportFailure.classify(error, host: host)
-                if failure.isRetryable, try await budget.backOff() != nil { continue }
-                throw failure.error
-            }
-        }
-    }
-
-    /// Reads a whole (small) body, refusing more than `limit` bytes.
-    static func collect(_ response: HTTPClientResponse, limit: Int, what: String, host: String) async throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
-            throw RegistryError.protocolViolation(host: host, reason: "\(what) is \(length) bytes, over the \(limit)-byte limit")
-        }
-        do {
-            for try await chunk in response.body {
-                guard bytes.count + chunk.readableBytes <= limit else {
-                    throw RegistryError.protocolViolation(host: host, reason: "\(what) is over the \(limit)-byte limit")
-                }
-                bytes.append(contentsOf: chunk.readableBytesView)
-            }
-        } catch let error as RegistryError {
-            throw error
-        } catch {
-            throw TransportFailure.classify(error, host: host).error
-        }
-        return bytes
-    }
-
-    /// The registry's error body in one line, if it sent one (at most 64 KiB read). Reads the
-    /// body: only `expect` and `send` call it, on a response nobody else reads.
-    static func errorSummary(_ response: HTTPClientResponse) async -> String? {
-        var bytes: [UInt8] = []
-        do {
-            for try await chunk in response.body {
-                if bytes.count < 65536 { bytes.append(contentsOf: chunk.readableBytesView.prefix(65536 - bytes.count)) }
-            }
-        } catch {
-            return nil
-        }
-        return RegistryErrorBody.summary(bytes)
-    }
-
-    /// Drains a body we do not need so the connection can be reused.
-    static func discard(_ response: HTTPClientResponse) async {
-        do {
-            for try await _ in response.body {}
-        } catch {
-            // The connection is dropped instead of reused; nothing to report.
-        }
-    }
-}
-
-/// Small URL helpers; URLs here are always ones we built or a registry sent.
-enum URLParts {
-    /// `scheme://host[:port]` of an absolute URL: what credentials are bound to.
-    static func origin(of url: String) -> String? {
-        guard let schemeEnd = url.range(of: "://"), let authority = authority(of: url) else { return nil }
-        return url[..<schemeEnd.lowerBound].lowercased() + "://" + authority.lowercased()
-    }
-
-    /// `host[:port]` of an absolute URL.
-    static func authority(of url: String) -> String? {
-        guard let schemeEnd = url.range(of: "://") else { return nil }
-        let rest = url[schemeEnd.upperBound...]
-        let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-        return String(rest[..<end])
-    }
-
-    /// Resolves a Location or Link target against the URL it came from.
-    static func resolve(_ location: String, against base: String) -> String? {
-        if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
-        guard let schemeEnd = base.range(of: "://"), let authority = authority(of: base) else { return nil }
-        let origin = base[..<schemeEnd.upperBound] + authority
-        if location.hasPrefix("//") { return base[..<schemeEnd.lowerBound] + ":" + location }
-        if location.hasPrefix("/") { return origin + location }
-        // Relative path: replace the last segment of base's path.
-        let path = base.dropFirst(origin.count).split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
-        let directory = path.hasSuffix("/") ? path : String(path[...(path.lastIndex(of: "/") ?? path.startIndex)])
-        return origin + directory + location
-    }
-
-    /// The URL without its query (upload URLs carry state tokens; keep logs short and clean).
-    static func redacted(_ url: String) -> String {
-        url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
-    }
-
-    /// Appends query parameters, percent-encoding the values.
-    static func appending(_ url: String, query: [(String, String)]) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+:/?#")
-        let encoded = query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
-        return url + (url.contains("?") ? "&" : "?") + encoded
+        if answer.status == 401 { throw try await refusal(answer.response, purpose) }
+        return answer.response
     }
 }

@@ -21,6 +21,9 @@ public enum RegistryError: DomainError, Sendable {
     case sizeMismatch(what: String, expected: Int64, actual: Int64)
     /// A response that breaks the protocol (bad JSON, missing header, oversized manifest).
     case protocolViolation(host: String, reason: String)
+    /// More redirects than the limit for one request: `request` names what was asked, `last`
+    /// where the last redirect pointed (without its query, which may hold a signature).
+    case redirectLoop(host: String, request: String, limit: Int, last: String)
     /// 405 to a DELETE: the registry does not allow deleting (distribution's `storage.delete.enabled`).
     case deleteRefused(host: String, detail: String?)
     /// Plain HTTP was sent to a registry that answers only HTTPS.
@@ -100,6 +103,8 @@ public enum RegistryError: DomainError, Sendable {
             return "registry \(host) speaks HTTPS, not plain HTTP (it answered 400 to http://); drop --plain-http, and pass --ca-file if its CA is private"
         case .protocolViolation(let host, let reason):
             return "registry \(host) broke the protocol: \(reason)"
+        case .redirectLoop(let host, let request, let limit, let last):
+            return "\(host) redirected \(request) more than \(limit) times, the last time to \(last): a redirect loop that the operator of the registry, its storage or its proxy must fix"
         case .deleteRefused(let host, let detail):
             return "registry \(host) does not allow deleting (405 Method Not Allowed); its operator must enable deletes (distribution: storage.delete.enabled: true; Harbor, Quay, Artifactory: the project's or repository's delete permission) before prune can remove anything" + (detail.map { " [\($0)]" } ?? "")
         case .authServer(let realm, let reason):
@@ -119,29 +124,5 @@ public enum RegistryError: DomainError, Sendable {
         case .unauthorized, .forbidden: true
         default: false
         }
-    }
-}
-
-/// The JSON error envelope of the distribution spec: `{"errors":[{"code":..,"message":..}]}`.
-struct RegistryErrorBody: Decodable {
-    struct Entry: Decodable {
-        let code: String?
-        let message: String?
-    }
-    let errors: [Entry]?
-
-    /// A short summary, e.g. `MANIFEST_UNKNOWN: manifest unknown`, or nil.
-    static func summary(_ bytes: [UInt8]) -> String? {
-        guard !bytes.isEmpty else { return nil }
-        if let body = try? JSONDecoderFactory.decode(RegistryErrorBody.self, from: bytes), let errors = body.errors, !errors.isEmpty {
-            let text = errors.prefix(3).map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
-            // A registry's message may hold line breaks; an error stays one line.
-            return text.split(whereSeparator: \.isNewline).joined(separator: " ")
-        }
-        // Not JSON: keep a short printable prefix so proxies' HTML errors are still recognisable.
-        let text = String(decoding: bytes.prefix(200), as: UTF8.self)
-            .filter { !$0.isNewline }
-            .trimmingCharacters(in: .whitespaces)
-        return text.isEmpty ? nil : text
     }
 }

@@ -5,26 +5,6 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 
-/// Connection settings shared by every registry one command talks to.
-public struct TransportOptions: Sendable {
-    /// Talk plain HTTP to every registry (`--plain-http`).
-    public var plainHTTP = false
-    /// `http` or `https` for a host the user named with a scheme (`--to https://REG`); it wins
-    /// over `plainHTTP` and the loopback fallback for that host.
-    public var schemes: [String: String] = [:]
-    /// PEM files of extra CAs to trust (`--ca-file`, repeatable): all of them are trusted.
-    public var caFiles: [String] = []
-    /// Accept any certificate (`--insecure-skip-tls-verify`).
-    public var insecureSkipTLSVerify = false
-    public var connectTimeout: TimeAmount = .seconds(20)
-    /// A body that sends nothing for this long is a stalled connection.
-    public var readTimeout: TimeAmount = .seconds(90)
-    public var retry = RetryPolicy.default
-    public var userAgent = "airlock/\(AirlockVersion.current)"
-
-    public init() {}
-}
-
 /// Owns the HTTP connection pool and hands out one `RegistryClient` per registry host,
 /// so tokens and the HTTP/HTTPS decision are learned once per host.
 public final class RegistryTransport: Sendable {

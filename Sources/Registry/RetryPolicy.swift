@@ -1,3 +1,5 @@
+import Foundation
+
 /// When and how long to wait before trying a request again: exponential backoff with full jitter,
 /// `Retry-After` honoured (capped), and a bound on attempts and on total waiting.
 public struct RetryPolicy: Sendable {
@@ -56,47 +58,5 @@ public struct RetryPolicy: Sendable {
             return .milliseconds(max(0, Int64((date - now) * 1000)))
         }
         return nil
-    }
-}
-
-/// One operation's way through a `RetryPolicy`: which attempt it is on and how long it has waited.
-struct RetryBudget {
-    let policy: RetryPolicy
-    private(set) var attempt = 1
-    private var waited = Duration.zero
-
-    init(_ policy: RetryPolicy) { self.policy = policy }
-
-    /// Sleeps before the next attempt and returns the pause, or returns nil when the policy gives up.
-    mutating func backOff(retryAfter: Duration? = nil) async throws -> Duration? {
-        guard let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter, waited: waited) else { return nil }
-        try await Task.sleep(for: delay)
-        waited += delay
-        attempt += 1
-        return delay
-    }
-}
-
-public func currentTime() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_REALTIME, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import Foundation
-
-/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only form servers send today.
-enum HTTPDate {
-    static func parse(_ text: String) -> Double? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)?.timeIntervalSince1970
     }
 }

@@ -17,97 +17,97 @@ struct TransportFailure {
     let reason: String
     let isRetryable: Bool
 
-    static func classify(_ error: any Error, host: String) -> TransportFailure {
-        func unreachable(_ reason: String, retry: Bool) -> TransportFailure {
-            TransportFailure(error: .unreachable(host: host, reason: reason), reason: reason, isRetryable: retry)
-        }
-        func tls(_ reason: String) -> TransportFailure {
-            TransportFailure(error: .tls(host: host, reason: reason), reason: reason, isRetryable: false)
-        }
-        let refused = "connection refused (is the registry running, and is the port right?)"
-        let reset = "the connection was reset"
-        let unresolved = "the host name does not resolve"
-        let timedOut = "the network is unreachable or timed out"
+    /// Why a connection failed, before it is named after a host.
+    struct Cause {
+        let reason: String
+        let isTLS: Bool
+        let isRetryable: Bool
 
+        static func unreachable(_ reason: String, retry: Bool) -> Cause { Cause(reason: reason, isTLS: false, isRetryable: retry) }
+        static func tls(_ reason: String) -> Cause { Cause(reason: reason, isTLS: true, isRetryable: false) }
+
+        static let refused = unreachable("connection refused (is the registry running, and is the port right?)", retry: true)
+        static let reset = unreachable("the connection was reset", retry: true)
+        static let unresolved = unreachable("the host name does not resolve", retry: false)
+        static let timedOut = unreachable("the network is unreachable or timed out", retry: true)
+    }
+
+    static func classify(_ error: any Error, host: String) -> TransportFailure {
         switch error {
         case let error as RegistryError:
             return TransportFailure(error: error, reason: error.description, isRetryable: false)
         case is any DomainError, is CancellationError:
             return TransportFailure(error: .passthrough(error), reason: "\(error)", isRetryable: false)
-        case let error as HTTPClientError:
-            switch error {
-            case .readTimeout: return unreachable("the registry stopped sending data (read timeout)", retry: true)
-            case .connectTimeout: return unreachable("the connection timed out", retry: true)
-            case .remoteConnectionClosed: return unreachable("the registry closed the connection", retry: true)
-            case .tlsHandshakeTimeout: return unreachable("the TLS handshake timed out", retry: true)
-            case .deadlineExceeded: return unreachable("the request took too long", retry: false)
-            case .cancelled: return unreachable("the request was cancelled", retry: false)
-            case .bodyLengthMismatch: return unreachable("the body was cut short", retry: true)
-            default: return unreachable("the HTTP exchange failed (\(error))", retry: true)
-            }
-        case let error as NIOConnectionError:
+        case let error as NIOConnectionError where !error.connectionErrors.isEmpty:
             // Every address refused or failed: the first attempt's error says why.
-            if let first = error.connectionErrors.first { return classify(first.error, host: host) }
-            if error.dnsAError != nil || error.dnsAAAAError != nil { return unreachable(unresolved, retry: false) }
-            return unreachable("connection failed", retry: true)
-        case is SocketAddressError, is SocketAddressError.UnknownHost:
-            return unreachable(unresolved, retry: false)
-        case let error as IOError:
-            switch error.errnoCode {
-            case ECONNREFUSED: return unreachable(refused, retry: true)
-            case ECONNRESET, EPIPE, ECONNABORTED: return unreachable(reset, retry: true)
-            case ENETUNREACH, EHOSTUNREACH, ETIMEDOUT, ENETDOWN, EHOSTDOWN: return unreachable(timedOut, retry: true)
-            default: return unreachable("connection failed (\(error.description.prefix(160)))", retry: true)
-            }
-        case let error as ChannelError:
-            switch error {
-            case .connectTimeout: return unreachable("the connection timed out", retry: true)
-            case .ioOnClosedChannel, .alreadyClosed, .eof, .outputClosed, .inputClosed: return unreachable(reset, retry: true)
-            default: return unreachable("connection failed (\(error))", retry: true)
-            }
-        case let error as NIOSSLError:
-            switch error {
-            case .handshakeFailed(let cause): return tls(BoringSSLReason.tlsReason(cause))
-            // The peer closed without a TLS close_notify: a broken connection, not a TLS setup problem.
-            case .uncleanShutdown: return unreachable(reset, retry: true)
-            default: return tls("handshake failed")
-            }
-        case let error as NIOSSLExtraError:
-            return tls(error == .failedToValidateHostname ? RegistryError.TLSReason.wrongHost : "handshake failed")
-        case let error as BoringSSLError:
-            return tls(BoringSSLReason.tlsReason(error))
+            return classify(error.connectionErrors[0].error, host: host)
         default:
-            return unreachable("connection failed (\(type(of: error)))", retry: true)
+            let cause = cause(of: error)
+            let named: RegistryError = cause.isTLS ? .tls(host: host, reason: cause.reason) : .unreachable(host: host, reason: cause.reason)
+            return TransportFailure(error: named, reason: cause.reason, isRetryable: cause.isRetryable)
         }
     }
-}
 
-/// BoringSSL's reason codes for the TLS failures a user can act on. NIOSSL hands over its error
-/// stack as values that expose only their description, `Error: <code> <text>`, where `<code>` is
-/// ERR_PACK(library, reason); the numeric code is read from there, never the text.
-enum BoringSSLReason {
-    static let librarySSL: UInt32 = 16
-    /// SSL_R_CERTIFICATE_VERIFY_FAILED
-    static let certificateVerifyFailed: UInt32 = 125
-    /// SSL_R_WRONG_VERSION_NUMBER: the first bytes back were not a TLS record (a plain HTTP answer).
-    static let wrongVersionNumber: UInt32 = 247
-
-    static func tlsReason(_ error: BoringSSLError) -> String {
-        let stack: NIOBoringSSLErrorStack
+    /// The cause of a failure from the HTTP client, NIO or the TLS stack, by the error's type.
+    static func cause(of error: any Error) -> Cause {
         switch error {
-        case .sslError(let entries), .unknownError(let entries): stack = entries
-        default: return "handshake failed"
+        case let error as HTTPClientError:
+            return cause(of: error)
+        case let error as NIOConnectionError:
+            return error.dnsAError != nil || error.dnsAAAAError != nil ? .unresolved : .unreachable("connection failed", retry: true)
+        case is SocketAddressError, is SocketAddressError.UnknownHost:
+            return .unresolved
+        case let error as IOError:
+            return cause(of: error)
+        case let error as ChannelError:
+            return cause(of: error)
+        case let error as NIOSSLError:
+            return cause(of: error)
+        case let error as NIOSSLExtraError:
+            return .tls(error == .failedToValidateHostname ? RegistryError.TLSReason.wrongHost : "handshake failed")
+        case let error as BoringSSLError:
+            return .tls(BoringSSLReason.tlsReason(error))
+        default:
+            return .unreachable("connection failed (\(type(of: error)))", retry: true)
         }
-        let codes = stack.compactMap(code)
-        if codes.contains(where: { $0 == (librarySSL, certificateVerifyFailed) }) { return RegistryError.TLSReason.unknownAuthority }
-        if codes.contains(where: { $0 == (librarySSL, wrongVersionNumber) }) { return RegistryError.TLSReason.notTLS }
-        return "handshake failed"
     }
 
-    /// (library, reason) of one stack entry, or nil for NIOSSL's own synthetic entries.
-    static func code(_ entry: BoringSSLInternalError) -> (UInt32, UInt32)? {
-        let fields = entry.description.split(separator: " ", maxSplits: 2)
-        guard fields.count >= 2, fields[0] == "Error:", let packed = UInt32(fields[1]) else { return nil }
-        return ((packed >> 24) & 0xff, packed & 0xfff)
+    static func cause(of error: HTTPClientError) -> Cause {
+        switch error {
+        case .readTimeout: .unreachable("the registry stopped sending data (read timeout)", retry: true)
+        case .connectTimeout: .unreachable("the connection timed out", retry: true)
+        case .remoteConnectionClosed: .unreachable("the registry closed the connection", retry: true)
+        case .tlsHandshakeTimeout: .unreachable("the TLS handshake timed out", retry: true)
+        case .deadlineExceeded: .unreachable("the request took too long", retry: false)
+        case .cancelled: .unreachable("the request was cancelled", retry: false)
+        case .bodyLengthMismatch: .unreachable("the body was cut short", retry: true)
+        default: .unreachable("the HTTP exchange failed (\(error))", retry: true)
+        }
+    }
+
+    static func cause(of error: IOError) -> Cause {
+        switch error.errnoCode {
+        case ECONNREFUSED: .refused
+        case ECONNRESET, EPIPE, ECONNABORTED: .reset
+        case ENETUNREACH, EHOSTUNREACH, ETIMEDOUT, ENETDOWN, EHOSTDOWN: .timedOut
+        default: .unreachable("connection failed (\(error.description.prefix(160)))", retry: true)
+        }
+    }
+
+    static func cause(of error: ChannelError) -> Cause {
+        switch error {
+        case .connectTimeout: .unreachable("the connection timed out", retry: true)
+        case .ioOnClosedChannel, .alreadyClosed, .eof, .outputClosed, .inputClosed: .reset
+        default: .unreachable("connection failed (\(error))", retry: true)
+        }
+    }
+
+    static func cause(of error: NIOSSLError) -> Cause {
+        switch error {
+        case .handshakeFailed(let cause): .tls(BoringSSLReason.tlsReason(cause))
+        // The peer closed without a TLS close_notify: a broken connection, not a TLS setup problem.
+        case .uncleanShutdown: .reset
+        default: .tls("handshake failed")
+        }
     }
 }

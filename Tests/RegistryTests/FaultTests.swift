@@ -21,6 +21,17 @@ struct FaultTests {
 
     static let tagsJSON = #"{"name":"acme/app","tags":["1.0","2.0"]}"#
 
+    /// A registry that takes only `Bearer token`, sends everyone else to the token server at
+    /// `realm`, and answers every authorized request but the API check with the tag list.
+    static func bearerRegistry(realm: String, token: String) async throws -> FakeRegistry {
+        try await FakeRegistry.start { request in
+            guard request.headers.first(name: "Authorization") == "Bearer \(token)" else {
+                return FakeResponse(.unauthorized, headers: [("WWW-Authenticate", #"Bearer realm="\#(realm)",service="fake""#)])
+            }
+            return request.path == "/v2/" ? FakeResponse(.ok) : .json(.ok, Self.tagsJSON)
+        }
+    }
+
     @Test func serviceUnavailableThenSuccess() async throws {
         let fake = try await Self.registry { _, n in
             n <= 2 ? .json(.serviceUnavailable, #"{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}"#) : .json(.ok, Self.tagsJSON)
@@ -197,12 +208,7 @@ struct FaultTests {
         }
         defer { Task { await auth.stop() } }
         let realm = "http://\(auth.host)/token"
-        let fake = try await FakeRegistry.start { request in
-            guard request.headers.first(name: "Authorization") == "Bearer tok-123" else {
-                return FakeResponse(.unauthorized, headers: [("WWW-Authenticate", #"Bearer realm="\#(realm)",service="fake""#)])
-            }
-            return request.path == "/v2/" ? FakeResponse(.ok) : .json(.ok, Self.tagsJSON)
-        }
+        let fake = try await Self.bearerRegistry(realm: realm, token: "tok-123")
         defer { Task { await fake.stop() } }
         let credentials = FixedCredentials(credential: Credential(username: "u", password: "topsecret"))
         let tags = try await withClient(fake.host, credentials: credentials, configure: { $0.plainHTTP = true }) { try await $0.tags(repository: "acme/app") }

@@ -1,0 +1,4 @@
+/// Where credentials for a registry host come from.
+public protocol CredentialSource: Sendable {
+    func credential(for host: String) async throws -> Credential?
+}

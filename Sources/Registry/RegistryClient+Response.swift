@@ -1,0 +1,88 @@
+import AsyncHTTPClient
+import NIOCore
+
+/// Judging and reading answers: every status check and body read of the module goes through here.
+extension RegistryClient {
+    /// What the caller does with the body of an expected response.
+    enum BodyUse {
+        /// Drained here, so the connection can be reused.
+        case discard
+        /// Read by the caller.
+        case keep
+    }
+
+    /// Judges a response's status: one of `statuses` is returned (its body drained unless the
+    /// caller keeps it); any other becomes the matching error, its body read once for the
+    /// registry's own message. Every status check goes through here, so no body is read twice.
+    @discardableResult
+    func expect(
+        _ response: HTTPClientResponse,
+        _ statuses: Set<Int>,
+        _ purpose: Purpose,
+        notFound: String? = nil,
+        body: BodyUse = .discard
+    ) async throws -> Int {
+        let status = Int(response.status.code)
+        guard statuses.contains(status) else {
+            let detail = await Self.errorSummary(response)
+            switch status {
+            case 401:
+                throw try await unauthorized(purpose, detail: detail)
+            case 403:
+                throw RegistryError.forbidden(host: host, repository: purpose.repository, access: purpose.access, detail: detail)
+            case 404 where purpose.access == .read:
+                throw RegistryError.notFound(what: notFound ?? purpose.description, host: host, detail: detail)
+            case 405 where purpose.access == .delete:
+                throw RegistryError.deleteRefused(host: host, detail: detail)
+            default:
+                throw RegistryError.unexpectedStatus(status, operation: purpose.description, host: host, detail: detail)
+            }
+        }
+        if body == .discard { await Self.discard(response) }
+        return status
+    }
+
+    /// Reads a whole (small) body, refusing more than `limit` bytes.
+    static func collect(_ response: HTTPClientResponse, limit: Int, what: String, host: String) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
+            throw RegistryError.protocolViolation(host: host, reason: "\(what) is \(length) bytes, over the \(limit)-byte limit")
+        }
+        do {
+            for try await chunk in response.body {
+                guard bytes.count + chunk.readableBytes <= limit else {
+                    throw RegistryError.protocolViolation(host: host, reason: "\(what) is over the \(limit)-byte limit")
+                }
+                bytes.append(contentsOf: chunk.readableBytesView)
+            }
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw TransportFailure.classify(error, host: host).error
+        }
+        return bytes
+    }
+
+    /// The registry's error body in one line, if it sent one (at most 64 KiB read). Reads the
+    /// body: only `expect` and `send` call it, on a response nobody else reads.
+    static func errorSummary(_ response: HTTPClientResponse) async -> String? {
+        var bytes: [UInt8] = []
+        do {
+            for try await chunk in response.body {
+                if bytes.count < 65536 { bytes.append(contentsOf: chunk.readableBytesView.prefix(65536 - bytes.count)) }
+            }
+        } catch {
+            return nil
+        }
+        return RegistryErrorBody.summary(bytes)
+    }
+
+    /// Drains a body we do not need so the connection can be reused.
+    static func discard(_ response: HTTPClientResponse) async {
+        do {
+            for try await _ in response.body {}
+        } catch {
+            // The connection is dropped instead of reused; nothing to report.
+        }
+    }
+}

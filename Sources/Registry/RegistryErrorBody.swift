@@ -1,0 +1,25 @@
+import Foundation
+
+/// The JSON error envelope of the distribution spec: `{"errors":[{"code":..,"message":..}]}`.
+struct RegistryErrorBody: Decodable {
+    struct Entry: Decodable {
+        let code: String?
+        let message: String?
+    }
+    let errors: [Entry]?
+
+    /// A short summary, e.g. `MANIFEST_UNKNOWN: manifest unknown`, or nil.
+    static func summary(_ bytes: [UInt8]) -> String? {
+        guard !bytes.isEmpty else { return nil }
+        if let body = try? JSONDecoderFactory.decode(RegistryErrorBody.self, from: bytes), let errors = body.errors, !errors.isEmpty {
+            let text = errors.prefix(3).map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
+            // A registry's message may hold line breaks; an error stays one line.
+            return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        }
+        // Not JSON: keep a short printable prefix so proxies' HTML errors are still recognisable.
+        let text = String(decoding: bytes.prefix(200), as: UTF8.self)
+            .filter { !$0.isNewline }
+            .trimmingCharacters(in: .whitespaces)
+        return text.isEmpty ? nil : text
+    }
+}
