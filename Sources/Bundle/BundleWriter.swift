@@ -324,7 +324,7 @@ public final class BundleWriter: @unchecked Sendable {
         try frames.flush()
         let record = PartRecord(digest: descriptor.digest, size: descriptor.size, mtime: mtime, level: Self.level(for: descriptor.mediaType),
                                 dataOffset: dataOffset, frames: frames.frames)
-        try FileOutput(creating: path + ".json").write(Array(try JSONEncoder().encode(record)))
+        try FileOutput(creating: path + ".json").write(try CanonicalJSON.compact(record))
         guard rename(path + ".partial", path) == 0 else { throw BundleError.system("rename", path + ".partial") }
         return BundlePart(path: path, name: name, descriptor: descriptor, frames: frames.frames, dataOffset: dataOffset, size: descriptor.size)
     }
@@ -447,9 +447,7 @@ public enum OCILayout {
     /// index.json for `images`: one descriptor each, in the given order, compact and deterministic.
     public static func indexJSON(_ manifests: [Descriptor]) throws -> [UInt8] {
         let index = ImageIndex(mediaType: MediaType.ociIndex, manifests: manifests)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(index))
+        return try CanonicalJSON.compact(index)
     }
 }
 

@@ -59,9 +59,7 @@ public struct SeekTable: Codable, Sendable, Equatable {
     }
 
     func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = Array(try encoder.encode(self))
+        let json = try CanonicalJSON.compactEscapingSlashes(self)
         return json + SkippableFrame.littleEndian64(UInt64(json.count)) + Self.footerMagic
     }
 

@@ -52,9 +52,7 @@ public struct SignatureSlot: Codable, Sendable, Equatable {
 
     /// The whole frame: header + JSON + padding.
     func frame() throws(BundleError) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let json = try? encoder.encode(self) else { throw BundleError.library("cannot encode signatures") }
+        guard let json = try? CanonicalJSON.compact(self) else { throw BundleError.library("cannot encode signatures") }
         guard json.count <= Self.size else {
             throw BundleError.usage("the signature slot is full (\(signatures.count) signatures); the bundle cannot take another")
         }
