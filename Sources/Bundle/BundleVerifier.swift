@@ -224,8 +224,8 @@ public struct BundleVerifier {
         if let key = JSONKeys.firstDuplicate(in: bytes) {
             throw BundleError.verification("index.json has the key '\(key)' twice in one object (JSON readers disagree on which one counts)")
         }
-        let listed = Set(index.manifests.map { "\($0.annotations?[OCILayout.refNameAnnotation] ?? "")@\($0.digest)" })
-        let images = Set(manifest.images.map { "\($0.refName)@\($0.digest)" })
+        let listed = Set(index.manifests.map { Reference.spelled($0.annotations?[OCILayout.refNameAnnotation] ?? "", tag: nil, digest: $0.digest) })
+        let images = Set(manifest.images.map { Reference.spelled($0.refName, tag: nil, digest: $0.digest) })
         guard listed == images, index.manifests.count == manifest.images.count else {
             throw BundleError.verification("index.json does not list exactly the images of the bundle manifest")
         }

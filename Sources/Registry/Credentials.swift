@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import OCI
 
 /// A secret for one registry. `description` never shows it.
 public struct Credential: Sendable, Hashable, CustomStringConvertible {
@@ -118,8 +119,7 @@ public struct DockerConfig: CredentialSource {
         for prefix in ["https://", "http://"] where text.hasPrefix(prefix) {
             text = text.dropFirst(prefix.count)
         }
-        if let slash = text.firstIndex(of: "/") { text = text[..<slash] }
-        return String(text)
+        return String(Reference.splitRegistry(text).registry)
     }
 
     public func credential(for host: String) async throws -> Credential? {

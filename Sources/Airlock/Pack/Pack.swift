@@ -305,7 +305,7 @@ public struct Packer: Sendable {
 
     /// `acme/runtime` of `registry:5000/acme/runtime`.
     static func path(of repository: String) -> String {
-        repository.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init) ?? repository
+        Reference.splitRegistry(repository).path.map(String.init) ?? repository
     }
 
     /// Fetches an image's manifests (and configs, for platforms), applying the platform filter.
