@@ -348,11 +348,32 @@ public final class BundleWriter: @unchecked Sendable {
         try output.write(try SignatureSlot().frame())
         let dataOffset = output.offset
 
+        var layout = try writeMetadata(manifestBytes: manifestBytes, indexJSON: indexJSON, to: output)
+        try append(parts, to: output, layout: &layout)
+        try writeEndOfArchive(to: output, layout: &layout)
+        let table = try SeekTable(dataOffset: dataOffset, frames: layout.frames, entries: layout.entries).encoded()
+        try output.write(SkippableFrame.header(magic: SkippableFrame.seekTableMagic, size: table.count) + table)
+
+        let signatures = try signers.map { key throws(BundleError) in try BundleSignature.sign(manifestBytes, with: key) }
+        try writeSlot(SignatureSlot(signatures: signatures), fd: output.fd, path: temporary)
+        try output.sync()
+        let manifestDigest = try Digest.of(manifestBytes)
+        let placed = try place(output, from: temporary, asParts: partSize != nil, manifestDigest: manifestDigest)
+        let size = output.offset
+        removeWork()
+        return Result(path: placed.first ?? outputPath, parts: placed, size: size, manifestDigest: manifestDigest, signatures: signatures)
+    }
+
+    /// The frames and entries written so far, and where the tar stream has reached.
+    private struct StreamLayout {
         var frames: [[Int64]] = []
         var entries: [SeekTable.Entry] = []
         var streamOffset: Int64 = 0
+    }
 
-        // Metadata: the bundle manifest first, then the OCI layout files.
+    /// The metadata frames: the bundle manifest first, then the OCI layout files and directories.
+    private func writeMetadata(manifestBytes: [UInt8], indexJSON: [UInt8], to output: FileOutput) throws -> StreamLayout {
+        var entries: [SeekTable.Entry] = []
         let metadata = try FrameSink(level: Self.defaultLevel, output: output)
         let tar = try TarWriter(mtime: mtime) { try metadata.write($0) }
         for (name, bytes) in [(BundleManifest.entryName, manifestBytes), ("oci-layout", OCILayout.layoutFile), ("index.json", indexJSON)] {
@@ -366,48 +387,43 @@ public final class BundleWriter: @unchecked Sendable {
         try tar.directory("blobs/sha256/")
         tar.abandonTrailer()
         try metadata.flush()
-        frames += metadata.frames
         entries = entries.map { entry in
             let (first, count) = SeekTable.frameRange(offset: entry.offset, size: entry.size, frames: metadata.frames)
             return SeekTable.Entry(name: entry.name, frame: first, frameCount: count, offset: entry.offset, size: entry.size)
         }
-        streamOffset = metadata.written
+        return StreamLayout(frames: metadata.frames, entries: entries, streamOffset: metadata.written)
+    }
 
+    /// Appends each part's frames, removing the part once its bytes are in the bundle.
+    private func append(_ parts: [BundlePart], to output: FileOutput, layout: inout StreamLayout) throws {
         for part in parts {
-            entries.append(SeekTable.Entry(name: part.name, frame: frames.count, frameCount: part.frames.count, offset: streamOffset + part.dataOffset, size: part.size))
+            layout.entries.append(SeekTable.Entry(name: part.name, frame: layout.frames.count, frameCount: part.frames.count,
+                                                  offset: layout.streamOffset + part.dataOffset, size: part.size))
             try append(part.path, to: output)
-            frames += part.frames
-            streamOffset += part.frames.reduce(0) { $0 + $1[1] }
+            layout.frames += part.frames
+            layout.streamOffset += part.frames.reduce(0) { $0 + $1[1] }
             // Its bytes are in the bundle now: free the disk (a pack needs about one bundle of space).
             try? FileManager.default.removeItem(atPath: part.path + ".json")
             try? FileManager.default.removeItem(atPath: part.path)
         }
+    }
 
-        // The end-of-archive marker in a frame of its own.
+    /// The end-of-archive marker in a frame of its own.
+    private func writeEndOfArchive(to output: FileOutput, layout: inout StreamLayout) throws {
         let trailer = try FrameSink(level: Self.defaultLevel, output: output)
         let end = try TarWriter(mtime: mtime) { try trailer.write($0) }
         try end.finishArchive()
         try trailer.flush()
-        frames += trailer.frames
+        layout.frames += trailer.frames
+    }
 
-        let table = try SeekTable(dataOffset: dataOffset, frames: frames, entries: entries).encoded()
-        try output.write(SkippableFrame.header(magic: SkippableFrame.seekTableMagic, size: table.count) + table)
-
-        let signatures = try signers.map { key throws(BundleError) in try BundleSignature.sign(manifestBytes, with: key) }
-        try writeSlot(SignatureSlot(signatures: signatures), fd: output.fd, path: temporary)
-        try output.sync()
-        let manifestDigest = try Digest.of(manifestBytes)
-        var placed: [String] = []
-        if partSize != nil {
-            placed = try output.placeParts(as: outputPath, manifestDigest: manifestDigest)
-        } else {
-            guard rename(temporary, outputPath) == 0 else {
-                throw BundleError.system("move the bundle to", outputPath)
-            }
+    /// Moves the finished bundle (or its parts) to `outputPath`; the part paths, or none.
+    private func place(_ output: FileOutput, from temporary: String, asParts: Bool, manifestDigest: Digest) throws -> [String] {
+        if asParts { return try output.placeParts(as: outputPath, manifestDigest: manifestDigest) }
+        guard rename(temporary, outputPath) == 0 else {
+            throw BundleError.system("move the bundle to", outputPath)
         }
-        let size = output.offset
-        removeWork()
-        return Result(path: placed.first ?? outputPath, parts: placed, size: size, manifestDigest: manifestDigest, signatures: signatures)
+        return []
     }
 
     private func append(_ path: String, to output: FileOutput) throws {
@@ -424,6 +440,7 @@ public final class BundleWriter: @unchecked Sendable {
         }
     }
 }
+
 
 /// Rewrites the signature slot at offset 0 of an open bundle.
 func writeSlot(_ slot: SignatureSlot, fd: Int32, path: String) throws(BundleError) {
