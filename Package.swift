@@ -54,7 +54,8 @@ let package = Package(
         ),
         .target(
             name: "Bundle",
-            dependencies: ["OCI", "CArchive", "CZstd", "COpenSSL"]
+            dependencies: ["OCI", "CArchive", "CZstd", "COpenSSL"],
+            exclude: ["README.md"]
         ),
         .target(
             name: "Airlock",

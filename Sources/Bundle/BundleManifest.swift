@@ -195,9 +195,7 @@ public struct BundleManifest: Codable, Sendable, Hashable {
 
     /// The canonical bytes: sorted keys, two-space indent, no escaped slashes.
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self)) + [0x0a]
+        try CanonicalJSON.pretty(self)
     }
 
     /// Checks that `bytes` claim to be a bundle manifest of a major version this code reads.

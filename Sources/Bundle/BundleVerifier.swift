@@ -1,17 +1,6 @@
 import Foundation
 import OCI
 
-/// What a successful verification established.
-public struct VerificationReport: Sendable, Codable {
-    public let manifest: BundleManifest
-    public let manifestDigest: Digest
-    public let signatures: SignatureReport
-    public let blobsVerified: Int
-    public let bytesVerified: Int64
-    /// Blobs the bundle relies on but does not hold (delta bundles).
-    public let externalBlobs: [Descriptor]
-}
-
 /// Checks a whole bundle in one sequential pass: signatures first (before any blob is read),
 /// then every entry against the signed manifest, the image graph, index.json, and the seek table.
 /// Throws `BundleError.verification` at the first problem.
@@ -60,129 +49,45 @@ public struct BundleVerifier {
         let name = input.name
         // 1. The manifest, and the signatures over it, before anything else.
         let front = try BundleFront(stream: stream)
-        let (slot, tar, first, manifestBytes) = (front.slot, front.tar, front.manifestEntry, front.manifestBytes)
+        let manifestBytes = front.manifestBytes
         try BundleManifest.checkVersion(manifestBytes)
-        let signatures = SignatureReport.check(slot, manifest: manifestBytes, required: requiredKeys)
+        let signatures = SignatureReport.check(front.slot, manifest: manifestBytes, required: requiredKeys)
         try signatures.requireTrusted(name: name)
         let manifest = try BundleManifest.decode(manifestBytes)
-        try onSigned(manifestBytes, slot)
+        try onSigned(manifestBytes, front.slot)
         try onManifest(manifest)
 
-        let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
-        let expected = Dictionary(manifest.blobs.map { ($0.digest, $0) }, uniquingKeysWith: { first, _ in first })
-        var seen: Set<Digest> = []
-        var manifestDocuments: [Digest: ManifestDocument] = [:]
-        var sawLayout = false, sawIndex = false
-        var indexBytes: [UInt8] = []
-        var bytesVerified: Int64 = 0
-        var buffer = [UInt8](repeating: 0, count: 256 << 10)
-        // (name, header offset, size) of every entry, to hold the seek table to.
-        var observed: [(name: String, header: Int64, size: Int64)] = [(first.name, first.headerOffset, first.size)]
-
         // 2. Every other entry, each checked against the manifest.
-        while let entry = try tar.next() {
-            observed.append((entry.name, entry.headerOffset, entry.size))
-            switch entry.name {
-            case "oci-layout":
-                guard !sawLayout, entry.isRegularFile, entry.size <= 4096 else { throw duplicateOrBad(entry) }
-                sawLayout = true
-                let bytes = try tar.readAll(size: entry.size, what: "oci-layout")
-                guard bytes == OCILayout.layoutFile else { throw BundleError.verification("oci-layout does not hold the expected layout version") }
-            case "index.json":
-                guard !sawIndex, entry.isRegularFile, entry.size == manifest.index.size else {
-                    throw BundleError.verification(sawIndex ? "index.json appears twice"
-                        : !entry.isRegularFile ? "index.json is a \(entry.typeDescription), not a regular file"
-                        : "index.json has \(entry.size) bytes, but the manifest says \(manifest.index.size)")
-                }
-                sawIndex = true
-                indexBytes = try tar.readAll(size: entry.size, what: "index.json")
-                guard try Digest.of(indexBytes) == manifest.index.digest else {
-                    throw BundleError.verification("index.json does not match the digest in the signed manifest")
-                }
-            case "blobs/", "blobs/sha256/":
-                guard entry.isDirectory else { throw duplicateOrBad(entry) }
-            default:
-                guard entry.name.hasPrefix("blobs/sha256/"), let digest = try? Digest(algorithm: .sha256, hex: String(entry.name.dropFirst(13))) else {
-                    throw BundleError.verification("\(name) holds an unexpected entry '\(entry.name)' (\(entry.typeDescription))")
-                }
-                guard entry.isRegularFile else {
-                    throw BundleError.verification("\(entry.name) is a \(entry.typeDescription), not a regular file")
-                }
-                guard let descriptor = expected[digest] else {
-                    throw BundleError.verification("\(name) holds blob \(digest), which the signed manifest does not list")
-                }
-                guard seen.insert(digest).inserted else { throw BundleError.verification("blob \(digest) appears twice") }
-                guard entry.size == descriptor.size else {
-                    throw BundleError.verification("blob \(digest) has \(entry.size) bytes, but the manifest says \(descriptor.size)")
-                }
-                let hasher = DigestHasher(digest.algorithm)
-                let keep = MediaType.isManifest(descriptor.mediaType) && descriptor.size <= Int64(ManifestDocument.maximumSize)
-                var kept: [UInt8] = []
-                var total: Int64 = 0
-                while true {
-                    let count = try buffer.withUnsafeMutableBytes { try tar.read(into: $0) }
-                    if count == 0 { break }
-                    total += Int64(count)
-                    try buffer.withUnsafeBytes { bytes in
-                        let chunk = UnsafeRawBufferPointer(rebasing: bytes.prefix(count))
-                        hasher.update(chunk)
-                        if keep { kept.append(contentsOf: chunk) }
-                        try onBlobData(descriptor, chunk)
-                    }
-                }
-                guard total == descriptor.size else {
-                    throw BundleError.truncated(name, "blob \(digest) ends after \(total) of \(descriptor.size) bytes")
-                }
-                let actual = try hasher.finalize()
-                guard actual == digest else {
-                    throw BundleError.verification("blob \(digest) is corrupt: its content hashes to \(actual)")
-                }
-                if keep {
-                    do {
-                        manifestDocuments[digest] = try ManifestDocument(bytes: kept, declaredType: descriptor.mediaType)
-                    } catch {
-                        throw BundleError.verification("manifest blob \(digest) is invalid: \(error.description)")
-                    }
-                }
-                bytesVerified += total
-                try onBlobEnd(descriptor)
-            }
+        var entries = EntryPass(bundle: name, manifest: manifest, first: front.manifestEntry)
+        while let entry = try front.tar.next() {
+            try entries.check(entry, tar: front.tar, onBlobData: onBlobData, onBlobEnd: onBlobEnd)
         }
 
         // 3. Nothing missing, nothing after the end, and a consistent seek table.
-        while true {
-            let rest = try stream.next()
-            if rest.isEmpty { break }
-            guard rest.allSatisfy({ $0 == 0 }) else { throw BundleError.verification("\(name) has data after the end of its archive") }
-        }
-        guard sawLayout else { throw BundleError.verification("\(name) has no oci-layout file") }
-        guard sawIndex else { throw BundleError.verification("\(name) has no index.json") }
-        let missing = manifest.blobs.filter { !seen.contains($0.digest) }
-        if let first = missing.first {
-            throw BundleError.verification("\(name) lacks blob \(first.digest)" + (missing.count > 1 ? " and \(missing.count - 1) more" : "") + " listed in its manifest (truncated or tampered)")
-        }
-        // The entries in exactly the order §3.3 fixes: a reader may rely on it.
-        let order = [BundleManifest.entryName, "oci-layout", "index.json", "blobs/", "blobs/sha256/"]
-            + manifest.blobs.map { OCILayout.blobPath($0.digest) }
-        guard observed.map(\.name) == order else {
-            throw BundleError.verification("\(name) does not hold its entries in the order the format fixes (manifest, oci-layout, index.json, blobs/, blobs/sha256/, then the blobs in manifest order)")
-        }
-        try checkGraph(manifest, documents: manifestDocuments, present: seen, external: external, indexBytes: indexBytes)
-        try checkSeekTable(stream, name: name, observed: observed, manifest: manifest, manifestSize: manifestBytes.count)
-        try onIndex(indexBytes)
+        try Self.checkArchiveEnd(stream, name: name)
+        try entries.checkComplete()
+        let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
+        try checkGraph(manifest, documents: entries.manifestDocuments, present: entries.seen, external: external, indexBytes: entries.indexBytes)
+        try checkSeekTable(stream, name: name, observed: entries.observed, manifest: manifest, manifestSize: manifestBytes.count)
+        try onIndex(entries.indexBytes)
 
         return VerificationReport(
             manifest: manifest,
             manifestDigest: try Digest.of(manifestBytes),
             signatures: signatures,
-            blobsVerified: seen.count,
-            bytesVerified: bytesVerified,
+            blobsVerified: entries.seen.count,
+            bytesVerified: entries.bytesVerified,
             externalBlobs: manifest.base?.externalBlobs ?? []
         )
     }
 
-    private func duplicateOrBad(_ entry: TarReader.Entry) -> BundleError {
-        .verification("unexpected or repeated entry '\(entry.name)' (\(entry.typeDescription))")
+    /// After the archive's end only zero padding may follow.
+    private static func checkArchiveEnd(_ stream: BundleStream, name: String) throws {
+        while true {
+            let rest = try stream.next()
+            if rest.isEmpty { break }
+            guard rest.allSatisfy({ $0 == 0 }) else { throw BundleError.verification("\(name) has data after the end of its archive") }
+        }
     }
 
     /// Every image's manifests, configs and layers are present; index.json names exactly the images.
@@ -224,14 +129,14 @@ public struct BundleVerifier {
         if let key = JSONKeys.firstDuplicate(in: bytes) {
             throw BundleError.verification("index.json has the key '\(key)' twice in one object (JSON readers disagree on which one counts)")
         }
-        let listed = Set(index.manifests.map { "\($0.annotations?[OCILayout.refNameAnnotation] ?? "")@\($0.digest)" })
-        let images = Set(manifest.images.map { "\($0.refName)@\($0.digest)" })
+        let listed = Set(index.manifests.map { Reference.spelled($0.annotations?[OCILayout.refNameAnnotation] ?? "", tag: nil, digest: $0.digest) })
+        let images = Set(manifest.images.map { Reference.spelled($0.refName, tag: nil, digest: $0.digest) })
         guard listed == images, index.manifests.count == manifest.images.count else {
             throw BundleError.verification("index.json does not list exactly the images of the bundle manifest")
         }
     }
 
-    private func checkSeekTable(_ stream: BundleStream, name: String, observed: [(name: String, header: Int64, size: Int64)], manifest: BundleManifest, manifestSize: Int) throws {
+    private func checkSeekTable(_ stream: BundleStream, name: String, observed: [ObservedEntry], manifest: BundleManifest, manifestSize: Int) throws {
         let tables = stream.skippable.filter { $0.magic == SkippableFrame.seekTableMagic }
         guard stream.skippable.count == 1, let table = tables.first, table.afterFrames == stream.frames.count else {
             if stream.skippable.isEmpty { throw BundleError.truncated(name, "its seek table is missing") }

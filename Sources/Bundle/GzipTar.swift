@@ -3,7 +3,7 @@ import OCI
 
 /// Gzip-compressed tar archives besides the bundle itself: a Helm chart's `.tgz` (read), and a
 /// folder carried the way ORAS carries one (written at pack, read back by `extract`). The C calls
-/// stay in Tar.swift; this file speaks in names, paths and digests.
+/// stay in TarWriter.swift and TarReader.swift; this file speaks in names, paths and digests.
 public enum GzipTar {
     /// One entry of a folder archive, in the order it is written.
     public enum Member: Sendable, Hashable {

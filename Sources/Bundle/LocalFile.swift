@@ -30,3 +30,13 @@ public enum LocalFile {
         return (try hasher.finalize(), size)
     }
 }
+
+/// The folder holding `path` (`.` for a bare name), computed by hand: NSString's
+/// deletingLastPathComponent crashes on one-character paths in this Foundation (`--to-dir x`).
+public func parentFolder(of path: String) -> String {
+    var trimmed = Substring(path)
+    while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+    guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+    let folder = trimmed[..<slash]
+    return folder.isEmpty ? "/" : String(folder)
+}

@@ -60,9 +60,7 @@ public struct PartsTable: Codable, Sendable, Equatable {
     }
 
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self)) + [0x0A]
+        try CanonicalJSON.pretty(self)
     }
 
     /// Reads `B.parts`; nil when there is none.
@@ -102,117 +100,5 @@ public struct PartsTable: Codable, Sendable, Equatable {
         }
         try output.sync()
         guard rename(path + ".tmp", path) == 0 else { throw BundleError.system("create", path) }
-    }
-}
-
-/// Hashes one part as its bytes pass (written by pack and split, read by a sequential reader):
-/// the part's `sha256` and `sample`, both over its bytes outside the signature slot.
-final class PartDigester {
-    /// Bundle offset where the part starts.
-    let start: Int64
-    private let hasher = DigestHasher(.sha256)
-    private var head: [UInt8] = []
-    private var tail: [UInt8] = []
-    private(set) var size: Int64 = 0
-    private var counted: Int64 = 0
-
-    init(start: Int64) { self.start = start }
-
-    /// The next bytes of the part, in order.
-    func update(_ bytes: UnsafeRawBufferPointer) {
-        let offset = start + size
-        size += Int64(bytes.count)
-        let skip = Int(max(0, min(Int64(bytes.count), PartsTable.slotEnd - offset)))
-        let counted = UnsafeRawBufferPointer(rebasing: bytes[skip...])
-        guard !counted.isEmpty else { return }
-        self.counted += Int64(counted.count)
-        hasher.update(counted)
-        let toHead = min(counted.count, PartsTable.sampleSpan - head.count)
-        head.append(contentsOf: counted.prefix(toHead))
-        tail.append(contentsOf: counted.dropFirst(toHead))
-        if tail.count > 16 * PartsTable.sampleSpan { tail.removeFirst(tail.count - PartsTable.sampleSpan) }
-    }
-
-    func finish() throws(BundleError) -> PartsTable.Part {
-        let tailBytes = tail.suffix(PartsTable.sampleSpan)
-        do {
-            return PartsTable.Part(size: size, sha256: try hasher.finalize(), sample: try Digest.of(head + tailBytes))
-        } catch {
-            throw BundleError.library("cannot hash a bundle part: \(error)")
-        }
-    }
-}
-
-extension FileOutput {
-    /// Moves parts written under a temporary name into place as `bundle.001`, … and writes
-    /// `bundle.parts` last; parts an earlier, longer split left behind are removed first.
-    /// Returns the parts' paths.
-    func placeParts(as bundle: String, manifestDigest: Digest) throws(BundleError) -> [String] {
-        let table = try partsTable(manifestDigest: manifestDigest)
-        for number in stride(from: paths.count + 1, through: PartsTable.maxParts, by: 1) {
-            let stale = PartsTable.partPath(bundle, number)
-            guard unlink(stale) == 0 else {
-                if errno == ENOENT { break }
-                throw BundleError.system("remove", stale)
-            }
-        }
-        var placed: [String] = []
-        for (index, path) in paths.enumerated() {
-            let target = PartsTable.partPath(bundle, index + 1)
-            guard rename(path, target) == 0 else { throw BundleError.system("move a part to", target) }
-            placed.append(target)
-        }
-        try table.write(bundle: bundle)
-        return placed
-    }
-}
-
-/// `airlock split`: copies a bundle into parts of at most `partSize` bytes beside it, byte for
-/// byte (its signatures untouched), with their table. The bundle itself is left as it is.
-public enum BundleSplitter {
-    public static func split(_ bundle: String, partSize: Int64, into target: String) throws -> [String] {
-        guard bundle != "-" else { throw BundleError.usage("split reads the bundle twice: give its path, not -") }
-        let input = try BundleInput.open(bundle)
-        let header = try BundleHeader.read(input: input)
-        let directory = parentFolder(of: target)
-        let temporary = (directory.isEmpty ? "." : directory) + "/.airlock-split.\((target as NSString).lastPathComponent)"
-        let output = try FileOutput(creatingParts: temporary, partSize: partSize)
-        do {
-            let cursor = input.cursor()
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let count = try buffer.withUnsafeMutableBytes { raw in
-                    guard let base = raw.baseAddress else { return 0 }
-                    return try cursor.read(base, raw.count)
-                }
-                if count == 0 { break }
-                try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
-            }
-            try output.sync()
-            return try output.placeParts(as: target, manifestDigest: header.manifestDigest)
-        } catch {
-            for path in output.paths { unlink(path) }
-            throw error
-        }
-    }
-}
-
-/// `airlock join`: writes the parts of a split bundle as one file, checking each part against
-/// the table and the whole bundle as `verify` does while the bytes pass; the file appears at
-/// `output` only when everything checked.
-public enum BundleJoiner {
-    public static func join(_ bundle: String, to output: String, keys: [PublicKey]) throws -> VerificationReport {
-        let input = try BundleInput.open(bundle)
-        let temporary = output + ".airlock-join"
-        let file = try FileOutput(creating: temporary)
-        do {
-            let report = try BundleVerifier(requiredKeys: keys).verify(input: input, onRead: { try file.write($0) })
-            try file.sync()
-            guard rename(temporary, output) == 0 else { throw BundleError.system("move the bundle to", output) }
-            return report
-        } catch {
-            unlink(temporary)
-            throw error
-        }
     }
 }

@@ -67,3 +67,11 @@ public struct Digest: Sendable, Hashable, Comparable, Codable, CustomStringConve
         try container.encode(description)
     }
 }
+
+extension Digest {
+    /// For hashes this module computed itself: skips validation.
+    init(trusted algorithm: Algorithm, hex: String) {
+        self.algorithm = algorithm
+        self.hex = hex
+    }
+}

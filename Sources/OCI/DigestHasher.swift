@@ -54,11 +54,3 @@ public final class DigestHasher {
         return Digest(trusted: algorithm, hex: hex)
     }
 }
-
-extension Digest {
-    /// For hashes this module computed itself: skips validation.
-    init(trusted algorithm: Algorithm, hex: String) {
-        self.algorithm = algorithm
-        self.hex = hex
-    }
-}

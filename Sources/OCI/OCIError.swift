@@ -31,8 +31,4 @@ public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// An error with its own user-facing sentence, raised by airlock's code rather than by the
-/// network stack: layers that classify transport failures pass these through untouched.
-public protocol DomainError: Error, CustomStringConvertible {}
-
 extension OCIError: DomainError {}

@@ -26,21 +26,16 @@ public struct Reference: Sendable, Hashable, CustomStringConvertible {
     public init(parsing given: String) throws(OCIError) {
         let text = try Self.withoutTransport(given)
         guard !text.isEmpty else { throw OCIError.invalidReference(text, reason: "it is empty") }
-        var rest = Substring(text)
+        let (rest, tagText, digestText) = Self.split(text)
         var digest: Digest?
-        if let at = rest.firstIndex(of: "@") {
+        if let digestText {
             do {
-                digest = try Digest(parsing: String(rest[rest.index(after: at)...]))
+                digest = try Digest(parsing: String(digestText))
             } catch {
                 throw OCIError.invalidReference(text, reason: "the part after '@' is not a valid digest")
             }
-            rest = rest[..<at]
         }
-        var tag: String?
-        if let colon = rest.lastIndex(of: ":"), !rest[colon...].contains("/") {
-            tag = String(rest[rest.index(after: colon)...])
-            rest = rest[..<colon]
-        }
+        let tag = tagText.map(String.init)
         let (registry, repository) = try Self.splitName(rest, in: text)
         if let tag { try Self.validateTag(tag, in: text) }
         self.registry = registry
@@ -104,28 +99,6 @@ public struct Reference: Sendable, Hashable, CustomStringConvertible {
             throw OCIError.invalidReference(text, reason: "airlock reads images from registries only, as REGISTRY/REPOSITORY[:TAG] or docker://REGISTRY/REPOSITORY[:TAG]; '\(transport)' is a skopeo transport it does not read")
         }
         return text
-    }
-
-    /// Splits `host[:port]/path` into registry and repository, applying Docker Hub defaults.
-    public static func splitName(_ name: Substring, in text: String) throws(OCIError) -> (String, String) {
-        var registry = dockerHub
-        var path = name
-        if let slash = name.firstIndex(of: "/") {
-            let first = name[..<slash]
-            if first.contains(".") || first.contains(":") || first == "localhost" || first.contains(where: \.isUppercase) {
-                registry = String(first)
-                path = name[name.index(after: slash)...]
-            }
-        }
-        if registry == "docker.io" || registry == "registry-1.docker.io" { registry = dockerHub }
-        try validateRegistry(registry, in: text)
-        var repository = String(path)
-        if registry == dockerHub, !repository.contains("/") { repository = "library/" + repository }
-        try validateRepository(repository, in: text)
-        guard registry.utf8.count + 1 + repository.utf8.count <= 255 else {
-            throw OCIError.invalidReference(text, reason: "the name is longer than 255 characters")
-        }
-        return (registry, repository)
     }
 
     static func validateRegistry(_ registry: String, in text: String) throws(OCIError) {

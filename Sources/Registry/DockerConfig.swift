@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// `~/.docker/config.json` (or `$DOCKER_CONFIG/config.json`): `auths`, `credHelpers`, `credsStore`.
 /// https://docs.docker.com/reference/cli/docker/login/#credential-stores
@@ -62,8 +63,7 @@ public struct DockerConfig: CredentialSource {
         for prefix in ["https://", "http://"] where text.hasPrefix(prefix) {
             text = text.dropFirst(prefix.count)
         }
-        if let slash = text.firstIndex(of: "/") { text = text[..<slash] }
-        return String(text)
+        return String(Reference.splitRegistry(text).registry)
     }
 
     public func credential(for host: String) async throws -> Credential? {

@@ -1,3 +1,5 @@
+import OCI
+
 /// Facts about a registry host that decide how to talk to it.
 public enum RegistryHost {
     /// Schemes to try, in order, for `host` (`name[:port]`).
@@ -27,11 +29,7 @@ public enum RegistryHost {
 
     /// The host without port or IPv6 brackets.
     public static func hostname(of host: String) -> String {
-        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
-            return String(host[host.index(after: host.startIndex)..<close])
-        }
-        if let colon = host.lastIndex(of: ":") { return String(host[..<colon]) }
-        return host
+        String(Reference.unbracketed(Reference.splitPort(host).host))
     }
 
     static func ipv4Octets(_ text: String) -> [Int]? {

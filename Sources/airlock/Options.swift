@@ -2,6 +2,7 @@ import Airlock
 import ArgumentParser
 import Foundation
 import Logging
+import OCI
 import Registry
 
 /// How to reach registries: credentials and TLS, shared by every command that talks to one.
@@ -166,10 +167,7 @@ enum Output {
     }
 
     static func json<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        write(data + Data("\n".utf8), to: STDOUT_FILENO)
+        write(Data(try CanonicalJSON.pretty(value)), to: STDOUT_FILENO)
     }
 
     /// Left-aligned columns separated by two spaces.

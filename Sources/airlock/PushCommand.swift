@@ -152,10 +152,8 @@ struct PushCommand: AsyncParsableCommand {
         let entries = result.images.filter { $0.error == nil }.map {
             Mapping.Entry(source: $0.source, target: $0.target, targetByDigest: $0.targetByDigest, pull: $0.pull, pullByDigest: $0.pullByDigest)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            try (encoder.encode(Mapping(images: entries, evidence: result.evidence)) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+            try Data(CanonicalJSON.pretty(Mapping(images: entries, evidence: result.evidence))).write(to: URL(fileURLWithPath: path))
         } catch {
             throw AirlockError.io("cannot write the mapping to \(path)")
         }

@@ -2,6 +2,7 @@ import Airlock
 import ArgumentParser
 import Foundation
 import NIOCore
+import OCI
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,11 +57,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// `HOST:PORT` or `[IPv6]:PORT`.
     static func parseListen(_ text: String) throws -> (host: String, port: Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+        let (address, portText) = Reference.splitPort(text)
+        guard let portText, let port = Int(portText), (0...65535).contains(port) else {
             throw ValidationError("--listen takes ADDRESS:PORT, e.g. 127.0.0.1:5000 or [::1]:5000, not '\(text)'")
         }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let host = String(Reference.unbracketed(address))
         guard !host.isEmpty else { throw ValidationError("--listen needs an address before the port, e.g. 127.0.0.1:\(port)") }
         return (host, port)
     }

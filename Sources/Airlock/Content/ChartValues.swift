@@ -44,15 +44,8 @@ enum ChartValues {
 
     static func reference(_ node: Node, key: String, appVersion: String?) -> ImageReference? {
         if let text = node.scalar?.string.trimmingCharacters(in: .whitespaces), !text.isEmpty, !text.contains(" ") {
-            var name = Substring(text), tag: String?, digest: String?
-            if let at = name.firstIndex(of: "@") {
-                digest = String(name[name.index(after: at)...])
-                name = name[..<at]
-            }
-            if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") {
-                tag = String(name[name.index(after: colon)...])
-                name = name[..<colon]
-            }
+            let (name, tagText, digestText) = Reference.split(text)
+            let tag = tagText.map(String.init), digest = digestText.map(String.init)
             guard name.contains("/") || tag != nil || digest != nil else { return nil }
             return ImageReference(key: key, repository: String(name), tag: tag ?? (digest == nil ? appVersion : nil), digest: digest)
         }

@@ -23,15 +23,11 @@ public struct ImagePattern: Sendable, Hashable, CustomStringConvertible {
         } catch {
             throw AirlockError.usage(error.description)
         }
-        var name = Substring(trimmed)
-        var pattern = defaultTags
-        if let at = name.firstIndex(of: "@") {
-            pattern = String(name[name.index(after: at)...])
-            name = name[..<at]
-        } else if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") {
-            pattern = String(name[name.index(after: colon)...])
-            name = name[..<colon]
-        }
+        // A digest pattern leaves the text before its '@' whole; only without one is a tag split off.
+        let (untagged, digest) = Reference.splitDigest(trimmed)
+        let (beforeTag, tag) = Reference.splitTag(untagged)
+        let name = digest == nil ? beforeTag : untagged
+        let pattern = digest.map(String.init) ?? tag.map(String.init) ?? defaultTags
         do {
             let (registry, repository) = try Reference.splitName(name, in: trimmed)
             self.repository = try Reference(registry: registry, repository: repository)

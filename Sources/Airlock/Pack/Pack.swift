@@ -305,7 +305,7 @@ public struct Packer: Sendable {
 
     /// `acme/runtime` of `registry:5000/acme/runtime`.
     static func path(of repository: String) -> String {
-        repository.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init) ?? repository
+        Reference.splitRegistry(repository).path.map(String.init) ?? repository
     }
 
     /// Fetches an image's manifests (and configs, for platforms), applying the platform filter.
@@ -375,9 +375,7 @@ public struct Packer: Sendable {
                 // A filtered index is a new document (new digest); the source digest is recorded.
                 let filtered = ImageIndex(schemaVersion: 2, mediaType: top.mediaType, artifactType: index.artifactType,
                                           manifests: kept, subject: index.subject, annotations: index.annotations)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                stored = try ManifestDocument(bytes: Array(try encoder.encode(filtered)), declaredType: top.mediaType)
+                stored = try ManifestDocument(bytes: try CanonicalJSON.compact(filtered), declaredType: top.mediaType)
                 sourceDigest = top.digest
             }
             blobs.append(source(stored))

@@ -31,21 +31,18 @@ public struct TargetNaming: Sendable {
             throw AirlockError.usage("--to \(target): airlock takes REGISTRY[/NAMESPACE], optionally after https:// or http://")
         }
         let trimmed = location.hasSuffix("/") ? String(location.dropLast()) : String(location)
-        let parts = trimmed.split(separator: "/", maxSplits: 1).map(String.init)
-        guard let host = parts.first, !host.isEmpty else { throw AirlockError.usage("--to needs REGISTRY[/NAMESPACE], e.g. registry.local:5000/vendor") }
+        let (hostText, namespaceText) = Reference.splitRegistry(trimmed)
+        let host = String(hostText), namespace = namespaceText.map(String.init)
+        guard !host.isEmpty else { throw AirlockError.usage("--to needs REGISTRY[/NAMESPACE], e.g. registry.local:5000/vendor") }
         do {
-            if parts.count == 2 {
-                _ = try Reference(registry: host, repository: parts[1])
-            } else {
-                _ = try Reference(registry: host, repository: "probe")
-            }
+            _ = try Reference(registry: host, repository: namespace ?? "probe")
         } catch {
             throw AirlockError.usage("--to \(target): \(error.description)")
         }
         guard stripComponents >= 0 else { throw AirlockError.usage("--strip-components must be 0 or more") }
         self.registry = host
         self.scheme = scheme
-        self.namespace = parts.count == 2 ? parts[1] : nil
+        self.namespace = namespace
         self.stripComponents = stripComponents
         self.registryNamespaces = registryNamespaces
         self.template = template
@@ -57,8 +54,9 @@ public struct TargetNaming: Sendable {
     /// Target repository (within `registry`) and tag for a bundle image.
     public func target(for image: BundleManifest.Image) throws(AirlockError) -> (repository: String, tag: String?) {
         // A local chart or file has no source registry: `charts/NAME` or `files/NAME` is its whole path.
-        let sourceRegistry = image.isLocal ? "" : image.source.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
-        var path = image.isLocal ? image.source : image.source.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init) ?? image.source
+        let (registryText, pathText) = Reference.splitRegistry(image.source)
+        let sourceRegistry = image.isLocal ? "" : String(registryText)
+        var path = image.isLocal ? image.source : pathText.map(String.init) ?? image.source
         let components = path.split(separator: "/")
         if stripComponents > 0, !image.isLocal {
             guard components.count > stripComponents else {
@@ -74,12 +72,9 @@ public struct TargetNaming: Sendable {
                 .replacingOccurrences(of: "{flatpath}", with: path.replacingOccurrences(of: "/", with: "-"))
                 .replacingOccurrences(of: "{name}", with: String(path.split(separator: "/").last ?? ""))
                 .replacingOccurrences(of: "{tag}", with: image.tag ?? image.digest.hex.prefix(12).description)
-            var repository = rendered
-            var tag = image.tag
-            if let colon = rendered.lastIndex(of: ":"), !rendered[colon...].contains("/") {
-                repository = String(rendered[..<colon])
-                tag = String(rendered[rendered.index(after: colon)...])
-            }
+            let (name, renderedTag) = Reference.splitTag(rendered)
+            var repository = String(name)
+            let tag = renderedTag.map(String.init) ?? image.tag
             if let namespace { repository = namespace + "/" + repository }
             try validate(repository, tag: tag, for: image)
             return (repository, tag)
@@ -98,7 +93,7 @@ public struct TargetNaming: Sendable {
         for image in images {
             let target = try target(for: image)
             targets.append(target)
-            let name = "\(registry)/\(target.repository)" + (target.tag.map { ":\($0)" } ?? "@\(image.digest)")
+            let name = Reference.spelled("\(registry)/\(target.repository)", tagOr: image.digest, tag: target.tag)
             if let other = owners[name], other.digest != image.digest {
                 throw AirlockError.usage("two images would land on \(name): \(Self.sourceName(other)) and \(Self.sourceName(image)); \(separationHint)")
             }
@@ -108,7 +103,7 @@ public struct TargetNaming: Sendable {
     }
 
     private static func sourceName(_ image: BundleManifest.Image) -> String {
-        image.source + (image.tag.map { ":\($0)" } ?? "@\(image.digest)")
+        Reference.spelled(image.source, tagOr: image.digest, tag: image.tag)
     }
 
     /// Which options keep images apart, given the ones in use.

@@ -156,9 +156,7 @@ public struct Ledger: Sendable {
                 "org.opencontainers.image.title": record.title,
                 "org.opencontainers.image.version": record.version,
             ])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let document = try ManifestDocument(bytes: Array(try encoder.encode(artifact)), declaredType: MediaType.ociManifest)
+        let document = try ManifestDocument(bytes: try CanonicalJSON.compact(artifact), declaredType: MediaType.ociManifest)
         try await client.putManifest(document, repository: location.repository, reference: tag)
     }
 }

@@ -79,10 +79,8 @@ public struct LedgerRecord: Codable, Sendable, Hashable {
 
     /// The record's bytes: sorted keys, so the same record hashes the same.
     func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
-            return Array(try encoder.encode(self))
+            return try CanonicalJSON.compact(self)
         } catch {
             throw AirlockError.io("cannot encode the ledger record of \(title): \(error)")
         }

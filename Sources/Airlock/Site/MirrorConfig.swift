@@ -80,16 +80,16 @@ public struct MirrorConfig: Sendable {
     /// mirror: only sources whose first component is a registry host (Docker's rule: a dot, a
     /// port or `localhost`) are mapped.
     static func hasUpstream(_ source: String) -> Bool {
-        guard let first = source.split(separator: "/", maxSplits: 1).first, source.contains("/") else { return false }
-        return first.contains(".") || first.contains(":") || first == "localhost"
+        guard source.contains("/") else { return false }
+        return Reference.isRegistryHost(Reference.splitRegistry(source).registry)
     }
 
     var mappings: [Mapping] {
         Set(images.filter { Self.hasUpstream($0.source) }.map { image -> Mapping in
             let name = Self.repositoryName(image.source)
-            let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
-            let host = Self.upstreamHost(parts.first ?? name)
-            let path = parts.count == 2 ? parts[1] : name
+            let (first, rest) = Reference.splitRegistry(name)
+            let host = Self.upstreamHost(String(first))
+            let path = rest.map(String.init) ?? name
             let namespace: String?? = image.repository == path ? .some(nil)
                 : image.repository.hasSuffix("/" + path) ? .some(String(image.repository.dropLast(path.count + 1))) : .none
             return Mapping(upstreamHost: host, source: "\(host)/\(path)", target: "\(mirror)/\(image.repository)", namespace: namespace)
@@ -223,9 +223,8 @@ public struct MirrorConfig: Sendable {
 
     /// A reference without its tag or digest.
     public static func repositoryName(_ reference: String) -> String {
-        if let at = reference.firstIndex(of: "@") { return String(reference[..<at]) }
-        if let colon = reference.lastIndex(of: ":"), !reference[colon...].contains("/") { return String(reference[..<colon]) }
-        return reference
+        let (untagged, digest) = Reference.splitDigest(reference)
+        return String(digest == nil ? Reference.splitTag(reference).name : untagged)
     }
 
     /// Docker Hub's API host is configured as `docker.io`, as containerd and containers-registries.conf name it.
@@ -234,10 +233,8 @@ public struct MirrorConfig: Sendable {
     }
 
     static func splitPort(_ host: String, scheme: String) -> (String, String) {
-        if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") {
-            return (String(host[..<colon]), String(host[host.index(after: colon)...]))
-        }
-        return (host, scheme == "http" ? "80" : "443")
+        let (endpoint, port) = Reference.splitPort(host)
+        return (String(endpoint), port.map(String.init) ?? (scheme == "http" ? "80" : "443"))
     }
 
     /// A TOML basic string, which is also a YAML double-quoted scalar.

@@ -39,12 +39,10 @@ public enum ImageListing {
 
     /// `acme/runtime` and `8.12.1` of the layout name `acme/runtime:8.12.1` (nil tag for `…@sha256:…`).
     public static func split(refName: String) -> (repository: String, tag: String?) {
-        if let at = refName.firstIndex(of: "@") { return (String(refName[..<at]), nil) }
-        let lastSlash = refName.lastIndex(of: "/") ?? refName.startIndex
-        if let colon = refName[lastSlash...].lastIndex(of: ":") {
-            return (String(refName[..<colon]), String(refName[refName.index(after: colon)...]))
-        }
-        return (refName, nil)
+        let (untagged, digest) = Reference.splitDigest(refName)
+        if digest != nil { return (String(untagged), nil) }
+        let (repository, tag) = Reference.splitTag(refName)
+        return (String(repository), tag.map(String.init))
     }
 
     /// The groups, of the images that match any of `filters` (all images without one).

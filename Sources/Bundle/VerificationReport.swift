@@ -1,0 +1,12 @@
+import OCI
+
+/// What a successful verification established.
+public struct VerificationReport: Sendable, Codable {
+    public let manifest: BundleManifest
+    public let manifestDigest: Digest
+    public let signatures: SignatureReport
+    public let blobsVerified: Int
+    public let bytesVerified: Int64
+    /// Blobs the bundle relies on but does not hold (delta bundles).
+    public let externalBlobs: [Descriptor]
+}
