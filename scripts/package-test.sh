@@ -30,6 +30,13 @@ TARBALL="$(ls "$CACHE"/dist/airlock-*-linux-x86_64.tar.gz)"
 (cd "$CACHE/dist" && sha256sum -c --quiet SHA256SUMS)
 openssl dgst -sha256 -verify "$CACHE/release.pub" -signature "$CACHE/dist/SHA256SUMS.sig" "$CACHE/dist/SHA256SUMS" >/dev/null \
   || { say "SHA256SUMS.sig does not verify with openssl"; exit 1; }
+# The licence: the .deb's copyright (DEP-5) says Apache-2.0 and points at Debian's copy of the text;
+# the tarball, for systems without that copy, carries LICENSE itself.
+dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./usr/share/doc/airlock/copyright > "$CACHE/copyright" \
+  && grep -qx 'License: Apache-2.0' "$CACHE/copyright" && grep -qF '/usr/share/common-licenses/Apache-2.0' "$CACHE/copyright" \
+  || { say "the .deb's copyright does not say Apache-2.0:"; cat "$CACHE/copyright" >&2; exit 1; }
+tar -xzOf "$TARBALL" "$(basename "$TARBALL" .tar.gz)/LICENSE" > "$CACHE/LICENSE" && cmp -s "$CACHE/LICENSE" LICENSE \
+  || { say "the tarball holds no LICENSE, or not the checkout's"; exit 1; }
 
 # 2. Nothing from the toolchain, with the toolchain's directory hidden.
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/airlock-package-test.XXXXXX")"

@@ -70,8 +70,10 @@ done
 "$BINARY" --generate-completion-script zsh > "$STAGE/usr/share/zsh/vendor-completions/_airlock"
 "$BINARY" --generate-completion-script fish > "$STAGE/usr/share/fish/vendor_completions.d/airlock.fish"
 install -m 644 README.md "$STAGE/usr/share/doc/airlock/README.md"
+install -m 644 NOTICE "$STAGE/usr/share/doc/airlock/NOTICE"
 cp -R format-spec/. "$STAGE/usr/share/doc/airlock/format-spec/"
 find "$STAGE/usr/share/doc/airlock/format-spec" -type d -exec chmod 755 {} + -o -type f -exec chmod 644 {} +
+# Debian's machine-readable copyright (DEP-5); the licence text itself is Debian's common copy.
 cat > "$STAGE/usr/share/doc/airlock/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: airlock
@@ -79,9 +81,24 @@ Comment: Built from commit $COMMIT. The binary links the Swift runtime, Foundati
  AsyncHTTPClient, swift-argument-parser, swift-log and Yams statically (Apache-2.0 and MIT).
 
 Files: *
-Copyright: the airlock developers
-License: unlicensed
- No licence has been granted for airlock yet; all rights reserved by its developers.
+Copyright: 2026 the airlock developers
+License: Apache-2.0
+
+License: Apache-2.0
+ Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ use this file except in compliance with the License. You may obtain a copy of
+ the License at
+ .
+ http://www.apache.org/licenses/LICENSE-2.0
+ .
+ Unless required by applicable law or agreed to in writing, software
+ distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+ License for the specific language governing permissions and limitations under
+ the License.
+ .
+ On Debian systems, the complete text of the Apache License, Version 2.0 can be
+ found in "/usr/share/common-licenses/Apache-2.0".
 EOF
 
 # Depends from the libraries the binary loads, as Debian's own tool computes them.
@@ -116,6 +133,7 @@ NAME="airlock-$VERSION-linux-x86_64"
 TREE="$WORK/tar/$NAME"
 mkdir -p "$TREE"
 cp -a "$STAGE/usr/bin" "$STAGE/usr/share" "$TREE/"
+install -m 644 LICENSE "$TREE/LICENSE"   # other systems have no /usr/share/common-licenses
 touch -h -d "@$SOURCE_DATE_EPOCH" "$TREE" "$WORK/tar"
 TARBALL="$OUT/$NAME.tar.gz"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=gnu \

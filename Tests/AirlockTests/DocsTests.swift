@@ -4,7 +4,8 @@ import Testing
 import TestSupport
 
 /// The offline docs: a man page per subcommand that renders cleanly and names every option the
-/// parser has, and shell completions generated from the parser.
+/// parser has, and shell completions generated from the parser. The project's own: a README.md in
+/// every source folder, the Apache-2.0 LICENSE, and a CHANGELOG.md with an Unreleased section.
 struct DocsTests {
     static let subcommands = ["keygen", "tags", "pack", "inspect", "verify", "sign", "split", "join", "push", "unpack", "extract", "diff", "serve", "status", "prune"]
 
@@ -75,5 +76,49 @@ struct DocsTests {
         #expect(script.status == 0, "\(script.stderr)")
         for command in Self.subcommands { #expect(script.stdout.contains(command), "\(shell) completion lacks \(command)") }
         #expect(script.stdout.contains("progress"))
+    }
+
+    /// Every folder under Sources/ says what it owns (CONTRIBUTING.md). C shim folders (a
+    /// module.modulemap or an include/ folder) are left out, with everything below them.
+    @Test func everySourceFolderHasAReadme() throws {
+        var folders = try Self.subfolders(of: TestPaths.repoRoot.appendingPathComponent("Sources"))
+        var checked = 0
+        var missing: [String] = []
+        while let folder = folders.popLast() {
+            let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            if names.contains("module.modulemap") || names.contains("include") { continue }
+            checked += 1
+            if !names.contains("README.md") { missing.append(folder.path) }
+            folders += try Self.subfolders(of: folder)
+        }
+        #expect(checked > 10, "only \(checked) source folders found")
+        #expect(missing.isEmpty, "no README.md in \(missing.sorted())")
+    }
+
+    static func subfolders(of folder: URL) throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().compactMap { name -> URL? in
+            let url = folder.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+            return url
+        }
+    }
+
+    @Test func licenseIsApache2() throws {
+        let license = try #require(FileManager.default.contents(atPath: TestPaths.repoRoot.appendingPathComponent("LICENSE").path), "LICENSE is missing")
+        let text = String(decoding: license, as: UTF8.self)
+        for line in ["Apache License", "Version 2.0, January 2004", "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION", "END OF TERMS AND CONDITIONS"] {
+            #expect(text.contains(line), "LICENSE is not the Apache License 2.0: no '\(line)'")
+        }
+        // Debian's copy is the standard text, byte for byte.
+        if let debian = FileManager.default.contents(atPath: "/usr/share/common-licenses/Apache-2.0") {
+            #expect(license == debian, "LICENSE differs from /usr/share/common-licenses/Apache-2.0")
+        }
+    }
+
+    @Test func changelogHasAnUnreleasedSection() throws {
+        let changelog = try #require(FileManager.default.contents(atPath: TestPaths.repoRoot.appendingPathComponent("CHANGELOG.md").path), "CHANGELOG.md is missing")
+        let lines = String(decoding: changelog, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.contains("## [Unreleased]"), "CHANGELOG.md has no '## [Unreleased]' heading")
     }
 }
