@@ -50,7 +50,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(
             name: "Bundle",
@@ -68,7 +69,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]
+            ],
+            // A README per capability folder (Support, Pack, Verify, Push, Serve, Site, Content, Evidence, Diff).
+            exclude: ["README.md"] + ["Support", "Pack", "Verify", "Push", "Serve", "Site", "Content", "Evidence", "Diff"].map { "\($0)/README.md" }
         ),
         .executableTarget(
             name: "airlock",
@@ -78,7 +81,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         // Fuzz targets over everything that reads untrusted bytes (scripts/fuzz.sh); built
         // normally it replays saved inputs.
