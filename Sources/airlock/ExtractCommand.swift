@@ -20,8 +20,7 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "Directory to write the charts and files into.", completion: .directory)
     var toDir: String
 
-    @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
-    var key: [String] = []
+    @OptionGroup var signers: SignerKeyOptions
 
     @Flag(help: "Replace files and folders of the same names in DIR.")
     var force = false
@@ -32,12 +31,12 @@ struct ExtractCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if key.isEmpty { throw ValidationError("extract needs at least one --key (the public key of a signer you trust)") }
+        try signers.require(for: "extract")
     }
 
     func run() throws {
         try OutputPath.check(toDir, kind: .directory, option: "--to-dir")
-        let keys = try loadPublicKeys(key)
+        let keys = try signers.publicKeys()
         let result = try Extractor(keys: keys, force: force).extract(bundle: bundle, to: toDir)
         if json {
             try Output.json(result)

@@ -32,15 +32,15 @@ enum Interruption {
             _exit(ExitStatus.interrupted.rawValue)
         }
     }
-}
 
-/// True for the first caller only.
-final class OnceFlag: Sendable {
-    private let claimed = NIOLockedValueBox(false)
-    func claim() -> Bool {
-        claimed.withLockedValue { claimed in
-            defer { claimed = true }
-            return !claimed
+    /// True for the first caller only.
+    private final class OnceFlag: Sendable {
+        private let claimed = NIOLockedValueBox(false)
+        func claim() -> Bool {
+            claimed.withLockedValue { claimed in
+                defer { claimed = true }
+                return !claimed
+            }
         }
     }
 }

@@ -19,14 +19,13 @@ struct JoinCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "The bundle file to write.", completion: .file())
     var output: String
 
-    @Option(help: "Public key that must have signed the bundle (repeatable).", completion: .file(extensions: ["pub"]))
-    var key: [String] = []
+    @OptionGroup var signers: SignerKeyOptions
 
     @Flag(help: "Replace an existing OUTPUT that is not an airlock bundle (a private key is never replaced).")
     var force = false
 
     func run() throws {
-        let keys = try loadPublicKeys(key)
+        let keys = try signers.publicKeys()
         try OutputPath.check(output, kind: .bundle, force: force, option: "-o")
         let report = try BundleJoiner.join(bundle, to: output, keys: keys)
         Output.line("joined \(report.manifest.name) \(report.manifest.version) into \(output): \(report.blobsVerified) blobs, \(ByteCount.format(report.bytesVerified)) checked")

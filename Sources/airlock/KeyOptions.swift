@@ -29,7 +29,7 @@ func loadPublicKeys(_ paths: [String]) throws -> [PublicKey] {
 
 /// `--key PUB`: the signers a command that reads a bundle trusts (every one must have signed).
 struct SignerKeyOptions: ParsableArguments {
-    @Option(name: .customLong("key"), help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
+    @Option(name: .customLong("key"), help: "Public key that must have signed (repeatable; verify, push, unpack, extract and serve need at least one).", completion: .file(extensions: ["pub"]))
     var paths: [String] = []
 
     /// The usage error of a command that needs a signer.

@@ -91,42 +91,75 @@ struct PackCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let partSize = try splitSize.map { text throws(AirlockError) in try PartSize.parse(text, option: "--split-size") }
-        try OutputPath.check(partSize == nil ? output : PartsTable.partPath(output, 1), kind: .bundle, force: force, option: "-o")
-        var patterns: [ImagePattern] = []
-        var specText: String?
-        var platforms: [Platform]?
-        var bundleName = name, bundleVersion = version
-        var charts: [ImagePattern] = [], localCharts: [LocalPath] = [], files: [LocalPath] = []
-        if let spec {
-            let loaded = try PackSpec.load(path: spec)
-            patterns = try loaded.spec.patterns()
-            let directory = parentFolder(of: spec)
-            charts = try loaded.spec.chartPatterns()
-            localCharts = loaded.spec.localCharts(relativeTo: directory)
-            files = loaded.spec.localFiles(relativeTo: directory)
-            specText = loaded.text
-            platforms = try loaded.spec.parsedPlatforms()
-            bundleName = name ?? loaded.spec.name
-            bundleVersion = version ?? loaded.spec.version
-        }
-        patterns += try image.map { try ImagePattern(parsing: $0, defaultTags: "latest") }
-        for given in chart {
-            if Self.isLocalChart(given) {
-                localCharts.append(LocalPath(path: given))
-            } else {
-                // Helm's tags spell a version's `+` as `_`; a registry name holds no `+`.
-                charts.append(try ImagePattern(parsing: given.replacingOccurrences(of: "+", with: "_"), defaultTags: "*"))
+        var request = try packRequest()
+        explainInterruption()
+        let logger = outputOptions.logger
+        let display = progress.display(outputOptions)
+        request.progress = display.progress
+        let hosts = Set((request.patterns + request.charts).map(\.repository.registry))
+        let result = try await display.run { [request] _ in
+            try await registry.withTransport(hosts: hosts, logger: logger) { transport in
+                try await Packer(transport: transport, logger: logger).pack(request)
             }
         }
-        files += file.map { LocalPath(path: $0) }
-        if let platform {
-            platforms = try platform.split(separator: ",").map { try Platform(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        if json {
+            try Output.json(result)
+            return
         }
+        printResult(result)
+    }
+
+    /// What to pack: the spec file and the options together (the options' name and version win).
+    struct Selection {
+        var name: String?
+        var version: String?
+        var specText: String?
+        var patterns: [ImagePattern] = []
+        var charts: [ImagePattern] = []
+        var localCharts: [LocalPath] = []
+        var files: [LocalPath] = []
+        var platforms: [Platform]?
+    }
+
+    func selection() throws -> Selection {
+        var selection = Selection(name: name, version: version)
+        if let spec {
+            let loaded = try PackSpec.load(path: spec)
+            selection.patterns = try loaded.spec.patterns()
+            let directory = parentFolder(of: spec)
+            selection.charts = try loaded.spec.chartPatterns()
+            selection.localCharts = loaded.spec.localCharts(relativeTo: directory)
+            selection.files = loaded.spec.localFiles(relativeTo: directory)
+            selection.specText = loaded.text
+            selection.platforms = try loaded.spec.parsedPlatforms()
+            selection.name = name ?? loaded.spec.name
+            selection.version = version ?? loaded.spec.version
+        }
+        selection.patterns += try image.map { try ImagePattern(parsing: $0, defaultTags: "latest") }
+        for given in chart {
+            if Self.isLocalChart(given) {
+                selection.localCharts.append(LocalPath(path: given))
+            } else {
+                // Helm's tags spell a version's `+` as `_`; a registry name holds no `+`.
+                selection.charts.append(try ImagePattern(parsing: given.replacingOccurrences(of: "+", with: "_"), defaultTags: "*"))
+            }
+        }
+        selection.files += file.map { LocalPath(path: $0) }
+        if let platform {
+            selection.platforms = try platform.split(separator: ",").map { try Platform(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        }
+        return selection
+    }
+
+    /// The request, with keys loaded (a passphrase may be asked for) and the output checked.
+    func packRequest() throws -> PackRequest {
+        let partSize = try splitSize.map { text throws(AirlockError) in try PartSize.parse(text, option: "--split-size") }
+        try OutputPath.check(partSize == nil ? output : PartsTable.partPath(output, 1), kind: .bundle, force: force, option: "-o")
+        let selection = try selection()
         let signers = try passphrase.loadPrivateKeys(key)
         var request = PackRequest(
-            name: bundleName ?? "", version: bundleVersion ?? "", spec: specText, patterns: patterns,
-            platforms: platforms, output: output, signers: signers, concurrency: concurrency)
+            name: selection.name ?? "", version: selection.version ?? "", spec: selection.specText, patterns: selection.patterns,
+            platforms: selection.platforms, output: output, signers: signers, concurrency: concurrency)
         if let base {
             let header = try BundleHeader.read(path: base)
             if let below = header.manifest.base {
@@ -139,14 +172,18 @@ struct PackCommand: AsyncParsableCommand {
         request.evidence.types = referrersType
         request.cosignKeys = try loadPublicKeys(cosignKey)
         request.partSize = partSize
-        request.charts = charts
-        request.localCharts = localCharts
-        request.files = files
+        request.charts = selection.charts
+        request.localCharts = selection.localCharts
+        request.files = selection.files
         if !outputOptions.quiet {
             request.warnUnmatched = Output.warning(unmatched:)
             request.warnChartImage = Output.warning(chartImage:)
         }
-        let logger = outputOptions.logger
+        return request
+    }
+
+    /// Ctrl-C keeps what was fetched for the next run; say so.
+    func explainInterruption() {
         let outputPath = output
         Interruption.explain {
             let kept = BundleWriter.keptBytes(outputPath: outputPath)
@@ -154,17 +191,9 @@ struct PackCommand: AsyncParsableCommand {
                 ? "\(ByteCount.format(kept)) already fetched are kept in \(BundleWriter.workDirectory(for: outputPath)); run the same pack again to reuse them (or delete that folder)"
                 : "nothing was written to \(outputPath)"
         }
-        let display = progress.display(outputOptions)
-        request.progress = display.progress
-        let result = try await display.run { _ in
-            try await registry.withTransport(hosts: Set((patterns + charts).map(\.repository.registry)), logger: logger) { transport in
-                try await Packer(transport: transport, logger: logger).pack(request)
-            }
-        }
-        if json {
-            try Output.json(result)
-            return
-        }
+    }
+
+    func printResult(_ result: PackResult) {
         if !outputOptions.quiet {
             for image in result.images {
                 Output.line("  \(image.name)  \(image.digest.short)  \((image.platforms ?? []).joined(separator: ","))")

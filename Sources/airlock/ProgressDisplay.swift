@@ -1,34 +1,6 @@
 import Airlock
-import ArgumentParser
 import Foundation
 import NIOConcurrencyHelpers
-
-enum ProgressMode: String, ExpressibleByArgument, CaseIterable, Sendable {
-    /// A status line when stderr is a terminal, nothing otherwise.
-    case auto
-    /// Always the status line.
-    case tty
-    /// One line per image (or per tenth of the bytes), for CI logs.
-    case plain
-    /// Nothing but the result.
-    case none
-}
-
-/// `--progress`, for the commands that move bytes (pack, verify, push, unpack).
-struct ProgressOptions: ParsableArguments {
-    @Option(help: "Progress on stderr: auto (a status line on a terminal, nothing when piped), tty, plain (one line per image, for CI logs), or none.")
-    var progress: ProgressMode = .auto
-
-    /// The display for these options; `--quiet` silences it, `--verbose` turns the status line
-    /// into plain lines (log lines and a redrawn line do not mix).
-    func display(_ output: OutputOptions) -> ProgressDisplay {
-        var mode = progress
-        if output.quiet { mode = .none }
-        if mode == .auto { mode = isatty(STDERR_FILENO) == 1 ? .tty : .none }
-        if mode == .tty, output.verbose > 0 { mode = .plain }
-        return ProgressDisplay(mode: mode)
-    }
-}
 
 /// Shows a `TransferProgress` on stderr: one redrawn status line (bytes, percent, rate, ETA, what is in
 /// flight) on a terminal, or one plain line per milestone for logs.

@@ -22,12 +22,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Argument(help: "The bundle file.", completion: .file())
     var bundle: String
 
-    @Option(help: "Public key that must have signed (repeatable; at least one).", completion: .file(extensions: ["pub"]))
-    var key: [String] = []
+    @OptionGroup var signers: SignerKeyOptions
 
-    @Option(help: "Cosign public key: every image must carry a valid cosign signature by one of these, checked before listening (repeatable).",
-            completion: .file(extensions: ["pub"]))
-    var cosignKey: [String] = []
+    @OptionGroup var cosign: CosignKeyOptions
 
     @Option(help: "Address and port to listen on (default 127.0.0.1:5000; 0.0.0.0:PORT for every interface; port 0 picks a free one).")
     var listen: String = "127.0.0.1:5000"
@@ -48,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if key.isEmpty { throw ValidationError("serve needs at least one --key (the public key of a signer you trust)") }
+        try signers.require(for: "serve")
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if stallTimeout < 1 { throw ValidationError("--stall-timeout takes a number of seconds, at least 1") }
         if bundle == "-" { throw ValidationError("serve reads blobs at random: give a bundle file, not standard input") }
@@ -67,10 +64,10 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let keys = try loadPublicKeys(key)
+        let keys = try signers.publicKeys()
         let naming = try names.naming(to: "localhost" + (toNamespace.map { "/\($0)" } ?? ""))
         let quiet = output.quiet
-        let server = try await BundleServer(bundle: bundle, keys: keys, cosignKeys: try loadPublicKeys(cosignKey), naming: naming) { line in
+        let server = try await BundleServer(bundle: bundle, keys: keys, cosignKeys: try cosign.publicKeys(), naming: naming) { line in
             if !quiet { Output.error(Output.printable(line)) }
         }
         var options = BundleServer.Options()

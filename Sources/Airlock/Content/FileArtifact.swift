@@ -30,9 +30,25 @@ enum FileArtifact {
         } catch {
             throw AirlockError.usage("\(shown) cannot be pushed as \(repository):\(tag): \(error.description)")
         }
+        let (layer, layerPath) = try Self.layer(path, mode: status.st_mode & S_IFMT, shown: shown, name: name, mtime: mtime, scratch: scratch)
+        let config = Descriptor(mediaType: MediaType.ociEmpty, digest: try Digest.of(emptyConfig), size: Int64(emptyConfig.count))
+        let manifest = try Self.manifest(config: config, layer: layer, created: created)
+        return LocalArtifact(
+            kind: .file, repository: repository, tag: tag, artifact: .init(name: name, version: nil, path: shown), manifest: manifest,
+            blobs: [
+                .init(descriptor: config, registry: "", repository: repository, bytes: emptyConfig),
+                .init(descriptor: layer, registry: "", repository: repository, bytes: nil, localPath: layerPath),
+                .init(descriptor: manifest.descriptor(), registry: "", repository: repository, bytes: manifest.bytes),
+            ])
+    }
+
+    /// The one layer: a file's exact bytes, or a folder's tar+gzip written into `scratch`; and
+    /// the local path that holds its bytes.
+    static func layer(_ path: String, mode: mode_t, shown: String, name: String, mtime: Int64,
+                      scratch: String) throws -> (layer: Descriptor, path: String) {
         let layer: Descriptor
         var layerPath = path
-        switch status.st_mode & S_IFMT {
+        switch mode {
         case S_IFREG:
             let (digest, size) = try LocalFile.digest(path, shown: shown)
             layer = Descriptor(mediaType: MediaType.ociLayer, digest: digest, size: size, annotations: [MediaType.titleAnnotation: name])
@@ -52,7 +68,11 @@ enum FileArtifact {
         default:
             throw AirlockError.usage("\(shown) is neither a file nor a folder")
         }
-        let config = Descriptor(mediaType: MediaType.ociEmpty, digest: try Digest.of(emptyConfig), size: Int64(emptyConfig.count))
+        return (layer, layerPath)
+    }
+
+    /// The image manifest `oras push` writes: artifactType, the empty config inline, the layer.
+    static func manifest(config: Descriptor, layer: Descriptor, created: String) throws -> ManifestDocument {
         let manifestJSON = GoJSON.object([
             ("schemaVersion", .int(2)),
             ("mediaType", .string(MediaType.ociManifest)),
@@ -63,14 +83,7 @@ enum FileArtifact {
                                         ("size", .int(layer.size)), ("annotations", .map((layer.annotations ?? [:]).mapValues { .string($0) }))])])),
             ("annotations", .map([MediaType.createdAnnotation: .string(created)])),
         ])
-        let manifest = try ManifestDocument(bytes: manifestJSON.bytes, declaredType: MediaType.ociManifest)
-        return LocalArtifact(
-            kind: .file, repository: repository, tag: tag, artifact: .init(name: name, version: nil, path: shown), manifest: manifest,
-            blobs: [
-                .init(descriptor: config, registry: "", repository: repository, bytes: emptyConfig),
-                .init(descriptor: layer, registry: "", repository: repository, bytes: nil, localPath: layerPath),
-                .init(descriptor: manifest.descriptor(), registry: "", repository: repository, bytes: manifest.bytes),
-            ])
+        return try ManifestDocument(bytes: manifestJSON.bytes, declaredType: MediaType.ociManifest)
     }
 
     /// Every entry under `folder`, depth first in name order (as Go's filepath.Walk, which ORAS

@@ -4,75 +4,6 @@ import Logging
 import NIOCore
 import OCI
 import Registry
-import NIOConcurrencyHelpers
-
-/// What to pack.
-public struct PackRequest: Sendable {
-    public var name: String
-    public var version: String
-    public var spec: String?
-    public var patterns: [ImagePattern]
-    public var platforms: [Platform]?
-    public var output: String
-    public var signers: [PrivateKey]
-    public var concurrency: Int
-    /// Make a delta: leave out every blob this earlier bundle already holds.
-    public var base: BundleHeader?
-    /// Where bytes fetched and images finished are reported.
-    public var progress = TransferProgress()
-    /// A pattern term that matches no tag is an error instead of a warning.
-    public var strict = false
-    /// Told each pattern term that matches no tag, as soon as it is known (before any fetch).
-    public var warnUnmatched: @Sendable (String) -> Void = { _ in }
-    /// Signatures, SBOMs and attestations to bring along (`--no-referrers`, `--referrers-type`).
-    public var evidence = EvidenceOptions()
-    /// `--cosign-key`: every image must carry a cosign signature by one of these.
-    public var cosignKeys: [PublicKey] = []
-    /// OCI chart repositories and the versions to take (`charts:` with `ref`, `--chart REF:PATTERN`).
-    public var charts: [ImagePattern] = []
-    /// Local chart archives (`charts:` with `path`, `--chart PATH`).
-    public var localCharts: [LocalPath] = []
-    /// Files and folders (`files:`, `--file`).
-    public var files: [LocalPath] = []
-    /// Told each image a local chart's values name that the bundle lacks.
-    public var warnChartImage: @Sendable (String) -> Void = { _ in }
-    /// `--split-size`: write the bundle as parts of at most this many bytes (format-spec §13).
-    public var partSize: Int64?
-
-    public init(name: String, version: String, spec: String?, patterns: [ImagePattern], platforms: [Platform]?, output: String, signers: [PrivateKey], concurrency: Int = 4) {
-        self.name = name
-        self.version = version
-        self.spec = spec
-        self.patterns = patterns
-        self.platforms = platforms
-        self.output = output
-        self.signers = signers
-        self.concurrency = concurrency
-        self.base = nil
-    }
-}
-
-/// `pack --json` (format-spec/json/pack.schema.json).
-public struct PackResult: Sendable, Encodable {
-    public let name: String
-    public let version: String
-    public let path: String
-    /// The parts written (`B.001`, …) with `--split-size`; absent otherwise.
-    public let parts: [String]?
-    /// Bytes of the bundle file (of all its parts together).
-    public let size: Int64
-    public let manifestDigest: Digest
-    public let images: [ImageReport]
-    public let blobCount: Int
-    public let uniqueBytes: Int64
-    public let signers: [SignatureReport.Signer]
-    /// Pattern terms that matched no tag (`REG/REPO:TERM`).
-    public let unmatched: [String]
-    /// Signatures, SBOMs and attestations packed, per image.
-    public let evidence: [EvidenceSummary]
-    /// Images a local chart's values.yaml names that the bundle does not hold.
-    public let missingChartImages: [String]
-}
 
 /// Resolves patterns, fetches every manifest and blob once, and writes a signed bundle.
 public struct Packer: Sendable {
@@ -122,15 +53,47 @@ public struct Packer: Sendable {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let local = try Self.localArtifacts(request, created: created, scratch: scratch)
         // 1. Resolve every pattern (newest first), dropping duplicates.
+        let (selected, unmatched) = try await resolve(request)
+        // 2. Walk each image's graph.
+        let walked = try await walk(selected, request: request) + local.map(Self.walked)
+        try Self.checkNames(walked)
+        // 3. Unique blobs: manifests first, then the rest, each by digest.
+        let unique = Self.uniqueBlobs(walked)
+        var ordered = unique
+        let base = deltaBase(request, ordered: &ordered)
+        // 4. Names in index.json, and the manifest that lists it all.
+        let listing = try Self.listing(walked)
+        let manifest = BundleManifest(
+            name: request.name, version: request.version, created: created.text, spec: request.spec, images: listing.images,
+            index: Descriptor(mediaType: MediaType.ociIndex, digest: try Digest.of(listing.indexJSON), size: Int64(listing.indexJSON.count)),
+            blobs: ordered.map(\.descriptor), base: base, tool: "airlock \(AirlockVersion.current)",
+            evidence: listing.evidence, cosignKeys: request.cosignKeys.map(\.id))
+        try Self.checkCosign(manifest, keys: request.cosignKeys, fetched: unique)
+        let missingChartImages = Self.missingChartImages(local, images: listing.images)
+        missingChartImages.forEach(request.warnChartImage)
+        // 5. Room for it all, known from the manifests before a layer is fetched.
+        try Self.checkRoom(request, manifest: manifest, indexJSON: listing.indexJSON, blobs: ordered)
+        // 6. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
+        let result = try await write(ordered, manifest: manifest, listing: listing, request: request, created: created)
+        return PackResult(
+            name: request.name, version: request.version,
+            path: result.path, parts: result.parts.isEmpty ? nil : result.parts, size: result.size, manifestDigest: result.manifestDigest,
+            images: listing.images.map(ImageReport.init),
+            blobCount: ordered.count, uniqueBytes: ordered.reduce(0) { $0 + $1.descriptor.size },
+            signers: request.signers.map(SignatureReport.Signer.init(signing:)), unmatched: unmatched, evidence: EvidenceSummary.of(manifest),
+            missingChartImages: missingChartImages)
+    }
+
+    /// Every pattern's tags, newest first, each tag once (the first pattern to select it keeps it);
+    /// and the pattern terms that matched no tag.
+    func resolve(_ request: PackRequest) async throws -> (selected: [(ImagePattern, ResolvedTag)], unmatched: [String]) {
         let resolver = TagResolver(transport: transport)
         var selected: [(ImagePattern, ResolvedTag)] = []
-        let chartPatterns = Set(request.charts)
         var seen: Set<String> = []
         var unmatched: [String] = []
-        let progress = request.progress
-        progress.begin("resolve", totalBytes: 0)
+        request.progress.begin("resolve", totalBytes: 0)
         for pattern in request.patterns + request.charts {
-            progress.working(on: pattern.description)
+            request.progress.working(on: pattern.description)
             let resolution = try await resolver.resolve(pattern, strict: request.strict)
             resolution.unmatched.forEach(request.warnUnmatched)
             unmatched += resolution.unmatched
@@ -139,11 +102,16 @@ public struct Packer: Sendable {
             }
         }
         logger.info("packing \(selected.count) images")
+        return (selected, unmatched)
+    }
 
-        // 2. Walk each image's graph.
+    /// Walks every selected image's graph, a chart's without the platform filter, and finds its evidence.
+    func walk(_ selected: [(ImagePattern, ResolvedTag)], request: PackRequest) async throws -> [Walked] {
         let platforms = request.platforms
+        let chartPatterns = Set(request.charts)
+        let progress = request.progress
         let cache = EvidenceCache()
-        let walked = try await BoundedConcurrency.map(selected, limit: request.concurrency) { pattern, resolved in
+        return try await BoundedConcurrency.map(selected, limit: request.concurrency) { pattern, resolved in
             progress.working(on: resolved.name)
             var image = try await self.walk(resolved, pattern: pattern, platforms: chartPatterns.contains(pattern) ? nil : platforms)
             if chartPatterns.contains(pattern) { try Self.markChart(&image) }
@@ -155,20 +123,26 @@ public struct Packer: Sendable {
                 image.evidence = try await finder.find(about: image.subjects)
             }
             return image
-        } + local.map(Self.walked)
-        try Self.checkNames(walked)
+        }
+    }
 
-        // 3. Unique blobs: manifests first, then the rest, each by digest.
+    /// Every blob of every image and its evidence once, manifests first, then by digest; a blob
+    /// whose bytes are in hand wins over the same blob still to fetch.
+    static func uniqueBlobs(_ walked: [Walked]) -> [PackedBlob] {
         var unique: [Digest: PackedBlob] = [:]
         for image in walked {
             for blob in image.blobs + image.evidence.flatMap(\.blobs) where unique[blob.descriptor.digest] == nil || (unique[blob.descriptor.digest]?.bytes == nil && blob.bytes != nil) {
                 unique[blob.descriptor.digest] = blob
             }
         }
-        var ordered = unique.values.sorted { a, b in
+        return unique.values.sorted { a, b in
             let am = MediaType.isManifest(a.descriptor.mediaType), bm = MediaType.isManifest(b.descriptor.mediaType)
             return am != bm ? am : a.descriptor.digest < b.descriptor.digest
         }
+    }
+
+    /// The base a delta names, with the blobs left to it taken out of `ordered`; nil for a whole bundle.
+    func deltaBase(_ request: PackRequest, ordered: inout [PackedBlob]) -> BundleManifest.Base? {
         var base: BundleManifest.Base?
         if let old = request.base {
             // A delta holds only what the base lacks; it still describes every image completely.
@@ -179,12 +153,23 @@ public struct Packer: Sendable {
                                        manifestDigest: old.manifestDigest, externalBlobs: external, chain: old.manifest.base?.lineage)
             logger.info("delta against \(old.manifest.name) \(old.manifest.version): \(external.count) blobs left to the base")
         }
+        return base
+    }
 
-        // 4. Names in index.json: repository path and tag, with the registry when two sources clash.
-        let paths = Dictionary(grouping: walked) { $0.isLocal ? $0.resolved.repository : Self.path(of: $0.resolved.repository) }
+    /// The images as the bundle lists them (sorted by name), index.json, and the evidence entries.
+    struct Listing {
         var images: [BundleManifest.Image] = []
-        var indexEntries: [Descriptor] = []
+        var indexJSON: [UInt8] = []
+        var evidence: [BundleManifest.Evidence] = []
+        /// Each image's name and blobs, in walk order: for one progress line per image fetched.
         var blobsOfImage: [(String, Set<Digest>)] = []
+    }
+
+    /// Names in index.json: repository path and tag, with the registry when two sources clash.
+    static func listing(_ walked: [Walked]) throws -> Listing {
+        let paths = Dictionary(grouping: walked) { $0.isLocal ? $0.resolved.repository : Self.path(of: $0.resolved.repository) }
+        var listing = Listing()
+        var indexEntries: [Descriptor] = []
         var evidenceOfImage: [[BundleManifest.Evidence]] = []
         for image in walked {
             let path = image.isLocal ? image.resolved.repository : Self.path(of: image.resolved.repository)
@@ -193,7 +178,7 @@ public struct Packer: Sendable {
             let refName = Reference.spelled(base, tagOr: image.top.digest, tag: image.resolved.tag)
             let source = image.resolved.name
             let total = Set(image.blobs.map(\.descriptor)).reduce(Int64(0)) { $0 + $1.size }
-            images.append(BundleManifest.Image(
+            listing.images.append(BundleManifest.Image(
                 source: image.resolved.repository, tag: image.resolved.tag, pattern: image.pattern,
                 digest: image.top.digest, mediaType: image.top.mediaType, size: Int64(image.top.bytes.count),
                 platforms: image.platforms, sourceDigest: image.sourceDigest, refName: refName, totalSize: total,
@@ -201,23 +186,18 @@ public struct Packer: Sendable {
             indexEntries.append(Descriptor(
                 mediaType: image.top.mediaType, digest: image.top.digest, size: Int64(image.top.bytes.count),
                 annotations: [OCILayout.refNameAnnotation: refName, OCILayout.imageNameAnnotation: source]))
-            blobsOfImage.append((refName, Set(image.blobs.map(\.descriptor.digest))))
+            listing.blobsOfImage.append((refName, Set(image.blobs.map(\.descriptor.digest))))
             evidenceOfImage.append(image.evidence.map { Self.entry($0.evidence, image: refName) })
         }
-        let order = images.indices.sorted { images[$0].refName < images[$1].refName }
-        images = order.map { images[$0] }
-        indexEntries = order.map { indexEntries[$0] }
-        let indexJSON = try OCILayout.indexJSON(indexEntries)
-        let manifest = BundleManifest(
-            name: request.name, version: request.version, created: created.text, spec: request.spec, images: images,
-            index: Descriptor(mediaType: MediaType.ociIndex, digest: try Digest.of(indexJSON), size: Int64(indexJSON.count)),
-            blobs: ordered.map(\.descriptor), base: base, tool: "airlock \(AirlockVersion.current)",
-            evidence: order.flatMap { evidenceOfImage[$0] }, cosignKeys: request.cosignKeys.map(\.id))
-        try Self.checkCosign(manifest, keys: request.cosignKeys, fetched: Array(unique.values))
-        let missingChartImages = Self.missingChartImages(local, images: images)
-        missingChartImages.forEach(request.warnChartImage)
+        let order = listing.images.indices.sorted { listing.images[$0].refName < listing.images[$1].refName }
+        listing.images = order.map { listing.images[$0] }
+        listing.indexJSON = try OCILayout.indexJSON(order.map { indexEntries[$0] })
+        listing.evidence = order.flatMap { evidenceOfImage[$0] }
+        return listing
+    }
 
-        // 5. Room for it all, known from the manifests before a layer is fetched.
+    /// Refuses before a layer is fetched: too little room, or more parts than `--split-size` allows.
+    static func checkRoom(_ request: PackRequest, manifest: BundleManifest, indexJSON: [UInt8], blobs ordered: [PackedBlob]) throws {
         let metadataSizes = [Int64(try manifest.encoded().count), Int64(OCILayout.layoutFile.count), Int64(indexJSON.count)]
         try Self.checkSpace(for: request.output, blobs: ordered.map(\.descriptor.size), metadata: metadataSizes)
         if let partSize = request.partSize {
@@ -226,53 +206,54 @@ public struct Packer: Sendable {
                 throw AirlockError.usage("the bundle may take up to \(ByteCount.format(bound)), more than \(PartsTable.maxParts) parts of \(ByteCount.format(partSize)); choose a larger --split-size (nothing was fetched)")
             }
         }
+    }
 
-        // 6. Fetch and compress every blob once, in parallel, then lay the bundle out in order.
+    /// Fetches and compresses every blob once, in parallel, then lays the bundle out in order;
+    /// a failure discards what was written.
+    func write(_ ordered: [PackedBlob], manifest: BundleManifest, listing: Listing, request: PackRequest,
+               created: (text: String, seconds: Int64)) async throws -> BundleWriter.Result {
         let writer = try BundleWriter(outputPath: request.output, mtime: created.seconds)
         do {
-            let transport = self.transport
-            let logger = self.logger
+            let progress = request.progress
             let packed = Set(ordered.map(\.descriptor.digest))
-            let completion = ImageCompletion(blobsOfImage.map { ($0.0, $0.1.intersection(packed)) })
-            progress.begin("fetch", totalBytes: ordered.reduce(0) { $0 + $1.descriptor.size }, items: images.count)
+            let completion = ImageCompletion(listing.blobsOfImage.map { ($0.0, $0.1.intersection(packed)) })
+            progress.begin("fetch", totalBytes: ordered.reduce(0) { $0 + $1.descriptor.size }, items: listing.images.count)
             let parts = try await BoundedConcurrency.map(ordered, limit: request.concurrency) { blob in
-                let part: BundlePart
-                if let kept = writer.reusablePart(for: blob.descriptor) {
-                    // Fetched and checked by an earlier run that was interrupted.
-                    progress.add(blob.descriptor.size)
-                    part = kept
-                } else {
-                    part = try await writer.part(for: blob.descriptor) { sink in
-                        if let bytes = blob.bytes {
-                            try sink.write(bytes)
-                            progress.add(Int64(bytes.count))
-                        } else if let path = blob.localPath {
-                            try Self.copy(path, to: sink, progress: progress)
-                        } else {
-                            logger.info("fetching \(blob.descriptor.digest.short) (\(blob.descriptor.size) bytes) from \(blob.registry)/\(blob.repository)")
-                            progress.working(on: "\(blob.descriptor.digest.short) ← \(blob.repository)")
-                            try await transport.client(for: blob.registry).blob(blob.descriptor, repository: blob.repository) { chunk in
-                                try chunk.withUnsafeReadableBytes { try sink.write($0) }
-                                progress.add(Int64(chunk.readableBytes))
-                            }
-                        }
-                    }
-                }
+                let part = try await self.part(blob, writer: writer, progress: progress)
                 for name in completion.done(blob.descriptor.digest) { progress.itemDone("fetched \(name)") }
                 return part
             }
             progress.begin("write", totalBytes: 0)
             progress.working(on: request.output)
-            let result = try writer.finish(manifest: manifest, indexJSON: indexJSON, parts: parts, signers: request.signers, partSize: request.partSize)
-            return PackResult(
-                name: request.name, version: request.version,
-                path: result.path, parts: result.parts.isEmpty ? nil : result.parts, size: result.size, manifestDigest: result.manifestDigest, images: images.map(ImageReport.init),
-                blobCount: ordered.count, uniqueBytes: ordered.reduce(0) { $0 + $1.descriptor.size },
-                signers: request.signers.map(SignatureReport.Signer.init(signing:)), unmatched: unmatched, evidence: EvidenceSummary.of(manifest),
-                missingChartImages: missingChartImages)
+            return try writer.finish(manifest: manifest, indexJSON: listing.indexJSON, parts: parts, signers: request.signers, partSize: request.partSize)
         } catch {
             writer.discard()
             throw error
+        }
+    }
+
+    /// One blob, compressed into the bundle: kept from an interrupted run, or from bytes in hand,
+    /// a local file, or the registry.
+    func part(_ blob: PackedBlob, writer: BundleWriter, progress: TransferProgress) async throws -> BundlePart {
+        if let kept = writer.reusablePart(for: blob.descriptor) {
+            // Fetched and checked by an earlier run that was interrupted.
+            progress.add(blob.descriptor.size)
+            return kept
+        }
+        return try await writer.part(for: blob.descriptor) { sink in
+            if let bytes = blob.bytes {
+                try sink.write(bytes)
+                progress.add(Int64(bytes.count))
+            } else if let path = blob.localPath {
+                try Self.copy(path, to: sink, progress: progress)
+            } else {
+                logger.info("fetching \(blob.descriptor.digest.short) (\(blob.descriptor.size) bytes) from \(blob.registry)/\(blob.repository)")
+                progress.working(on: "\(blob.descriptor.digest.short) ← \(blob.repository)")
+                try await transport.client(for: blob.registry).blob(blob.descriptor, repository: blob.repository) { chunk in
+                    try chunk.withUnsafeReadableBytes { try sink.write($0) }
+                    progress.add(Int64(chunk.readableBytes))
+                }
+            }
         }
     }
 
@@ -308,128 +289,4 @@ public struct Packer: Sendable {
         Reference.splitRegistry(repository).path.map(String.init) ?? repository
     }
 
-    /// Fetches an image's manifests (and configs, for platforms), applying the platform filter.
-    func walk(_ resolved: ResolvedTag, pattern: ImagePattern, platforms: [Platform]?) async throws -> Walked {
-        let registry = pattern.repository.registry
-        let repository = pattern.repository.repository
-        let client = transport.client(for: registry)
-        let name = resolved.name
-        let top = try await client.manifest(repository: repository, reference: resolved.digest.description)
-        var blobs: [PackedBlob] = []
-
-        func source(_ document: ManifestDocument) -> PackedBlob {
-            PackedBlob(descriptor: document.descriptor(), registry: registry, repository: repository, bytes: document.bytes)
-        }
-
-        /// Adds an image manifest's config and layers; returns the platform its config names.
-        func addImage(_ document: ManifestDocument, declared: Platform?) async throws -> Platform? {
-            guard case .image(let manifest) = document.content else { return declared }
-            let config = manifest.config
-            var configBytes: [UInt8]?
-            var platform = declared
-            if config.size <= 4 << 20, declared == nil {
-                var bytes: [UInt8] = []
-                try await client.blob(config, repository: repository) { bytes.append(contentsOf: $0.readableBytesView) }
-                configBytes = bytes
-                platform = Self.platform(ofConfig: bytes)
-            }
-            blobs.append(PackedBlob(descriptor: config, registry: registry, repository: repository, bytes: configBytes))
-            for layer in manifest.layers {
-                blobs.append(PackedBlob(descriptor: layer, registry: registry, repository: repository, bytes: nil))
-            }
-            return platform
-        }
-
-        switch top.content {
-        case .image:
-            let platform = try await addImage(top, declared: nil)
-            if let platforms, let platform, !platforms.contains(where: { platform.matches($0) }) {
-                throw AirlockError.notFound("\(name) is a single \(platform) image; it has nothing for \(platforms.map(\.description).joined(separator: ", "))")
-            }
-            blobs.append(source(top))
-            return Walked(resolved: resolved, pattern: pattern.tags.description, top: top, sourceDigest: nil, platforms: platform.map { [$0.description] } ?? [],
-                          blobs: blobs, subjects: [top.digest])
-
-        case .index(let index):
-            let kept = Self.filter(index.manifests, platforms: platforms)
-            guard kept.contains(where: { !BuildxAttestation.isAttestation($0) }) else {
-                let available = index.manifests.compactMap(\.platform?.description).joined(separator: ", ")
-                throw AirlockError.notFound("\(name) has no image for \(platforms?.map(\.description).joined(separator: ", ") ?? "any platform") (it has: \(available))")
-            }
-            var names: [String] = []
-            for child in kept {
-                let document = try await client.manifest(repository: repository, reference: child.digest.description)
-                guard document.digest == child.digest else {
-                    throw RegistryError.digestMismatch(what: "manifest \(child.digest) of \(name)", expected: child.digest, actual: document.digest)
-                }
-                if case .index = document.content {
-                    throw AirlockError.usage("\(name) nests an index inside an index; airlock packs one level of index")
-                }
-                blobs.append(source(document))
-                let platform = try await addImage(document, declared: child.platform)
-                if let platform, !BuildxAttestation.isAttestation(child) { names.append(platform.description) }
-            }
-            var stored = top
-            var sourceDigest: Digest?
-            if kept.count != index.manifests.count {
-                // A filtered index is a new document (new digest); the source digest is recorded.
-                let filtered = ImageIndex(schemaVersion: 2, mediaType: top.mediaType, artifactType: index.artifactType,
-                                          manifests: kept, subject: index.subject, annotations: index.annotations)
-                stored = try ManifestDocument(bytes: try CanonicalJSON.compact(filtered), declaredType: top.mediaType)
-                sourceDigest = top.digest
-            }
-            blobs.append(source(stored))
-            // Evidence about the source index does not hold for a filtered one (another digest).
-            let subjects = (sourceDigest == nil ? [top.digest] : []) + kept.map(\.digest)
-            return Walked(resolved: resolved, pattern: pattern.tags.description, top: stored, sourceDigest: sourceDigest, platforms: names,
-                          blobs: blobs, subjects: subjects)
-        }
-    }
-
-    /// The children of an index a platform filter keeps. BuildKit's attestation manifests
-    /// (platform unknown/unknown) stay exactly when the child they describe stays.
-    static func filter(_ children: [Descriptor], platforms: [Platform]?) -> [Descriptor] {
-        guard let platforms else { return children }
-        let images = Set(children.filter { child in
-            guard !BuildxAttestation.isAttestation(child), let platform = child.platform else { return false }
-            return platforms.contains { platform.matches($0) }
-        }.map(\.digest))
-        return children.filter { child in
-            BuildxAttestation.isAttestation(child) ? BuildxAttestation.subject(of: child).map { images.contains($0) } ?? false : images.contains(child.digest)
-        }
-    }
-
-    /// The platform an image config declares.
-    static func platform(ofConfig bytes: [UInt8]) -> Platform? {
-        struct Config: Decodable {
-            let os: String?
-            let architecture: String?
-            let variant: String?
-        }
-        guard let config = try? JSONDecoder().decode(Config.self, from: Data(bytes)), let os = config.os, let architecture = config.architecture else {
-            return nil
-        }
-        return Platform(os: os, architecture: architecture, variant: config.variant)
-    }
-}
-
-
-/// Which images have all their blobs done, for one progress line per image.
-final class ImageCompletion: Sendable {
-    private let pending: NIOLockedValueBox<[(name: String, blobs: Set<Digest>)]>
-
-    init(_ images: [(String, Set<Digest>)]) {
-        pending = NIOLockedValueBox(images.map { (name: $0.0, blobs: $0.1) })
-    }
-
-    /// Marks a blob done; returns the images that it completed.
-    func done(_ digest: Digest) -> [String] {
-        pending.withLockedValue { pending in
-            var completed: [String] = []
-            for i in pending.indices where pending[i].blobs.remove(digest) != nil && pending[i].blobs.isEmpty {
-                completed.append(pending[i].name)
-            }
-            return completed
-        }
-    }
 }

@@ -1,31 +1,6 @@
 import OCI
 import Registry
 
-/// One tag (or digest) a pattern resolved to.
-public struct ResolvedTag: Sendable, Hashable, Codable {
-    public let repository: String
-    public let tag: String?
-    public let digest: Digest
-    public let mediaType: String
-    public let size: Int64
-
-    /// `registry/repo:tag@digest` (the exact, pinned form).
-    public var reference: String {
-        Reference.spelled(repository, tag: tag, digest: digest)
-    }
-
-    /// `registry/repo:tag`, or `registry/repo@digest` for a digest asked for without a tag.
-    public var name: String { Reference.spelled(repository, tagOr: digest, tag: tag) }
-}
-
-/// What one pattern resolved to.
-public struct Resolution: Sendable {
-    /// Newest first.
-    public let tags: [ResolvedTag]
-    /// Terms of the pattern that matched no tag, as `REG/REPO:TERM` (others did match).
-    public let unmatched: [String]
-}
-
 /// Turns image patterns into concrete tags and digests: the dry run of what `pack` takes.
 public struct TagResolver: Sendable {
     let transport: RegistryTransport
