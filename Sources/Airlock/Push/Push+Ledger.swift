@@ -3,25 +3,6 @@ import Foundation
 import OCI
 import Registry
 
-/// What push does with a tag that already names another manifest (`--on-existing-tag`).
-/// Harbor, Artifactory, Quay and ECR can make tags immutable and answer an error on re-tagging.
-public enum ExistingTagPolicy: String, Sendable, CaseIterable {
-    /// Refuse the push before any write, naming the tags.
-    case fail
-    /// Push the image by digest and leave the tag as it is; report whether it names the same digest.
-    case skip
-    /// Move the tag (reported as moved).
-    case overwrite
-}
-
-/// The signed front of a bundle: the exact manifest bytes and the signatures over them.
-struct SignedManifest: Sendable {
-    let bytes: [UInt8]
-    let signatures: [BundleSignature]
-
-    func digest() throws -> Digest { try Digest.of(bytes) }
-}
-
 /// The ledger's part in a push (format-spec §12): read it before any write and refuse a downgrade;
 /// say which recorded bundle owned a tag that moves; record the bundle last, after every tag.
 extension Pusher {

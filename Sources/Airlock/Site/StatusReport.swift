@@ -1,0 +1,52 @@
+import Bundle
+import Foundation
+import OCI
+import Registry
+
+/// `airlock status --json` (format-spec/json/status.schema.json): the bundles a registry's ledger
+/// records, newest push first, and with --check whether the registry still holds them.
+public struct StatusReport: Sendable, Encodable {
+    /// `REG[/NAMESPACE]`.
+    public let target: String
+    /// `REG/NAMESPACE/airlock-ledger`.
+    public let ledger: String
+    public let bundles: [Bundle]
+    /// Ledger tags that hold no readable record.
+    public let unreadable: [Ledger.Unreadable]
+    /// With --check: images in each state.
+    public let intact: Int?
+    public let missing: Int?
+    public let moved: Int?
+
+    public struct Bundle: Sendable, Encodable {
+        public let name: String
+        public let version: String
+        public let pushedAt: String
+        public let airlockVersion: String
+        /// Key ids of the signatures the record holds.
+        public let signers: [Digest]
+        public let bundleManifestDigest: Digest
+        /// `REG/NS/airlock-ledger:TAG`.
+        public let record: String
+        public let downgradedFrom: String?
+        public let images: [Image]
+    }
+
+    public struct Image: Sendable, Encodable {
+        public let name: String
+        public let source: String
+        /// `REG/REPO:TAG`, or `REG/REPO@DIGEST` when the push left no tag.
+        public let target: String
+        public let digest: Digest
+        /// With --check: `intact`, `missing` (a manifest or the tag is gone) or `moved` (the tag names another manifest).
+        public let state: ImageState?
+        /// What a moved tag names now.
+        public let current: Digest?
+        /// Manifests of the image the registry lacks.
+        public let missingManifests: [Digest]?
+    }
+
+    public enum ImageState: String, Sendable, Encodable {
+        case intact, missing, moved
+    }
+}
