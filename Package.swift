@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "CBuildInfo"),
 
         // Pure OCI values plus the one hashing primitive every layer needs.
-        .target(name: "OCI", dependencies: ["COpenSSL", "CBuildInfo"], exclude: ["README.md"]),
+        .target(name: "OCI", dependencies: ["COpenSSL", "CBuildInfo"], exclude: readmes(["Manifest"])),
         .target(
             name: "Registry",
             dependencies: [
@@ -51,12 +51,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            exclude: ["README.md"]
+            exclude: readmes(["Client", "Auth", "Transport"])
         ),
         .target(
             name: "Bundle",
             dependencies: ["OCI", "CArchive", "CZstd", "COpenSSL"],
-            exclude: ["README.md"]
+            exclude: readmes(["Format", "Crypto", "Codec", "Read", "Write", "Parts"])
         ),
         .target(
             name: "Airlock",
@@ -71,7 +71,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             // A README per capability folder (Support, Pack, Verify, Push, Serve, Site, Content, Evidence, Diff).
-            exclude: ["README.md"] + ["Support", "Pack", "Verify", "Push", "Serve", "Site", "Content", "Evidence", "Diff"].map { "\($0)/README.md" }
+            exclude: readmes(["Support", "Progress", "Pack", "Verify", "Push", "Serve", "Site", "Content", "Evidence", "Diff"])
         ),
         .executableTarget(
             name: "airlock",
@@ -82,7 +82,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            exclude: ["README.md"]
+            exclude: readmes(["Vendor", "Review", "Site", "Options"])
         ),
         // Fuzz targets over everything that reads untrusted bytes (scripts/fuzz.sh); built
         // normally it replays saved inputs.
@@ -123,3 +123,8 @@ let package = Package(
         ),
     ]
 )
+
+/// The README of a target and of each of its folders: documentation, not sources.
+func readmes(_ folders: [String]) -> [String] {
+    ["README.md"] + folders.map { "\($0)/README.md" }
+}
