@@ -50,7 +50,7 @@ enum ChartSource {
         do {
             _ = try Reference(registry: "localhost", repository: repository, tag: tag)
         } catch {
-            throw AirlockError.usage("the chart \(shown) cannot be pushed as \(repository):\(tag): \(error.description)")
+            throw AirlockError.usage("the chart \(shown) cannot be pushed as \(Reference.spelled(repository, tag: tag, digest: nil)): \(error.description)")
         }
         var local = LocalArtifact(
             kind: .chart, repository: repository, tag: tag,

@@ -28,7 +28,7 @@ enum FileArtifact {
         do {
             _ = try Reference(registry: "localhost", repository: repository, tag: tag)
         } catch {
-            throw AirlockError.usage("\(shown) cannot be pushed as \(repository):\(tag): \(error.description)")
+            throw AirlockError.usage("\(shown) cannot be pushed as \(Reference.spelled(repository, tag: tag, digest: nil)): \(error.description)")
         }
         let (layer, layerPath) = try Self.layer(path, mode: status.st_mode & S_IFMT, shown: shown, name: name, mtime: mtime, scratch: scratch)
         let config = Descriptor(mediaType: MediaType.ociEmpty, digest: try Digest.of(emptyConfig), size: Int64(emptyConfig.count))

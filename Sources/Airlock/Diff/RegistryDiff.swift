@@ -67,7 +67,7 @@ public struct RegistryDiff: Sendable, Encodable {
         }
         let tags = try await BoundedConcurrency.map(tagged, limit: concurrency) { entry in
             let current = try await client.manifestDescriptor(repository: entry.repository, reference: entry.tag)?.digest
-            return Tag(target: "\(naming.registry)/\(entry.repository):\(entry.tag)", digest: entry.digest, current: current)
+            return Tag(target: Reference.spelled("\(naming.registry)/\(entry.repository)", tag: entry.tag, digest: nil), digest: entry.digest, current: current)
         }
         return RegistryDiff(
             registry: target, name: manifest.name, version: manifest.version, manifestDigest: header.manifestDigest, blobCount: blobs.count,

@@ -45,7 +45,7 @@ extension Pusher {
             }
             if let entry = entryOf[document.digest] {
                 results.append(EvidencePush(image: plan.image.refName, kind: entry.kind, subject: entry.subject, digest: document.digest,
-                                            target: "\(target)@\(document.digest)", sent: sent))
+                                            target: Reference.spelled(target, tag: nil, digest: document.digest), sent: sent))
             }
         }
         results += try await pushEvidenceTags(plan, target: target, client: client)
@@ -68,7 +68,7 @@ extension Pusher {
                                                           repository: plan.repository, client: client) {
                 let tag = EvidenceTag.referrersIndex(for: subject)
                 results.append(EvidencePush(image: plan.image.refName, kind: .referrersIndex, subject: subject, digest: pushed,
-                                            target: "\(target):\(tag)", sent: true))
+                                            target: Reference.spelled(target, tag: tag, digest: nil), sent: true))
             }
         }
         return results
@@ -84,12 +84,12 @@ extension Pusher {
             let current = try await client.manifestDescriptor(repository: plan.repository, reference: tag)?.digest
             if current != document.digest {
                 // Cosign keeps every signature in one manifest per tag: another tool's cannot be merged without a new digest.
-                if let current { logger.warning("\(plan.repository):\(tag) named \(current.short); it now names the bundle's \(document.digest.short)") }
+                if let current { logger.warning("\(Reference.spelled(plan.repository, tag: tag, digest: nil)) named \(current.short); it now names the bundle's \(document.digest.short)") }
                 try await client.putManifest(document, repository: plan.repository, reference: tag)
                 sent = true
             }
             results.append(EvidencePush(image: plan.image.refName, kind: entry.kind, subject: entry.subject, digest: document.digest,
-                                        target: "\(target):\(tag)", sent: sent))
+                                        target: Reference.spelled(target, tag: tag, digest: nil), sent: sent))
         }
         return results
     }
@@ -109,7 +109,7 @@ extension Pusher {
         var listed: Set<Digest> = []
         if let current {
             guard case .index(let index) = current.content, current.digest != subject else {
-                logger.warning("\(repository):\(tag) is not a referrers index; left as it is, so \(subject.short)'s referrers are not listed there")
+                logger.warning("\(Reference.spelled(repository, tag: tag, digest: nil)) is not a referrers index; left as it is, so \(subject.short)'s referrers are not listed there")
                 return nil
             }
             listed = Set(index.manifests.map(\.digest))
@@ -124,7 +124,7 @@ extension Pusher {
             document = try Self.mergedIndex(current, adding: missing)
         }
         try await client.putManifest(document, repository: repository, reference: tag)
-        logger.info("\(repository):\(tag) lists \(missing.count) more referrers of \(subject.short)")
+        logger.info("\(Reference.spelled(repository, tag: tag, digest: nil)) lists \(missing.count) more referrers of \(subject.short)")
         return document.digest
     }
 

@@ -44,7 +44,7 @@ extension Pusher {
             case .fail:
                 if previous != top.digest {
                     let owner = plans[index].previousOwner.map { ", recorded for \($0)" } ?? ""
-                    conflicts.append("\(request.naming.registry)/\(repository):\(tag) names \(previous.short)\(owner), not \(top.digest.short)")
+                    conflicts.append("\(Reference.spelled("\(request.naming.registry)/\(repository)", tag: tag, digest: nil)) names \(previous.short)\(owner), not \(top.digest.short)")
                 }
             }
         }
@@ -81,7 +81,7 @@ extension Pusher {
             downgradedFrom: Self.downgradedFrom(ledger, BundleOrder.Standing(manifest, digest: try signed.digest())))
         let tag = try ledger.tag(for: record)
         var recorded = result
-        recorded.ledger = PushResult.LedgerWrite(target: "\(ledger.location.registry)/\(ledger.location.repository):\(tag)", downgradedFrom: record.downgradedFrom)
+        recorded.ledger = PushResult.LedgerWrite(target: Reference.spelled("\(ledger.location.registry)/\(ledger.location.repository)", tag: tag, digest: nil), downgradedFrom: record.downgradedFrom)
         do {
             try await ledger.write(record, tag: tag, manifestBytes: signed.bytes, client: client)
         } catch let error as RegistryError {

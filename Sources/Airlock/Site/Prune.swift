@@ -45,14 +45,14 @@ public struct Pruner: Sendable {
         var deletions: [Deletion] = []
         var planned: Set<String> = []
         var freed: [Digest: Int64] = [:]
-        for image in pruned.flatMap(\.record.images) where !protection.manifests.contains("\(image.repository)@\(image.digest)") {
+        for image in pruned.flatMap(\.record.images) where !protection.manifests.contains(Reference.spelled(image.repository, tag: nil, digest: image.digest)) {
             let name = Reference.spelled("\(location.registry)/\(image.repository)", tagOr: image.digest, tag: image.tag)
             let graph = try await ImageGraph.walk(image.digest, named: name, repository: image.repository, client: client)
-            for document in graph.manifests where !protection.manifests.contains("\(image.repository)@\(document.digest)") {
-                guard planned.insert("\(image.repository)@\(document.digest)").inserted else { continue }
+            for document in graph.manifests where !protection.manifests.contains(Reference.spelled(image.repository, tag: nil, digest: document.digest)) {
+                guard planned.insert(Reference.spelled(image.repository, tag: nil, digest: document.digest)).inserted else { continue }
                 let tags = (protection.current[image.repository] ?? [:]).filter { $0.value == document.digest }.map(\.key).sorted()
                 deletions.append(Deletion(repository: image.repository, deletion: PrunePlan.ManifestDeletion(
-                    target: "\(location.registry)/\(image.repository)@\(document.digest)", digest: document.digest,
+                    target: Reference.spelled("\(location.registry)/\(image.repository)", tag: nil, digest: document.digest), digest: document.digest,
                     size: Int64(document.bytes.count), tags: tags, image: name)))
                 if !protection.blobs.contains(document.digest) { freed[document.digest] = Int64(document.bytes.count) }
                 for blob in document.references where !MediaType.isManifest(blob.mediaType) && !protection.blobs.contains(blob.digest) {
@@ -60,12 +60,12 @@ public struct Pruner: Sendable {
                 }
             }
         }
-        let tagDeletions = protection.prunableTags.filter { protection.manifests.contains("\($0.repository)@\($0.digest)") }
+        let tagDeletions = protection.prunableTags.filter { protection.manifests.contains(Reference.spelled($0.repository, tag: nil, digest: $0.digest)) }
         let tagsLeft = delete ? try await carryOut(deletions, tags: tagDeletions, records: pruned, location: location, client: client) : []
         return PrunePlan(
             target: location.target, kept: kept.map(\.record.title), pruned: pruned.map(\.record.title),
-            manifests: deletions.map(\.deletion), tags: tagDeletions.map { "\(location.registry)/\($0.repository):\($0.tag)" },
-            records: pruned.map { "\(location.registry)/\(location.repository):\($0.tag)" },
+            manifests: deletions.map(\.deletion), tags: tagDeletions.map { Reference.spelled("\(location.registry)/\($0.repository)", tag: $0.tag, digest: nil) },
+            records: pruned.map { Reference.spelled("\(location.registry)/\(location.repository)", tag: $0.tag, digest: nil) },
             reclaimableBytes: freed.values.reduce(0, +) + pruned.reduce(0) { $0 + $1.size }, deleted: delete, tagsLeft: tagsLeft)
     }
 
@@ -92,10 +92,10 @@ public struct Pruner: Sendable {
             }
         }
         var walked: Set<String> = []
-        for root in roots where walked.insert("\(root.repository)@\(root.digest)").inserted {
-            let graph = try await ImageGraph.walk(root.digest, named: "\(location.registry)/\(root.repository)@\(root.digest)", repository: root.repository, client: client)
+        for root in roots where walked.insert(Reference.spelled(root.repository, tag: nil, digest: root.digest)).inserted {
+            let graph = try await ImageGraph.walk(root.digest, named: Reference.spelled("\(location.registry)/\(root.repository)", tag: nil, digest: root.digest), repository: root.repository, client: client)
             for document in graph.manifests {
-                protection.manifests.insert("\(root.repository)@\(document.digest)")
+                protection.manifests.insert(Reference.spelled(root.repository, tag: nil, digest: document.digest))
                 protection.blobs.insert(document.digest)
             }
             protection.blobs.formUnion(graph.blobs.map(\.digest))
@@ -116,7 +116,7 @@ public struct Pruner: Sendable {
                 try await client.deleteManifest(repository: tag.repository, reference: tag.tag)
             } catch let error as RegistryError {
                 switch error {
-                case .unexpectedStatus, .deleteRefused: left.append("\(location.registry)/\(tag.repository):\(tag.tag)")
+                case .unexpectedStatus, .deleteRefused: left.append(Reference.spelled("\(location.registry)/\(tag.repository)", tag: tag.tag, digest: nil))
                 default: throw error
                 }
             }

@@ -23,7 +23,7 @@ public struct StatusReader: Sendable {
             bundles.append(StatusReport.Bundle(
                 name: record.name, version: record.version, pushedAt: record.pushedAt, airlockVersion: record.airlockVersion,
                 signers: record.signatures.map(\.keyID), bundleManifestDigest: record.bundleManifest.digest,
-                record: "\(location.registry)/\(location.repository):\(entry.tag)", downgradedFrom: record.downgradedFrom, images: images))
+                record: Reference.spelled("\(location.registry)/\(location.repository)", tag: entry.tag, digest: nil), downgradedFrom: record.downgradedFrom, images: images))
         }
         let states = bundles.flatMap(\.images).compactMap(\.state)
         func count(_ state: StatusReport.ImageState) -> Int? { check ? states.filter { $0 == state }.count : nil }

@@ -9,7 +9,7 @@ extension RegistryClient {
     /// caller falls back to the referrers tag schema. `artifactType` is sent as the filter; the
     /// result is filtered here too, since a registry may ignore it (no `OCI-Filters-Applied`).
     public func referrers(repository: String, subject: Digest, artifactType: String? = nil) async throws -> [Descriptor]? {
-        let purpose = Purpose.pull("referrers of \(host)/\(repository)@\(subject)", repository)
+        let purpose = Purpose.pull("referrers of \(Reference.spelled("\(host)/\(repository)", tag: nil, digest: subject))", repository)
         let origin = try await baseURL()
         let query = artifactType.map { [("artifactType", $0)] } ?? []
         let path = origin + "/v2/\(repository)/referrers/\(subject)"
@@ -37,7 +37,7 @@ extension RegistryClient {
                 return nil
             }
             let declared = response.headers.first(name: "Content-Type") ?? MediaType.ociIndex
-            let bytes = try await Self.collect(response, limit: ManifestDocument.maximumSize, what: "referrers of \(repository)@\(subject)", host: host)
+            let bytes = try await Self.collect(response, limit: ManifestDocument.maximumSize, what: "referrers of \(Reference.spelled(repository, tag: nil, digest: subject))", host: host)
             // A 200 that is not an index is a registry without the API behind a catch-all route.
             guard declared.hasPrefix(MediaType.ociIndex) || declared.hasPrefix("application/json"),
                   let page = try? ManifestDocument(bytes: bytes, declaredType: MediaType.ociIndex),

@@ -1,6 +1,5 @@
 import Airlock
 import ArgumentParser
-import Bundle
 import Foundation
 import OCI
 
