@@ -29,7 +29,7 @@ public struct RegistryDiff: Sendable, Encodable {
     public let name: String
     public let version: String
     public let manifestDigest: Digest
-    /// Every blob NEW's images use.
+    /// Every blob the bundle's images use.
     public let blobCount: Int
     public let missing: [Descriptor]
     public let missingBytes: Int64

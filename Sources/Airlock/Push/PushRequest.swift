@@ -16,7 +16,7 @@ public struct PushRequest: Sendable {
     public var progress = TransferProgress()
     /// `--cosign-key`: re-check from the bundle that every image carries a cosign signature by one of these.
     public var cosignKeys: [PublicKey] = []
-    /// `--allow-downgrade`: push a bundle older than one the ledger records (the record notes it).
+    /// `--allow-downgrade`: push a bundle older than (or unordered against) a recorded one; the record notes it.
     public var allowDowngrade = false
     public var onExistingTag = ExistingTagPolicy.overwrite
 

@@ -62,7 +62,7 @@ public struct PushResult: Sendable, Encodable {
     public struct LedgerWrite: Sendable, Encodable {
         /// `REG/NS/airlock-ledger:TAG`.
         public let target: String
-        /// Set when --allow-downgrade pushed over this newer recorded version.
+        /// Set when --allow-downgrade pushed over this newer (or unordered) recorded version.
         public let downgradedFrom: String?
         /// Why the record could not be written (the images were pushed).
         public var error: String?

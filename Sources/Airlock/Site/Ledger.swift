@@ -13,7 +13,7 @@ public struct Ledger: Sendable {
         /// The ledger artifact's manifest digest (what prune deletes).
         public let digest: Digest
         public let record: LedgerRecord
-        /// Bytes the artifact's blobs take (record, signed manifest, empty config).
+        /// Bytes the artifact takes: its manifest and blobs (record, signed manifest, empty config).
         public let size: Int64
         /// The recorded bundle's place in the bundle order, from the signed manifest the record carries.
         public let standing: BundleOrder.Standing
@@ -33,7 +33,7 @@ public struct Ledger: Sendable {
     static let maximumLayerSize: Int64 = 16 << 20
 
     /// Reads every record at `location`; an absent ledger repository is an empty ledger.
-    /// Newest push first (ties: the higher version first).
+    /// Ordered as `ordered` says: each name's bundles together, newest first (`BundleOrder`).
     public static func read(_ location: LedgerLocation, client: RegistryClient, concurrency: Int = 4) async throws -> Ledger {
         let tags: [String]
         do {
@@ -128,7 +128,7 @@ public struct Ledger: Sendable {
         return (zip(same, verdicts).filter { $0.1 == .older }.map(\.0), zip(same, verdicts).filter { $0.1 == .conflict }.map(\.0))
     }
 
-    /// The recorded bundles whose images hold `repository:tag`, newest push first.
+    /// The recorded bundles whose images hold `repository:tag`, in ledger order (newest bundle first).
     public func owners(repository: String, tag: String) -> [LedgerRecord] {
         entries.map(\.record).filter { record in record.images.contains { $0.repository == repository && $0.tag == tag } }
     }

@@ -24,7 +24,7 @@ public struct LedgerRecord: Codable, Sendable, Hashable {
     public let images: [Image]
     /// Signatures, SBOMs and attestations written beside the images.
     public let evidence: [Evidence]
-    /// Set when `--allow-downgrade` pushed this bundle over a newer recorded version: that version.
+    /// Set when `--allow-downgrade` pushed this bundle over a newer or unordered recorded one: its version.
     public let downgradedFrom: String?
 
     /// One image of the bundle where this push put it.

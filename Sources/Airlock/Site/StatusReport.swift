@@ -4,7 +4,7 @@ import OCI
 import Registry
 
 /// `airlock status --json` (format-spec/json/status.schema.json): the bundles a registry's ledger
-/// records, newest push first, and with --check whether the registry still holds them.
+/// records, in ledger order (newest bundle first), and with --check whether the registry still holds them.
 public struct StatusReport: Sendable, Encodable {
     /// `REG[/NAMESPACE]`.
     public let target: String

@@ -88,7 +88,7 @@ public enum OutputPath {
         }
     }
 
-    /// `{"images": [{source, target, targetByDigest, pull, pullByDigest}]}` and nothing else.
+    /// `{"images": [{source, target, targetByDigest, pull, pullByDigest}], "evidence": […]}` and nothing else.
     static func isMapping(_ bytes: [UInt8]) -> Bool {
         let keys: Set<String> = ["source", "target", "targetByDigest", "pull", "pullByDigest"]
         guard let top = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],

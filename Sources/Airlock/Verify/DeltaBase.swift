@@ -3,9 +3,9 @@ import Foundation
 import OCI
 
 /// Whether the bases given for a delta bundle provide every blob it leaves out (format-spec §9):
-/// the one rule behind `verify --base`, `unpack --base`, and what `push` and `serve` say of a
-/// delta. A base provides only the blobs it *stores*: a base that is itself a delta leaves some
-/// to its own base, which must be given too (`--base B --base A`), nearest first or in any order.
+/// the one rule behind `verify --base` and `unpack --base`. A base provides only the blobs it
+/// *stores*: a base that is itself a delta leaves some to its own base, which must be given too
+/// (`--base B --base A`), nearest first or in any order.
 public struct DeltaBase: Sendable {
     /// A base as given on the command line, its signed front already trusted.
     public struct Given: Sendable {

@@ -1,6 +1,6 @@
 import CArchive
 
-/// Reads tar entries through libarchive from a pull-based byte source (tar only, no filters).
+/// Reads tar entries through libarchive from a pull-based byte source (plain tar, or gzip'd with `gzip`).
 final class TarReader {
     private let archive: OpaquePointer
     private let box: SourceBox

@@ -1,6 +1,6 @@
 import CZstd
 
-/// Decompresses one whole frame whose compressed bytes are in memory (random access).
+/// Decompresses one whole frame, its compressed bytes read in pieces (random access).
 final class ZstdFrameDecompressor {
     private let context: OpaquePointer
     private var piece = [UInt8](repeating: 0, count: pieceSize)

@@ -1,7 +1,7 @@
 import CZstd
 
-/// Decompresses a stream of frames incrementally, frame by frame, handing skippable frames'
-/// payloads to the caller. Used for one-pass reading (stdin, pipes).
+/// Decompresses a stream of frames incrementally, stopping at each frame's end so the caller
+/// (`BundleStream`) can take the skippable frames between them. Used for one-pass reading.
 final class ZstdStreamDecoder {
     private let context: OpaquePointer
     /// True between frames (the next bytes start a new frame).
@@ -15,7 +15,7 @@ final class ZstdStreamDecoder {
 
     deinit { ZSTD_freeDCtx(context) }
 
-    /// Feeds input at `input[position...]`; writes up to `output.count` bytes. Returns
+    /// Feeds `input`; writes up to `output.count` bytes. Returns
     /// (input consumed, output produced). Stops at the end of a frame so the caller can look
     /// for a skippable frame.
     func decode(_ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer) throws(BundleError) -> (consumed: Int, produced: Int) {

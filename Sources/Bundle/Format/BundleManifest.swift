@@ -311,8 +311,8 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         }
     }
 
-    /// Creation time for `SOURCE_DATE_EPOCH` (or now), as RFC 3339 and Unix seconds.
-    /// `SOURCE_DATE_EPOCH`, else `resumed` (an interrupted pack's time), else the clock.
+    /// Creation time as RFC 3339 and Unix seconds: `SOURCE_DATE_EPOCH`, else `resumed` (an
+    /// interrupted pack's time), else the clock.
     public static func creationTime(environment: [String: String] = ProcessInfo.processInfo.environment, resumed: Int64? = nil) throws(BundleError) -> (text: String, seconds: Int64) {
         let seconds: Int64
         if let epoch = environment["SOURCE_DATE_EPOCH"] {

@@ -11,7 +11,7 @@ public enum OCILayout {
     /// A blob's path in the layout (and its tar entry name): `blobs/<algorithm>/<hex>`.
     public static func blobPath(_ digest: Digest) -> String { "blobs/\(digest.algorithm.rawValue)/\(digest.hex)" }
 
-    /// index.json for `images`: one descriptor each, in the given order, compact and deterministic.
+    /// index.json listing `manifests`, in the given order, compact and deterministic.
     public static func indexJSON(_ manifests: [Descriptor]) throws -> [UInt8] {
         let index = ImageIndex(mediaType: MediaType.ociIndex, manifests: manifests)
         return try CanonicalJSON.compact(index)

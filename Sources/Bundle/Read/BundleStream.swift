@@ -1,7 +1,7 @@
 import Foundation
 import OCI
 
-/// Reads a bundle front to back from a file descriptor (a file, a pipe, stdin) in one pass:
+/// Reads a bundle front to back through a `BundleInput` cursor (a file, its parts, stdin) in one pass:
 /// the signature slot, then the zstd frames decompressed into the tar stream, then the trailing
 /// seek table. Memory stays flat: one input and one output buffer, both owned here so that
 /// the views handed out stay valid (no pointer escapes a `withUnsafe…` closure).

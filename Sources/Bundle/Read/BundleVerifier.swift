@@ -9,8 +9,8 @@ public struct BundleVerifier {
 
     public init(requiredKeys: [PublicKey]) { self.requiredKeys = requiredKeys }
 
-    /// Called for each verified piece of a blob's data; `last` marks its final chunk, delivered
-    /// only after the blob's digest has been confirmed.
+    /// Called with each piece of a blob's data as it streams, before its digest is known:
+    /// commit nothing until `onBlobEnd`.
     public typealias BlobHandler = (Descriptor, UnsafeRawBufferPointer) throws -> Void
 
     /// Verifies the bundle `input` holds (a file, its parts, or standard input). `onSigned` (the

@@ -18,7 +18,7 @@ public struct DockerConfig: CredentialSource {
 
     let file: File?
     let path: String
-    /// Extra directories searched for `docker-credential-*` before PATH (tests use it).
+    /// Directories searched for `docker-credential-*` instead of PATH (tests use it).
     let helperSearchPath: String?
     /// How long a credential helper may take to answer.
     let helperTimeout: Duration

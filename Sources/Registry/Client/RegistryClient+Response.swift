@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 
-/// Judging and reading answers: every status check and body read of the module goes through here.
+/// Judging and reading answers: the status check of every `send` answer, whole small bodies, error bodies.
 extension RegistryClient {
     /// What the caller does with the body of an expected response.
     enum BodyUse {
@@ -13,7 +13,7 @@ extension RegistryClient {
 
     /// Judges a response's status: one of `statuses` is returned (its body drained unless the
     /// caller keeps it); any other becomes the matching error, its body read once for the
-    /// registry's own message. Every status check goes through here, so no body is read twice.
+    /// registry's own message. Every `send` answer is judged here, so no body is read twice.
     @discardableResult
     func expect(
         _ response: HTTPClientResponse,
@@ -64,7 +64,7 @@ extension RegistryClient {
     }
 
     /// The registry's error body in one line, if it sent one (at most 64 KiB read). Reads the
-    /// body: only `expect` and `send` call it, on a response nobody else reads.
+    /// body: call it only on a response nobody else reads.
     static func errorSummary(_ response: HTTPClientResponse) async -> String? {
         var bytes: [UInt8] = []
         do {

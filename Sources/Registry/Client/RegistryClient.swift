@@ -10,7 +10,7 @@ import OCI
 ///
 /// Every request, the API check and token fetches included, reaches the network through
 /// `exchange` (+Exchange: retries and redirects, one rule); `send` adds the registry's
-/// authentication; the `+Pull`, `+Push` and `+Tags` files only say what to ask for.
+/// authentication; `+Pull`, `+Push`, `+Tags`, `+Referrers` and `+Delete` only say what to ask for.
 public final class RegistryClient: Sendable {
     public let host: String
     let transport: RegistryTransport

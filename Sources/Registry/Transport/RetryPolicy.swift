@@ -1,6 +1,6 @@
 import Foundation
 
-/// When and how long to wait before trying a request again: exponential backoff with full jitter,
+/// When and how long to wait before trying a request again: exponential backoff with jitter,
 /// `Retry-After` honoured (capped), and a bound on attempts and on total waiting.
 public struct RetryPolicy: Sendable {
     public var maxAttempts: Int
@@ -8,7 +8,7 @@ public struct RetryPolicy: Sendable {
     public var maxDelay: Duration
     /// Total time spent waiting across all attempts of one operation.
     public var maxTotalDelay: Duration
-    /// Random source in [0, 1); injectable so tests are deterministic.
+    /// The backoff's random factor (default: [0.5, 1)); injectable so tests are deterministic.
     public var jitter: @Sendable () -> Double
 
     public init(
