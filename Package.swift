@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Bundle",
             dependencies: ["OCI", "CArchive", "CZstd", "COpenSSL"],
-            exclude: readmes(["Format", "Crypto", "Codec", "Read", "Write", "Parts"])
+            exclude: readmes(["Format", "Crypto", "Codec", "Read", "Write", "Parts", "Trust"])
         ),
         .target(
             name: "Airlock",
@@ -71,7 +71,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             // A README per capability folder (Support, Pack, Verify, Push, Serve, Site, Content, Evidence, Diff).
-            exclude: readmes(["Support", "Progress", "Pack", "Verify", "Push", "Serve", "Site", "Content", "Evidence", "Diff"])
+            exclude: readmes(["Support", "Progress", "Trust", "Pack", "Verify", "Push", "Serve", "Site", "Content", "Evidence", "Diff"])
         ),
         .executableTarget(
             name: "airlock",

@@ -11,7 +11,7 @@ struct AirlockCommand: AsyncParsableCommand {
         commandName: "airlock",
         abstract: "Pack container images into signed bundles, verify them, and push them into air-gapped registries.",
         discussion: "Exit status: \(ExitStatus.helpText). `airlock --version` prints the version.",
-        subcommands: [VersionCommand.self, KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, SplitCommand.self, JoinCommand.self, PushCommand.self, UnpackCommand.self, ExtractCommand.self, DiffCommand.self, ServeCommand.self, StatusCommand.self, PruneCommand.self]
+        subcommands: [VersionCommand.self, KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, SplitCommand.self, JoinCommand.self, PushCommand.self, UnpackCommand.self, ExtractCommand.self, DiffCommand.self, ServeCommand.self, StatusCommand.self, PruneCommand.self, PolicyCommand.self]
     )
 
     /// Parses, runs, and turns every error into one sentence and a documented exit status.
@@ -68,6 +68,7 @@ struct AirlockCommand: AsyncParsableCommand {
         case let error as RegistryError: error.description
         case let error as OCIError: error.description
         case let error as BundleError: error.description
+        case let error as PolicyViolation: error.description
         default: "unexpected failure (\(type(of: error))): \(String(describing: error).prefix(300))"
         }
     }

@@ -37,6 +37,20 @@ struct DocsTests {
         }
     }
 
+    /// `policy` has a subcommand and no options of its own: its pages are checked here.
+    @Test func policyPagesExistAndAreListed() throws {
+        let command = try Self.render("airlock-policy.1")
+        #expect(command.status == 0 && command.stdout.contains("airlock policy check"), "\(command.stderr)")
+        let file = try Self.render("airlock-policy.5")
+        for field in ["roles", "threshold", "revoked", "max-age", "images.sources", "images.cosign-keys", "images.require", "AIRLOCK_POLICY"] {
+            #expect(file.stdout.contains(field), "airlock-policy(5) lacks \(field)")
+        }
+        let page = try Self.render("airlock.1").stdout
+        #expect(page.contains("airlock-policy(1)") && page.contains("airlock-policy(5)"))
+        let help = try AirlockCLI.run(["policy", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("check"))
+    }
+
     @Test func airlockPageListsEveryCommandAndExitStatus() throws {
         let page = try Self.render("airlock.1").stdout
         for command in Self.subcommands { #expect(page.contains("airlock-\(command)(1)"), "\(command)") }

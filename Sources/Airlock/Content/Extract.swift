@@ -9,11 +9,11 @@ import OCI
 /// names (no `/`, `.` or `..`), so nothing lands outside DIR; nothing there is replaced without
 /// `force`, and every clash is found before the first byte is written.
 public struct Extractor {
-    public let keys: [PublicKey]
+    public let trust: Trust
     public let force: Bool
 
-    public init(keys: [PublicKey], force: Bool = false) {
-        self.keys = keys
+    public init(trust: Trust, force: Bool = false) {
+        self.trust = trust
         self.force = force
     }
 
@@ -50,7 +50,7 @@ public struct Extractor {
 
     public func extract(bundle: String, to directory: String) throws -> Result {
         guard bundle != "-" else { throw AirlockError.usage("extract reads a bundle file (it picks the charts and files out of it); save standard input to a file first") }
-        let file = try TrustedBundle.open(bundle, keys: keys).file
+        let file = try TrustedBundle.open(bundle, trust: trust).file
         let header = file.header
         let items = try plan(file)
         guard !items.isEmpty else { throw AirlockError.notFound("\(bundle) holds no charts or files (only images: use unpack or push)") }

@@ -88,27 +88,8 @@ public struct VersionPattern: Sendable, Hashable, CustomStringConvertible {
         (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f || b == 0x2e || b == 0x2d
     }
 
-    /// `*` matches any run (including none), `?` one character; everything else literally.
+    /// `*` matches any run (including none), `?` one character (`OCI.Glob`).
     static func glob(_ pattern: [UInt8], matches text: [UInt8]) -> Bool {
-        var p = 0, t = 0
-        var starP = -1, starT = 0
-        while t < text.count {
-            if p < pattern.count, pattern[p] == UInt8(ascii: "?") || pattern[p] == text[t] {
-                p += 1
-                t += 1
-            } else if p < pattern.count, pattern[p] == UInt8(ascii: "*") {
-                starP = p
-                starT = t
-                p += 1
-            } else if starP >= 0 {
-                p = starP + 1
-                starT += 1
-                t = starT
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
-        return p == pattern.count
+        Glob.matches(pattern, text)
     }
 }

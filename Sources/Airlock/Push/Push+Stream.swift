@@ -17,7 +17,7 @@ extension Pusher {
     }
 
     func pushStream(_ request: PushRequest) async throws -> PushResult {
-        let channel = try Self.startVerifying(keys: request.keys)
+        let channel = try Self.startVerifying(trust: request.trust)
         defer { channel.cancel() }
         guard case .manifest(let manifest, let signed)? = try await channel.next() else {
             throw AirlockError.verification("standard input ended before its bundle manifest")
@@ -32,21 +32,21 @@ extension Pusher {
             }
             try await stream.take(descriptor, from: channel)
         }
-        try CosignVerification(keys: request.cosignKeys).check(manifest, read: stream.heldBytes)
+        try CosignVerification(keys: request.requiredCosignKeys).check(manifest, read: stream.heldBytes)
         let planned = try await stream.plan()
         let result = try await finish(planned.images, request: request, client: client, book: stream.book)
         return try await recordLedger(result, plans: planned.images, manifest: manifest, signed: signed, ledger: planned.ledger, request: request, client: client)
     }
 
     /// Verifies standard input on a thread of its own, handing what it verified to the channel.
-    static func startVerifying(keys: [PublicKey]) throws -> BlockingChannel<StreamEvent> {
+    static func startVerifying(trust: Trust) throws -> BlockingChannel<StreamEvent> {
         let channel = BlockingChannel<StreamEvent>(capacity: 16)
         let input = try BundleInput.open("-")
         let thread = Thread {
             var current: Digest?
             var signed = SignedManifest(bytes: [], signatures: [])
             do {
-                _ = try BundleVerifier(requiredKeys: keys).verify(
+                _ = try BundleVerifier(trust: trust).verify(
                     input: input,
                     onSigned: { bytes, slot in signed = SignedManifest(bytes: bytes, signatures: slot.signatures) },
                     onManifest: { try channel.send(.manifest($0, signed)) },

@@ -42,11 +42,11 @@ public struct Pusher: Sendable {
         if request.bundle == "-" { return try await pushStream(request) }
         // 1. Trust: every required key signed this manifest, and the structure matches it (each
         // blob's frames are checked as they are read), so push refuses what verify refuses.
-        let file = try TrustedBundle.open(request.bundle, keys: request.keys).file
+        let file = try TrustedBundle.open(request.bundle, trust: request.trust).file
         let header = file.header
         let manifest = header.manifest
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
-        try CosignVerification(keys: request.cosignKeys).check(manifest) { try file.read($0) }
+        try CosignVerification(keys: request.requiredCosignKeys).check(manifest) { try file.read($0) }
 
         // 2. The plan, from reads alone, with every refusal applied; then the first write.
         let client = transport.client(for: request.naming.registry)

@@ -7,7 +7,7 @@ import Registry
 
 public struct PushRequest: Sendable {
     public var bundle: String
-    public var keys: [PublicKey]
+    public var trust: Trust
     public var naming: TargetNaming
     public var concurrency: Int
     public var failFast: Bool
@@ -16,13 +16,16 @@ public struct PushRequest: Sendable {
     public var progress = TransferProgress()
     /// `--cosign-key`: re-check from the bundle that every image carries a cosign signature by one of these.
     public var cosignKeys: [PublicKey] = []
+
+    /// `--cosign-key` and the policy's `images.cosign-keys`: every image needs a signature by one.
+    var requiredCosignKeys: [PublicKey] { cosignKeys + (trust.policy?.images.cosignKeys ?? []) }
     /// `--allow-downgrade`: push a bundle older than (or unordered against) a recorded one; the record notes it.
     public var allowDowngrade = false
     public var onExistingTag = ExistingTagPolicy.overwrite
 
-    public init(bundle: String, keys: [PublicKey], naming: TargetNaming, concurrency: Int = 4, failFast: Bool = false, pullHost: String? = nil) {
+    public init(bundle: String, trust: Trust, naming: TargetNaming, concurrency: Int = 4, failFast: Bool = false, pullHost: String? = nil) {
         self.bundle = bundle
-        self.keys = keys
+        self.trust = trust
         self.naming = naming
         self.concurrency = concurrency
         self.failFast = failFast

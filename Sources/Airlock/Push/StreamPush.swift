@@ -56,7 +56,7 @@ final class StreamPush: @unchecked Sendable {
         _ = try await plan()
         let source = Pusher.channelSource(descriptor, channel: channel, progress: request.progress)
         let repositories = work[descriptor.digest] ?? []
-        if !request.cosignKeys.isEmpty, descriptor.mediaType == EvidenceKind.simpleSigningLayer, descriptor.size <= CosignVerification.maximumPayload {
+        if !request.requiredCosignKeys.isEmpty, descriptor.mediaType == EvidenceKind.simpleSigningLayer, descriptor.size <= CosignVerification.maximumPayload {
             // A signature payload is kept to check before any manifest is written.
             var bytes: [UInt8] = []
             while let chunk = try await source.next() { bytes += chunk.readableBytesView }

@@ -45,10 +45,10 @@ public final class BundleServer: Sendable {
     /// signed manifest) and lays out its repositories as `naming` would push them.
     /// With `cosignKeys`, every image must also carry a valid cosign signature by one of them, as
     /// push --cosign-key requires.
-    public init(bundle: String, keys: [PublicKey], cosignKeys: [PublicKey] = [], naming: TargetNaming,
+    public init(bundle: String, trust: Trust, cosignKeys: [PublicKey] = [], naming: TargetNaming,
                 log: @escaping @Sendable (String) -> Void) async throws {
-        let file = try TrustedBundle.open(bundle, keys: keys).file
-        try CosignVerification(keys: cosignKeys).check(file.manifest) { try file.read($0) }
+        let file = try TrustedBundle.open(bundle, trust: trust).file
+        try CosignVerification(keys: cosignKeys + (trust.policy?.images.cosignKeys ?? [])).check(file.manifest) { try file.read($0) }
         self.file = file
         self.catalog = try await ServeCatalog.make(file.manifest, naming: naming) { try file.read($0) }
         self.name = "\(file.manifest.name) \(file.manifest.version)"

@@ -80,6 +80,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             case .io: return .io
             case .library: return .internalError
             }
+        case is PolicyViolation:
+            return .verificationFailed
         case let error as OCIError:
             if case .hashing = error { return .internalError }
             return .usage

@@ -12,10 +12,10 @@ public struct DeltaBase: Sendable {
         public let path: String
         public let header: BundleHeader
 
-        /// Reads the base's manifest and checks that every required key signed it.
-        public static func open(_ path: String, keys: [PublicKey]) throws -> Given {
+        /// Reads the base's manifest and checks it against the delta's trust (its signers, not its age).
+        public static func open(_ path: String, trust: Trust) throws -> Given {
             if path == "-" { throw AirlockError.usage("--base must be a file: only the bundle itself can come from standard input") }
-            return Given(path: path, header: try TrustedBundle.header(path, keys: keys))
+            return Given(path: path, header: try TrustedBundle.header(path, trust: trust.forBase))
         }
     }
 

@@ -15,11 +15,11 @@ import OCI
 /// runs, DIR holds a marker naming the bundle: an interrupted unpack (Ctrl-C, a kill) is carried
 /// on by running the same command again.
 public struct Unpacker {
-    public let keys: [PublicKey]
+    public let trust: Trust
     public let progress: TransferProgress
 
-    public init(keys: [PublicKey], progress: TransferProgress = TransferProgress()) {
-        self.keys = keys
+    public init(trust: Trust, progress: TransferProgress = TransferProgress()) {
+        self.trust = trust
         self.progress = progress
     }
 
@@ -39,7 +39,7 @@ public struct Unpacker {
     static let markerName = ".airlock-unpack"
 
     public func unpack(bundle: String, to directory: String, bases: [String] = []) throws -> Result {
-        let given = try bases.map { try DeltaBase.Given.open($0, keys: keys) }
+        let given = try bases.map { try DeltaBase.Given.open($0, trust: trust) }
         let resumed = try Self.checkDirectory(directory)
         let layout = LayoutWriter(directory: directory)
         let input = try BundleInput.open(bundle)
@@ -48,7 +48,7 @@ public struct Unpacker {
         do {
             var delta: DeltaBase?
             var indexJSON: [UInt8] = []
-            let report = try BundleVerifier(requiredKeys: keys).verify(
+            let report = try BundleVerifier(trust: trust).verify(
                 input: input, progress: progress, phase: "unpack",
                 onManifest: { manifest in
                     // Nothing is written before the bundle is known to unpack completely, here.
@@ -103,7 +103,7 @@ public struct Unpacker {
 
     /// A further verified pass, over one base, writing only the blobs the delta takes from it.
     func unpackBase(_ base: String, blobs: Set<Digest>, into layout: LayoutWriter) throws {
-        _ = try BundleVerifier(requiredKeys: keys).verify(
+        _ = try BundleVerifier(trust: trust.forBase).verify(
             input: try BundleInput.open(base), progress: progress, phase: "unpack base",
             onBlobData: { descriptor, bytes in
                 if blobs.contains(descriptor.digest) { try layout.write(descriptor, bytes) }

@@ -6,13 +6,14 @@ import OCI
 /// every signature, digest and structure (`BundleVerifier`), every image's cosign signature with
 /// cosign keys, and with bases that they provide what a delta leaves out (`DeltaBase`).
 public struct Verifier {
-    public let keys: [PublicKey]
+    public let trust: Trust
     public let cosignKeys: [PublicKey]
     public let progress: TransferProgress
 
-    public init(keys: [PublicKey], cosignKeys: [PublicKey] = [], progress: TransferProgress = TransferProgress()) {
-        self.keys = keys
-        self.cosignKeys = cosignKeys
+    /// `cosignKeys`: `--cosign-key`; a policy's `images.cosign-keys` count too.
+    public init(trust: Trust, cosignKeys: [PublicKey] = [], progress: TransferProgress = TransferProgress()) {
+        self.trust = trust
+        self.cosignKeys = cosignKeys + (trust.policy?.images.cosignKeys ?? [])
         self.progress = progress
     }
 
@@ -30,11 +31,14 @@ public struct Verifier {
         public let blobCount: Int?
         public let uniqueBytes: Int64?
         public let externalBlobs: [Descriptor]?
+        /// With a policy: every rule, met or not, and the evidence for it.
+        public let policy: PolicyReport?
 
-        /// A failure sets only `ok`, `error` and `path`.
-        public static func failed(_ sentence: String, path: String) -> Report {
+        /// A failure sets only `ok`, `error` and `path`, and `policy` when the policy decided it.
+        public static func failed(_ error: any Error, sentence: String, path: String) -> Report {
             Report(ok: false, error: sentence, path: path, name: nil, version: nil, manifestDigest: nil,
-                   signers: nil, images: nil, blobCount: nil, uniqueBytes: nil, externalBlobs: nil)
+                   signers: nil, images: nil, blobCount: nil, uniqueBytes: nil, externalBlobs: nil,
+                   policy: (error as? PolicyViolation)?.report)
         }
     }
 
@@ -52,10 +56,10 @@ public struct Verifier {
     }
 
     public func verify(_ bundle: String, bases: [String] = []) throws -> Outcome {
-        let given = try bases.map { try DeltaBase.Given.open($0, keys: keys) }
+        let given = try bases.map { try DeltaBase.Given.open($0, trust: trust) }
         let cosign = CosignVerification(keys: cosignKeys)
         let held = CosignEvidenceBytes()
-        let verified = try BundleVerifier(requiredKeys: keys).verify(
+        let verified = try BundleVerifier(trust: trust).verify(
             input: try BundleInput.open(bundle), progress: progress, phase: "verify",
             onBlobData: { descriptor, bytes in if !cosign.keys.isEmpty { held.take(descriptor, bytes) } })
         try cosign.check(verified.manifest, read: held.read)
@@ -63,7 +67,7 @@ public struct Verifier {
         let report = Report(ok: true, error: nil, path: bundle, name: verified.manifest.name, version: verified.manifest.version,
                             manifestDigest: verified.manifestDigest, signers: verified.signatures.signers,
                             images: verified.manifest.images.map(ImageReport.init), blobCount: verified.blobsVerified,
-                            uniqueBytes: verified.bytesVerified, externalBlobs: verified.externalBlobs)
+                            uniqueBytes: verified.bytesVerified, externalBlobs: verified.externalBlobs, policy: verified.policy)
         return Outcome(report: report, manifest: verified.manifest, delta: delta)
     }
 }

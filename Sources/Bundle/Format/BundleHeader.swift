@@ -22,6 +22,17 @@ public struct BundleHeader: Sendable {
                             fileSize: input.size ?? 0, manifestDigest: try Digest.of(front.manifestBytes))
     }
 
+    /// Finishes a signing that was interrupted (its journal, format-spec §5.5), so the bundle can
+    /// be read again; nothing happens when there is none.
+    public static func finishInterruptedSigning(path: String) throws {
+        if path == "-" { throw BundleError.usage("sign rewrites the bundle in place: give its path, not -") }
+        let input = try BundleInput.open(path)
+        let fd = open(input.firstPath, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw BundleError.system("open", input.firstPath + " for writing") }
+        defer { close(fd) }
+        try SigningJournal.recover(bundle: input.bundlePath, fd: fd)
+    }
+
     /// Adds a signature by `key` over the manifest, rewriting only the signature slot.
     /// Returns nil when that key has already signed.
     /// Crash-safe: the new slot goes to a journal first (format-spec §5.5), and an earlier signing

@@ -5,12 +5,12 @@ import OCI
 /// the table and the whole bundle as `verify` does while the bytes pass; the file appears at
 /// `output` only when everything checked.
 public enum BundleJoiner {
-    public static func join(_ bundle: String, to output: String, keys: [PublicKey]) throws -> VerificationReport {
+    public static func join(_ bundle: String, to output: String, trust: Trust) throws -> VerificationReport {
         let input = try BundleInput.open(bundle)
         let temporary = output + ".airlock-join"
         let file = try FileOutput(creating: temporary)
         do {
-            let report = try BundleVerifier(requiredKeys: keys).verify(input: input, onRead: { try file.write($0) })
+            let report = try BundleVerifier(trust: trust).verify(input: input, onRead: { try file.write($0) })
             try file.sync()
             guard rename(temporary, output) == 0 else { throw BundleError.system("move the bundle to", output) }
             return report

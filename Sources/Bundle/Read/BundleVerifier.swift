@@ -5,9 +5,12 @@ import OCI
 /// then every entry against the signed manifest, the image graph, index.json, and the seek table.
 /// Throws `BundleError.verification` at the first problem.
 public struct BundleVerifier {
-    public let requiredKeys: [PublicKey]
+    public let trust: Trust
 
-    public init(requiredKeys: [PublicKey]) { self.requiredKeys = requiredKeys }
+    public init(trust: Trust) { self.trust = trust }
+
+    /// Every one of `requiredKeys` must have signed (no policy).
+    public init(requiredKeys: [PublicKey]) { self.trust = Trust(keys: requiredKeys) }
 
     /// Called with each piece of a blob's data as it streams, before its digest is known:
     /// commit nothing until `onBlobEnd`.
@@ -51,9 +54,7 @@ public struct BundleVerifier {
         let front = try BundleFront(stream: stream)
         let manifestBytes = front.manifestBytes
         try BundleManifest.checkVersion(manifestBytes)
-        let signatures = SignatureReport.check(front.slot, manifest: manifestBytes, required: requiredKeys)
-        try signatures.requireTrusted(name: name)
-        let manifest = try BundleManifest.decode(manifestBytes)
+        let (signatures, policy, manifest) = try trust.check(front.slot, manifestBytes: manifestBytes, name: name)
         try onSigned(manifestBytes, front.slot)
         try onManifest(manifest)
 
@@ -75,6 +76,7 @@ public struct BundleVerifier {
             manifest: manifest,
             manifestDigest: try Digest.of(manifestBytes),
             signatures: signatures,
+            policy: policy,
             blobsVerified: entries.seen.count,
             bytesVerified: entries.bytesVerified,
             externalBlobs: manifest.base?.externalBlobs ?? []

@@ -8,28 +8,27 @@ import OCI
 public struct TrustedBundle: Sendable {
     public let file: BundleFile
     public let signatures: SignatureReport
+    public let policy: PolicyReport?
 
     public var header: BundleHeader { file.header }
     public var manifest: BundleManifest { file.header.manifest }
 
     /// Opens `path` (a bundle or its first part) for random access.
-    public static func open(_ path: String, keys: [PublicKey]) throws -> TrustedBundle {
+    public static func open(_ path: String, trust: Trust) throws -> TrustedBundle {
         let file = try BundleFile(path: path)
-        let signatures = try check(file.header, name: path, keys: keys)
+        let (signatures, policy, _) = try trust.check(file.header.slot, manifestBytes: file.header.manifestBytes, name: path)
         _ = try file.checkStructure()
-        return TrustedBundle(file: file, signatures: signatures)
+        return TrustedBundle(file: file, signatures: signatures, policy: policy)
     }
 
-    /// Only the signed front of `path`: the manifest, once every required key is found to have signed it.
-    public static func header(_ path: String, keys: [PublicKey]) throws -> BundleHeader {
+    public static func open(_ path: String, keys: [PublicKey]) throws -> TrustedBundle {
+        try open(path, trust: Trust(keys: keys))
+    }
+
+    /// Only the signed front of `path`: the manifest, once `trust` holds for it.
+    public static func header(_ path: String, trust: Trust) throws -> BundleHeader {
         let header = try BundleHeader.read(path: path)
-        _ = try check(header, name: path, keys: keys)
+        _ = try trust.check(header.slot, manifestBytes: header.manifestBytes, name: path)
         return header
-    }
-
-    static func check(_ header: BundleHeader, name: String, keys: [PublicKey]) throws -> SignatureReport {
-        let signatures = SignatureReport.check(header.slot, manifest: header.manifestBytes, required: keys)
-        try signatures.requireTrusted(name: name)
-        return signatures
     }
 }

@@ -39,16 +39,16 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             // With --json, every failure is a report on stdout too, not only a sentence on stderr.
             if json {
-                try Output.json(Verifier.Report.failed(AirlockCommand.sentence(error), path: bundle))
+                try Output.json(Verifier.Report.failed(error, sentence: AirlockCommand.sentence(error), path: bundle))
             }
             throw error
         }
     }
 
     func verify() throws {
-        let keys = try signers.publicKeys(), cosignKeys = try cosign.publicKeys()
+        let trust = try signers.trust(), cosignKeys = try cosign.publicKeys()
         let outcome = try progress.display(output).run { progress in
-            try Verifier(keys: keys, cosignKeys: cosignKeys, progress: progress).verify(bundle, bases: base)
+            try Verifier(trust: trust, cosignKeys: cosignKeys, progress: progress).verify(bundle, bases: base)
         }
         if json {
             try Output.json(outcome.report)

@@ -36,8 +36,8 @@ struct ExtractCommand: ParsableCommand {
 
     func run() throws {
         try OutputPath.check(toDir, kind: .directory, option: "--to-dir")
-        let keys = try signers.publicKeys()
-        let result = try Extractor(keys: keys, force: force).extract(bundle: bundle, to: toDir)
+        let trust = try signers.trust()
+        let result = try Extractor(trust: trust, force: force).extract(bundle: bundle, to: toDir)
         if json {
             try Output.json(result)
             return

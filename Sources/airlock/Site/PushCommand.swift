@@ -79,7 +79,7 @@ struct PushCommand: AsyncParsableCommand {
         if let mapping { try OutputPath.check(mapping, kind: .mapping, force: force, option: "--mapping") }
         if let kustomize { try OutputPath.check(kustomize, kind: .kustomization, force: force, option: "--kustomize") }
         let naming = try names.naming(to: to)
-        var request = PushRequest(bundle: bundle, keys: try signers.publicKeys(), naming: naming, concurrency: concurrency,
+        var request = PushRequest(bundle: bundle, trust: try signers.trust(), naming: naming, concurrency: concurrency,
                                   failFast: failFast, pullHost: pullHost)
         request.cosignKeys = try cosign.publicKeys()
         request.allowDowngrade = allowDowngrade

@@ -64,10 +64,10 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let keys = try signers.publicKeys()
+        let trust = try signers.trust()
         let naming = try names.naming(to: "localhost" + (toNamespace.map { "/\($0)" } ?? ""))
         let quiet = output.quiet
-        let server = try await BundleServer(bundle: bundle, keys: keys, cosignKeys: try cosign.publicKeys(), naming: naming) { line in
+        let server = try await BundleServer(bundle: bundle, trust: trust, cosignKeys: try cosign.publicKeys(), naming: naming) { line in
             if !quiet { Output.error(Output.printable(line)) }
         }
         var options = BundleServer.Options()

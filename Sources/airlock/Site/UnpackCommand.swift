@@ -36,11 +36,11 @@ struct UnpackCommand: ParsableCommand {
 
     func run() throws {
         try OutputPath.check(toDir, kind: .directory, option: "--to-dir")
-        let keys = try signers.publicKeys()
+        let trust = try signers.trust()
         let directory = toDir
         Interruption.explain { "run the same unpack again to carry on into \(directory) (or delete it)" }
         let result = try progress.display(output).run { progress in
-            try Unpacker(keys: keys, progress: progress).unpack(bundle: bundle, to: toDir, bases: base)
+            try Unpacker(trust: trust, progress: progress).unpack(bundle: bundle, to: toDir, bases: base)
         }
         if json {
             try Output.json(result)

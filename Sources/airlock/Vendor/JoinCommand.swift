@@ -25,9 +25,9 @@ struct JoinCommand: ParsableCommand {
     var force = false
 
     func run() throws {
-        let keys = try signers.publicKeys()
+        let trust = try signers.trust()
         try OutputPath.check(output, kind: .bundle, force: force, option: "-o")
-        let report = try BundleJoiner.join(bundle, to: output, keys: keys)
+        let report = try BundleJoiner.join(bundle, to: output, trust: trust)
         Output.line("joined \(report.manifest.name) \(report.manifest.version) into \(output): \(report.blobsVerified) blobs, \(ByteCount.format(report.bytesVerified)) checked")
     }
 }
