@@ -23,7 +23,7 @@ struct PruneCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Bundles to keep, as NAME@VERSION (repeatable).", valueName: "name@version"))
     var keep: [String] = []
 
-    @Option(help: ArgumentHelp("Keep the N highest versions of each bundle name.", valueName: "n"))
+    @Option(help: ArgumentHelp("Keep the N newest bundles of each bundle name (by the bundle order: a delta above its bases, then version numbers, then the signed creation time).", valueName: "n"))
     var keepLast: Int?
 
     @Flag(help: "Delete (without it, only the plan is printed).")

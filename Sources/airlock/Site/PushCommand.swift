@@ -19,7 +19,8 @@ struct PushCommand: AsyncParsableCommand {
             {flatpath} {name} {tag}).
 
             Ledger: the push reads REG/NAMESPACE/airlock-ledger first and refuses (exit 8, before any \
-            write) a bundle whose name is recorded with a higher version; once every image is in \
+            write) a bundle that the bundle order puts below a recorded one of its name, or the same version \
+            with another manifest; once every image is in \
             place it records the bundle there, last (airlock-status(1), airlock-prune(1)).
             """
     )

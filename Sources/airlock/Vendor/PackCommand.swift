@@ -68,8 +68,7 @@ struct PackCommand: AsyncParsableCommand {
     @Option(help: "Only evidence of this kind (signature, sbom, attestation, other) or artifactType (repeatable).")
     var referrersType: [String] = []
 
-    @Option(help: "Cosign public key: every image must carry a valid cosign signature by one of these (repeatable).", completion: .file(extensions: ["pub"]))
-    var cosignKey: [String] = []
+    @OptionGroup var cosign: CosignKeyOptions
 
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var registry: RegistryOptions
@@ -82,7 +81,7 @@ struct PackCommand: AsyncParsableCommand {
         if name?.isEmpty == true || version?.isEmpty == true { throw ValidationError("--name and --version must not be empty") }
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
         if noReferrers, !referrersType.isEmpty { throw ValidationError("--referrers-type narrows evidence; --no-referrers leaves it all behind: give one") }
-        if noReferrers, !cosignKey.isEmpty { throw ValidationError("--cosign-key needs the signatures: it cannot be used with --no-referrers") }
+        if noReferrers, !cosign.paths.isEmpty { throw ValidationError("--cosign-key needs the signatures: it cannot be used with --no-referrers") }
     }
 
     /// `--chart` names a local archive when it ends in .tgz or .tar.gz or is an existing file.
@@ -170,7 +169,7 @@ struct PackCommand: AsyncParsableCommand {
         request.strict = strict
         request.evidence.enabled = !noReferrers
         request.evidence.types = referrersType
-        request.cosignKeys = try loadPublicKeys(cosignKey)
+        request.cosignKeys = try cosign.publicKeys()
         request.partSize = partSize
         request.charts = selection.charts
         request.localCharts = selection.localCharts
