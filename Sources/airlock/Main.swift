@@ -43,6 +43,10 @@ struct AirlockCommand: AsyncParsableCommand {
             }
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
+        } catch let violation as PolicyViolation {
+            // One line per unmet rule, each printable on its own.
+            for line in violation.description.split(separator: "\n") { Output.error("airlock: \(Output.printable(String(line)))") }
+            Foundation.exit(ExitStatus.of(violation).rawValue)
         } catch let error as any DomainError {
             Output.error("airlock: \(Output.printable(Self.sentence(error)))")
             Foundation.exit(ExitStatus.of(error).rawValue)

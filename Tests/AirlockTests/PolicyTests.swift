@@ -271,4 +271,47 @@ struct PolicyTests {
         let noVerify = try AirlockCLI.run(["sign", damaged, "--key", site.path("sec-alice.key"), "--no-verify"])
         #expect(noVerify.status == 0, "--no-verify signs what the bundle holds: \(noVerify.stderr)")
     }
+
+    /// The site re-verifies: status --policy holds every record's signatures to the policy again
+    /// and names the bundle that does not meet it; diff compares only trusted bundles.
+    @Test func statusAndDiffHoldTheRecordsToThePolicy() throws {
+        let site = try Site.make()
+        defer { site.source.stop() }
+        let registry = try DevRegistry.start()
+        defer { registry.stop() }
+        let policy = try site.policy(Self.roles + "max-age: 1m\n")
+        let strict = try site.policy(Self.roles, name: "no-age.yaml")
+        let good = try site.signed(by: ["sec-alice", "sec-bob"])
+        let target = "\(registry.host)/site"
+        #expect(try AirlockCLI.run(["push", good, "--to", target, "--policy", strict]).status == 0)
+        // The record is older than max-age 1m by now only in principle: status leaves max-age out.
+        let passing = try AirlockCLI.run(["status", "--at", target, "--check", "--policy", policy, "--json"])
+        #expect(passing.status == 0, "\(passing.stderr)")
+        #expect(try violations(passing.stdout) == nil)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(passing.stdout.utf8)) as? [String: Any])
+        #expect(report["untrusted"] as? Int == 0)
+        #expect(((report["bundles"] as? [[String: Any]])?.first?["trust"] as? [String: Any])?["passed"] as? Bool == true)
+
+        // Another bundle, signed by alice alone, pushed with the vendor's key only.
+        try site.pack("other.tar.zst", epoch: Int(Date().timeIntervalSince1970) - 60, bundleName: "acme-tools")
+        let weak = try site.signed(by: ["sec-alice"], from: "other.tar.zst")
+        #expect(try AirlockCLI.run(["push", weak, "--to", target, "--key", site.path("vendor.pub")]).status == 0)
+        let failing = try AirlockCLI.run(["status", "--at", target, "--policy", strict])
+        #expect(failing.status == 3, "\(failing.stderr)")
+        #expect(failing.stdout.contains("NOT TRUSTED") && failing.stdout.contains("airlock-ledger:acme-tools-1.0")
+                && failing.stdout.contains("role security: 1 of 2"), "\(failing.stdout)")
+        #expect(failing.stdout.contains("1 of 2 bundle(s) meet the trust given"), "\(failing.stdout)")
+
+        let diff = try AirlockCLI.run(["diff", good, weak, "--policy", strict])
+        #expect(diff.status == 3 && diff.stderr.contains("role security: 1 of 2"), "\(diff.stderr)")
+        let weakOld = try AirlockCLI.run(["diff", weak, good, "--policy", strict])
+        #expect(weakOld.status == 3 && weakOld.stderr.contains(weak), "OLD is held to the signers too: \(weakOld.stderr)")
+        let trusted = try AirlockCLI.run(["diff", good, try site.signed(by: ["sec-alice", "sec-carol"], from: "other.tar.zst"), "--policy", strict])
+        #expect(trusted.status == 1, "two trusted bundles that differ: \(trusted.stderr)")
+    }
+
+    func violations(_ output: String) throws -> String? {
+        let result = try run("python3", [TestPaths.repoRoot.appendingPathComponent("scripts/check-json.py").path, "status"], input: Data(output.utf8))
+        return result.status == 0 ? nil : result.stderr
+    }
 }

@@ -17,6 +17,8 @@ public struct Ledger: Sendable {
         public let size: Int64
         /// The recorded bundle's place in the bundle order, from the signed manifest the record carries.
         public let standing: BundleOrder.Standing
+        /// The signed manifest's exact bytes (what the record's signatures sign).
+        public let manifestBytes: [UInt8]
     }
 
     /// A ledger tag that does not hold a readable record, and why.
@@ -103,10 +105,11 @@ public struct Ledger: Sendable {
         guard manifest.layers.contains(where: { $0.digest == record.bundleManifest.digest }) else {
             throw LedgerProblem(reason: "the artifact does not carry the bundle manifest its record names (\(record.bundleManifest.digest))")
         }
-        let signed = try BundleManifest.decode(try await blob(record.bundleManifest, repository: location.repository, client: client))
+        let manifestBytes = try await blob(record.bundleManifest, repository: location.repository, client: client)
+        let signed = try BundleManifest.decode(manifestBytes)
         let size = manifest.blobs.reduce(Int64(document.bytes.count)) { $0 + $1.size }
         return Entry(tag: tag, digest: document.digest, record: record, size: size,
-                     standing: BundleOrder.Standing(signed, digest: record.bundleManifest.digest))
+                     standing: BundleOrder.Standing(signed, digest: record.bundleManifest.digest), manifestBytes: manifestBytes)
     }
 
     /// A small blob's bytes, checked against its digest.

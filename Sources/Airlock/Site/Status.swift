@@ -10,7 +10,8 @@ public struct StatusReader: Sendable {
 
     public init(transport: RegistryTransport) { self.transport = transport }
 
-    public func status(_ location: LedgerLocation, check: Bool, concurrency: Int = 4) async throws -> (StatusReport, Ledger) {
+    /// With `trust`, every record's signatures and the policy are checked again (`TrustCheck`).
+    public func status(_ location: LedgerLocation, check: Bool, trust: Trust? = nil, concurrency: Int = 4) async throws -> (StatusReport, Ledger) {
         let client = transport.client(for: location.registry)
         try await client.checkReachable()
         let ledger = try await Ledger.read(location, client: client, concurrency: concurrency)
@@ -23,13 +24,28 @@ public struct StatusReader: Sendable {
             bundles.append(StatusReport.Bundle(
                 name: record.name, version: record.version, pushedAt: record.pushedAt, airlockVersion: record.airlockVersion,
                 signers: record.signatures.map(\.keyID), bundleManifestDigest: record.bundleManifest.digest,
-                record: Reference.spelled("\(location.registry)/\(location.repository)", tag: entry.tag, digest: nil), downgradedFrom: record.downgradedFrom, images: images))
+                record: Reference.spelled("\(location.registry)/\(location.repository)", tag: entry.tag, digest: nil), downgradedFrom: record.downgradedFrom, images: images,
+                trust: trust.map { Self.recheck(entry, location: location, trust: $0) }))
         }
         let states = bundles.flatMap(\.images).compactMap(\.state)
         func count(_ state: StatusReport.ImageState) -> Int? { check ? states.filter { $0 == state }.count : nil }
         let report = StatusReport(target: location.target, ledger: "\(location.registry)/\(location.repository)", bundles: bundles,
-                                  unreadable: ledger.unreadable, intact: count(.intact), missing: count(.missing), moved: count(.moved))
+                                  unreadable: ledger.unreadable, intact: count(.intact), missing: count(.missing), moved: count(.moved),
+                                  untrusted: trust == nil ? nil : bundles.filter { $0.trust?.passed == false }.count)
         return (report, ledger)
+    }
+
+    /// One record held to `trust` again, through the one check every reader makes.
+    static func recheck(_ entry: Ledger.Entry, location: LedgerLocation, trust: Trust) -> StatusReport.TrustCheck {
+        let name = Reference.spelled("\(location.registry)/\(location.repository)", tag: entry.tag, digest: nil)
+        do {
+            let (_, policy, _) = try trust.forRecord.check(SignatureSlot(signatures: entry.record.signatures), manifestBytes: entry.manifestBytes, name: name)
+            return StatusReport.TrustCheck(passed: true, error: nil, policy: policy)
+        } catch let violation as PolicyViolation {
+            return StatusReport.TrustCheck(passed: false, error: violation.description, policy: violation.report)
+        } catch {
+            return StatusReport.TrustCheck(passed: false, error: String(describing: error), policy: nil)
+        }
     }
 
     func image(_ image: LedgerRecord.Image, registry: String, check: Bool, client: RegistryClient) async throws -> StatusReport.Image {

@@ -17,6 +17,8 @@ public struct StatusReport: Sendable, Encodable {
     public let intact: Int?
     public let missing: Int?
     public let moved: Int?
+    /// With --policy: recorded bundles that do not meet it.
+    public let untrusted: Int?
 
     public struct Bundle: Sendable, Encodable {
         public let name: String
@@ -30,6 +32,17 @@ public struct StatusReport: Sendable, Encodable {
         public let record: String
         public let downgradedFrom: String?
         public let images: [Image]
+        /// With --policy: the recorded signatures held to the policy again.
+        public let trust: TrustCheck?
+    }
+
+    /// A recorded bundle re-verified: its record's signatures over its signed manifest, and the
+    /// policy's rules (all but max-age).
+    public struct TrustCheck: Sendable, Encodable {
+        public let passed: Bool
+        /// Why not, in one sentence (a record whose signatures do not verify is named here).
+        public let error: String?
+        public let policy: PolicyReport?
     }
 
     public struct Image: Sendable, Encodable {

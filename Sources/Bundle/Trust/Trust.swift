@@ -22,6 +22,9 @@ public struct Trust: Sendable {
     /// The trust a delta's base is held to: the same signers, no age or name rule.
     public var forBase: Trust { Trust(keys: keys, policy: policy?.forBase, now: now) }
 
+    /// The trust a recorded bundle is held to again: every rule but max-age.
+    public var forRecord: Trust { Trust(keys: keys, policy: policy?.forRecord, now: now) }
+
     /// Every key this trust can check a signature with.
     public var knownKeys: [PublicKey] {
         var seen: Set<Digest> = []

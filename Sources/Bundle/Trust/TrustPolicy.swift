@@ -66,6 +66,12 @@ public struct TrustPolicy: Sendable {
     /// Every key the policy names in a role.
     public var roleKeys: [PublicKey] { roles.flatMap(\.keys) }
 
+    /// The same policy for a bundle a site already holds (`status --check --policy`): every rule
+    /// but max-age, which held, or not, when it was pushed.
+    public var forRecord: TrustPolicy {
+        TrustPolicy(path: path, digest: digest, bundle: bundle, roles: roles, revoked: revoked, images: images)
+    }
+
     /// The same policy for an older bundle a delta relies on: its signers and revocations, not
     /// its age or name (a base is older by nature).
     public var forBase: TrustPolicy {

@@ -28,6 +28,11 @@ struct SignerKeyOptions: ParsableArguments {
 
     func publicKeys() throws -> [PublicKey] { try loadPublicKeys(paths) }
 
+    /// The keys and the policy when either is given (diff and status check only then).
+    func trustIfGiven() throws -> Trust? {
+        paths.isEmpty && policyFile == nil ? nil : try trust()
+    }
+
     /// The keys and the policy, read before any bundle is opened (a malformed policy is exit 2).
     func trust() throws -> Trust {
         Trust(keys: try publicKeys(), policy: try policyFile.map(PolicyFile.load))

@@ -25,6 +25,7 @@ struct DiffCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON to stdout.")
     var json = false
 
+    @OptionGroup var signers: SignerKeyOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var output: OutputOptions
 
@@ -38,7 +39,8 @@ struct DiffCommand: AsyncParsableCommand {
             try await runAgainst(against)
             return
         }
-        let old = try BundleHeader.read(path: bundles[0]), new = try BundleHeader.read(path: bundles[1])
+        let trust = try signers.trustIfGiven()
+        let old = try Self.header(bundles[0], trust: trust?.forBase), new = try Self.header(bundles[1], trust: trust)
         let diff = BundleDiff.compare(old: old, new: new)
         if json {
             try Output.json(diff)
@@ -73,7 +75,7 @@ struct DiffCommand: AsyncParsableCommand {
 
     /// What the target registry lacks of NEW (blobs and tags), under the names `push` would use.
     func runAgainst(_ target: String) async throws {
-        let header = try BundleHeader.read(path: bundles[0])
+        let header = try Self.header(bundles[0], trust: try signers.trustIfGiven())
         let naming = try TargetNaming(to: target)
         let report = try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, logger: output.logger) { transport in
             try await RegistryDiff.compare(header, naming: naming, target: target, client: transport.client(for: naming.registry))
@@ -98,5 +100,11 @@ struct DiffCommand: AsyncParsableCommand {
         }
         if !report.identical { throw ExitCode(ExitStatus.different.rawValue) }
     }
-}
 
+    /// A bundle's signed front; with --key or --policy, only once it is trusted (the older side
+    /// of a diff is held to the signers, not to max-age).
+    static func header(_ path: String, trust: Trust?) throws -> BundleHeader {
+        guard let trust else { return try BundleHeader.read(path: path) }
+        return try TrustedBundle.header(path, trust: trust)
+    }
+}

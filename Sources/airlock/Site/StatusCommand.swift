@@ -31,6 +31,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON to stdout.")
     var json = false
 
+    @OptionGroup var signers: SignerKeyOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var output: OutputOptions
 
@@ -38,8 +39,9 @@ struct StatusCommand: AsyncParsableCommand {
         let naming = try TargetNaming(to: at)
         let location = LedgerLocation(registry: naming.registry, namespace: naming.namespace)
         if let mirrorConfig { try MirrorConfig.check(mirrorConfig, force: force) }
+        let trust = try signers.trustIfGiven()
         let (report, ledger, scheme) = try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, logger: output.logger) { transport in
-            let (report, ledger) = try await StatusReader(transport: transport).status(location, check: check)
+            let (report, ledger) = try await StatusReader(transport: transport).status(location, check: check, trust: trust)
             return (report, ledger, try await transport.client(for: naming.registry).scheme())
         }
         if let mirrorConfig {
@@ -56,6 +58,7 @@ struct StatusCommand: AsyncParsableCommand {
         } else {
             show(report)
         }
+        if (report.untrusted ?? 0) > 0 { throw ExitCode(ExitStatus.verificationFailed.rawValue) }
         guard check else { return }
         if (report.missing ?? 0) > 0 { throw ExitCode(ExitStatus.notFound.rawValue) }
         if (report.moved ?? 0) > 0 { throw ExitCode(ExitStatus.verificationFailed.rawValue) }
@@ -70,6 +73,15 @@ struct StatusCommand: AsyncParsableCommand {
             let signers = bundle.signers.map { String($0.hex.prefix(16)) }.joined(separator: ", ")
             let downgrade = bundle.downgradedFrom.map { " (downgraded from \($0))" } ?? ""
             Output.line("\(bundle.name) \(bundle.version)  pushed \(bundle.pushedAt)  signed by \(signers.isEmpty ? "nobody" : signers)\(downgrade)")
+            if let trust = bundle.trust {
+                if trust.passed {
+                    Output.line("  trusted: meets \(trust.policy?.policy ?? "the given keys")")
+                } else {
+                    let lines = (trust.error ?? "").split(separator: "\n").map { Output.printable(String($0)) }
+                    Output.line("  NOT TRUSTED: \(lines.first ?? "")")
+                    lines.dropFirst().forEach { Output.line("  \($0)") }
+                }
+            }
             var rows: [[String]] = []
             for image in bundle.images {
                 var row = ["  \(image.target)", image.digest.short]
@@ -83,6 +95,9 @@ struct StatusCommand: AsyncParsableCommand {
         }
         if let intact = report.intact, let missing = report.missing, let moved = report.moved {
             Output.line("\(report.bundles.count) bundle(s); images: \(intact) intact, \(missing) missing, \(moved) moved")
+        }
+        if let untrusted = report.untrusted {
+            Output.line("\(report.bundles.count - untrusted) of \(report.bundles.count) bundle(s) meet the trust given")
         }
     }
 }
