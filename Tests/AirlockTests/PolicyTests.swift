@@ -314,4 +314,47 @@ struct PolicyTests {
         let result = try run("python3", [TestPaths.repoRoot.appendingPathComponent("scripts/check-json.py").path, "status"], input: Data(output.utf8))
         return result.status == 0 ? nil : result.stderr
     }
+
+    /// sign --policy records its verdict: openssl checks it by the format-spec's recipe, inspect
+    /// lists it, and a site role with attests-policy counts only signers that recorded one.
+    @Test func aCountersignatureRecordsThePolicyItMet() throws {
+        let site = try Site.make()
+        defer { site.source.stop() }
+        let team = try site.policy("version: 1\nroles:\n  vendor:\n    keys: [vendor.pub]\nmax-age: 30d\n", name: "team.yaml")
+        let bundle = try site.signed(by: [])
+        let plain = try site.signed(by: ["sec-alice"])
+        let signed = try AirlockCLI.run(["sign", bundle, "--key", site.path("sec-alice.key"), "--policy", team])
+        #expect(signed.status == 0, "\(signed.stderr)")
+
+        let recipe = """
+            set -e
+            cd "$1"
+            head -c 65544 "$2" | tail -c 65536 | tr -d '\\000' > slot.json
+            jq -r '.attestations[0].payload' slot.json | base64 -d > statement.json
+            jq -r '.attestations[0].signatures[0].sig' slot.json | base64 -d > sig.der
+            type=application/vnd.in-toto+json
+            { printf 'DSSEv1 %d %s %d ' "${#type}" "$type" "$(wc -c < statement.json)"; cat statement.json; } > pae.bin
+            openssl dgst -sha256 -verify "$3" -signature sig.der pae.bin
+            test "$(jq -r '.subject[0].digest.sha256' statement.json)" = "$(zstd -dc "$2" | tar -xO airlock-bundle.json | sha256sum | cut -c1-64)"
+            test "$(jq -r '.predicate.policy.digest.sha256' statement.json)" = "$(sha256sum "$4" | cut -c1-64)"
+            jq -r '.predicateType, .predicate.verificationResult' statement.json
+            """
+        let work = site.path("openssl")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let checked = try run("bash", ["-c", recipe, "bash", work, bundle, site.path("sec-alice.pub"), team])
+        #expect(checked.status == 0, "\(checked.stdout) \(checked.stderr)")
+        #expect(checked.stdout.contains("Verified OK") && checked.stdout.contains("https://slsa.dev/verification_summary/v1\nPASSED"), "\(checked.stdout)")
+
+        let inspect = try AirlockCLI.run(["inspect", bundle, "--key", site.path("sec-alice.pub")])
+        #expect(inspect.stdout.contains("verdict") && inspect.stdout.contains("PASSED: policy team.yaml") && inspect.stdout.contains("(verified)"), "\(inspect.stdout)")
+
+        // The site requires the security signer to have met the team's policy.
+        let digest = try #require(try AirlockCLI.run(["policy", "check", team]).stdout.split(separator: "\n").first?.split(separator: "(").last?.dropLast())
+        let site2 = try site.policy("version: 1\nroles:\n  vendor:\n    keys: [vendor.pub]\n  security:\n    keys: [sec-alice.pub]\n    attests-policy: \(digest)\n", name: "site.yaml")
+        #expect(try site.verify(bundle, policy: site2).status == 0)
+        let without = try site.verify(plain, policy: site2)
+        #expect(without.status == 3 && without.stderr.contains("role security: 0 of 1 required signature attesting policy"), "\(without.stderr)")
+        let bad = try site.policy("version: 1\nroles:\n  vendor:\n    keys: [vendor.pub]\n    attests-policy: sha256:xyz\n", name: "bad-attests.yaml")
+        #expect(try AirlockCLI.run(["policy", "check", bad]).status == 2)
+    }
 }

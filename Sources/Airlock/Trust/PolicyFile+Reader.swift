@@ -80,7 +80,13 @@ extension PolicyFile {
                 guard threshold <= Set(keys.map(\.id)).count else {
                     throw problem(fields["threshold"]?.node ?? value, "role \(name): threshold \(threshold) is above its \(Set(keys.map(\.id)).count) distinct key(s)")
                 }
-                return ReadRole(role: TrustPolicy.Role(name: name, keys: keys, threshold: threshold), line: keyList.line)
+                let attests = try fields["attests-policy"].map { located -> Digest in
+                    guard let text = located.node.string, let digest = try? Digest(parsing: text) else {
+                        throw problem(located.node, "role \(name): attests-policy must be a policy digest, sha256:<64 hex digits> (airlock policy check prints it)")
+                    }
+                    return digest
+                }
+                return ReadRole(role: TrustPolicy.Role(name: name, keys: keys, threshold: threshold, attestsPolicy: attests), line: keyList.line)
             }
         }
 

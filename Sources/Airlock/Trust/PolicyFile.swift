@@ -14,7 +14,7 @@ public enum PolicyFile {
     static let maximumSize = 1 << 20
 
     static let fields = ["version", "bundle", "roles", "revoked", "max-age", "images"]
-    static let roleFields = ["keys", "threshold", "certificates"]
+    static let roleFields = ["keys", "threshold", "attests-policy", "certificates"]
     static let imageFields = ["sources", "cosign-keys", "require"]
     static let units: [Character: Int64] = ["m": 60, "h": 3600, "d": 86400, "w": 604_800]
 
@@ -58,9 +58,10 @@ public enum PolicyFile {
 
     /// What the policy trusts, in lines (`airlock policy check`).
     public static func summary(_ policy: TrustPolicy) -> [String] {
-        var lines = ["policy \(policy.path) (\(policy.digest.short))"]
+        var lines = ["policy \(policy.path) (\(policy.digest))"]
         for role in policy.roles {
-            lines.append("role \(role.name): \(role.threshold) of \(role.keys.count) key\(role.keys.count == 1 ? "" : "s") must sign")
+            let attests = role.attestsPolicy.map { ", each with a verdict that it met policy \($0)" } ?? ""
+            lines.append("role \(role.name): \(role.threshold) of \(role.keys.count) key\(role.keys.count == 1 ? "" : "s") must sign\(attests)")
             lines += role.keys.map { "  \($0.shortID)  \($0.type.rawValue)  \($0.source)" }
         }
         if !policy.revoked.isEmpty {

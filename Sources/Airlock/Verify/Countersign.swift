@@ -13,6 +13,8 @@ public struct Countersigner {
     public let verifyFirst: Bool
     public let progress: TransferProgress
 
+    /// With a policy, the signature is recorded with a verdict (`PolicyAttestation`) naming the
+    /// policy's digest, made before the check and written only if the bundle meets it.
     public init(key: PrivateKey, policy: TrustPolicy? = nil, verifyFirst: Bool = true, progress: TransferProgress = TransferProgress()) {
         self.key = key
         self.policy = policy
@@ -23,13 +25,16 @@ public struct Countersigner {
     /// The signature added, or nil when this key had already signed.
     public func sign(_ bundle: String) throws -> BundleSignature? {
         if bundle == "-" { throw AirlockError.usage("sign rewrites the bundle in place: give its path, not -") }
-        if verifyFirst {
-            try BundleHeader.finishInterruptedSigning(path: bundle)
-            let header = try BundleHeader.read(path: bundle)
-            let pending = try BundleSignature.sign(header.manifestBytes, with: key)
-            let trust = Trust(keys: [], policy: policy, pending: [pending])
-            _ = try BundleVerifier(trust: trust).verify(input: try BundleInput.open(bundle), progress: progress, phase: "verify")
+        guard verifyFirst else { return try BundleHeader.addSignature(path: bundle, key: key) }
+        try BundleHeader.finishInterruptedSigning(path: bundle)
+        let header = try BundleHeader.read(path: bundle)
+        let pending = try BundleSignature.sign(header.manifestBytes, with: key)
+        let verdict = try policy.map { policy in
+            try PolicyAttestation.sign(VerificationStatement(manifest: header.manifestDigest, name: header.manifest.name, version: header.manifest.version,
+                                                             policy: policy, key: key.publicKey, tool: AirlockVersion.current, time: Date()), with: key)
         }
-        return try BundleHeader.addSignature(path: bundle, key: key)
+        let trust = Trust(keys: [], policy: policy, pending: [pending], pendingAttestations: verdict.map { [$0] } ?? [])
+        _ = try BundleVerifier(trust: trust).verify(input: try BundleInput.open(bundle), progress: progress, phase: "verify")
+        return try BundleHeader.addSignature(path: bundle, key: key, attestation: verdict)
     }
 }

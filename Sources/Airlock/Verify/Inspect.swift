@@ -25,6 +25,8 @@ public enum Inspector {
         public let evidenceSummary: [EvidenceSummary]
         public let evidence: [BundleManifest.Evidence]
         public let cosignKeys: [Digest]
+        /// Countersigners' recorded verdicts (`sign --policy`); absent when there are none.
+        public let verdicts: [Verdict]?
     }
 
     /// The report, and what only the text shows besides it.
@@ -68,7 +70,8 @@ public enum Inspector {
             blobCount: manifest.blobs.count, uniqueBytes: manifest.blobs.reduce(0) { $0 + $1.size },
             totalBytes: manifest.images.reduce(0) { $0 + $1.totalSize }, base: manifest.base,
             evidenceSummary: EvidenceSummary.of(manifest).filter { shown.contains($0.image) },
-            evidence: (manifest.evidence ?? []).filter { shown.contains($0.image) }, cosignKeys: manifest.cosignKeys ?? [])
+            evidence: (manifest.evidence ?? []).filter { shown.contains($0.image) }, cosignKeys: manifest.cosignKeys ?? [],
+            verdicts: header.slot.attestations == nil ? nil : Verdict.all(in: header.slot, manifest: header.manifestDigest, keys: keys))
         return Inspection(
             report: report, signaturesValid: signatures.ok, groups: groups,
             charts: listed.filter { $0.kind == .chart }, files: listed.filter { $0.kind == .file },

@@ -38,7 +38,8 @@ public struct BundleHeader: Sendable {
     /// Crash-safe: the new slot goes to a journal first (format-spec §5.5), and an earlier signing
     /// that was interrupted is finished before anything else.
     /// A split bundle's slot is in its first part (`B.001`); its journal is `B.airlock-sign`.
-    public static func addSignature(path: String, key: PrivateKey) throws -> BundleSignature? {
+    /// With `attestation`, that verdict is recorded beside the signature (replacing the key's old one).
+    public static func addSignature(path: String, key: PrivateKey, attestation: PolicyAttestation? = nil) throws -> BundleSignature? {
         if path == "-" { throw BundleError.usage("sign rewrites the bundle in place: give its path, not -") }
         let input = try BundleInput.open(path)
         let first = input.firstPath
@@ -47,13 +48,17 @@ public struct BundleHeader: Sendable {
         defer { close(fd) }
         try SigningJournal.recover(bundle: input.bundlePath, fd: fd)
         let header = try read(input: input)
-        if header.slot.signatures.contains(where: { $0.keyID == key.publicKey.id && $0.verify(header.manifestBytes, with: key.publicKey) }) {
+        if attestation == nil, header.slot.signatures.contains(where: { $0.keyID == key.publicKey.id && $0.verify(header.manifestBytes, with: key.publicKey) }) {
             return nil
         }
         let signature = try BundleSignature.sign(header.manifestBytes, with: key)
         var slot = header.slot
         slot.signatures.removeAll { $0.keyID == key.publicKey.id }
         slot.signatures.append(signature)
+        if let attestation {
+            let others = (slot.attestations ?? []).filter { $0.signer != key.publicKey.id.description }
+            slot.attestations = others + [attestation]
+        }
         try SigningJournal.write(try slot.frame(), fd: fd, bundle: input.bundlePath)
         try writeSlot(slot, fd: fd, path: first)
         guard fsync(fd) == 0 else { throw BundleError.system("flush", first) }

@@ -9,10 +9,14 @@ public struct SignatureSlot: Codable, Sendable, Equatable {
 
     public let slot: String
     public var signatures: [BundleSignature]
+    /// Countersigners' recorded verdicts (`sign --policy`, format-spec §14.4); nil: none, and the
+    /// member is absent, so a slot without any encodes as it always has.
+    public var attestations: [PolicyAttestation]?
 
-    public init(signatures: [BundleSignature] = []) {
+    public init(signatures: [BundleSignature] = [], attestations: [PolicyAttestation]? = nil) {
         self.slot = Self.magic
         self.signatures = signatures
+        self.attestations = attestations?.isEmpty == true ? nil : attestations
     }
 
     /// The whole frame: header + JSON + padding.

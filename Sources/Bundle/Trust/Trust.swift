@@ -9,14 +9,17 @@ public struct Trust: Sendable {
     public let policy: TrustPolicy?
     /// The time max-age is measured from.
     public let now: Date
-    /// Signatures about to be added (`sign --policy`): counted as if the slot held them.
+    /// Signatures (and verdicts) about to be added (`sign --policy`): counted as if the slot held them.
     public let pending: [BundleSignature]
+    public let pendingAttestations: [PolicyAttestation]
 
-    public init(keys: [PublicKey], policy: TrustPolicy? = nil, now: Date = Date(), pending: [BundleSignature] = []) {
+    public init(keys: [PublicKey], policy: TrustPolicy? = nil, now: Date = Date(), pending: [BundleSignature] = [],
+                pendingAttestations: [PolicyAttestation] = []) {
         self.keys = keys
         self.policy = policy
         self.now = now
         self.pending = pending
+        self.pendingAttestations = pendingAttestations
     }
 
     /// The trust a delta's base is held to: the same signers, no age or name rule.
@@ -39,6 +42,10 @@ public struct Trust: Sendable {
         // A pending signature replaces the key's old one, as `addSignature` will.
         slot.signatures.removeAll { stored in pending.contains { $0.keyID == stored.keyID } }
         slot.signatures += pending
+        if !pendingAttestations.isEmpty {
+            let signers = Set(pendingAttestations.compactMap(\.signer))
+            slot.attestations = (slot.attestations ?? []).filter { !signers.contains($0.signer ?? "") } + pendingAttestations
+        }
         let all = SignatureReport.check(slot, manifest: manifestBytes, required: knownKeys)
         if !all.invalid.isEmpty { try all.requireTrusted(name: name) }
         let signatures = SignatureReport.check(slot, manifest: manifestBytes, required: keys)

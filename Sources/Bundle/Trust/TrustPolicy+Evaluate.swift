@@ -5,7 +5,11 @@ extension TrustPolicy {
     /// Applies every rule to a bundle's signed front; each rule gives one line, met or not.
     public func evaluate(slot: SignatureSlot, manifestBytes: [UInt8], manifest: BundleManifest, now: Date) -> PolicyReport {
         let valid = Self.validSigners(slot, manifestBytes: manifestBytes, keys: roleKeys + revoked)
-        var rules = roles.map { Self.rule(for: $0, valid: valid) }
+        // Hashing fails only with a broken OpenSSL; then no recorded verdict counts.
+        let manifestDigest = try? Digest.of(manifestBytes)
+        var rules = roles.map { role in
+            Self.rule(for: role, valid: role.attestsPolicy.map { Self.attesting(valid, role: role, policy: $0, slot: slot, manifest: manifestDigest) } ?? valid)
+        }
         if !revoked.isEmpty { rules.append(Self.revokedRule(revoked, valid: valid)) }
         if let maxAge { rules.append(ageRule(manifest.created, maxAge: maxAge, now: now)) }
         if let bundle {
@@ -34,11 +38,23 @@ extension TrustPolicy {
         return valid
     }
 
+    /// The valid signers of `role` that also recorded a passing verdict naming `policy`.
+    static func attesting(_ valid: Set<Digest>, role: Role, policy: Digest, slot: SignatureSlot, manifest: Digest?) -> Set<Digest> {
+        guard let manifest else { return [] }
+        return Set(role.keys.filter { key in
+            valid.contains(key.id) && (slot.attestations ?? []).contains { attestation in
+                guard let statement = attestation.statement(verifiedBy: key, manifest: manifest) else { return false }
+                return statement.policyDigest == policy && statement.predicate.verificationResult == "PASSED"
+            }
+        }.map(\.id))
+    }
+
     static func rule(for role: Role, valid: Set<Digest>) -> PolicyReport.Rule {
         let signed = role.keys.filter { valid.contains($0.id) }
         let count = Set(signed.map(\.id)).count
         let names = signed.map(name(of:)).joined(separator: ", ")
-        var detail = "role \(role.name): \(count) of \(role.threshold) required signature\(role.threshold == 1 ? "" : "s") (\(names.isEmpty ? "none" : names))"
+        let attesting = role.attestsPolicy.map { " attesting policy \($0.short)" } ?? ""
+        var detail = "role \(role.name): \(count) of \(role.threshold) required signature\(role.threshold == 1 ? "" : "s")\(attesting) (\(names.isEmpty ? "none" : names))"
         if count < role.threshold {
             let others = role.keys.filter { !valid.contains($0.id) }.map(name(of:)).joined(separator: ", ")
             detail += "; missing: \(role.threshold - count == 1 ? "one" : String(role.threshold - count)) of \(others)"

@@ -11,11 +11,15 @@ public struct TrustPolicy: Sendable {
         public let name: String
         public let keys: [PublicKey]
         public let threshold: Int
+        /// `attests-policy`: a signer counts only with a recorded verdict (`sign --policy`) that
+        /// names this policy digest.
+        public let attestsPolicy: Digest?
 
-        public init(name: String, keys: [PublicKey], threshold: Int) {
+        public init(name: String, keys: [PublicKey], threshold: Int, attestsPolicy: Digest? = nil) {
             self.name = name
             self.keys = keys
             self.threshold = threshold
+            self.attestsPolicy = attestsPolicy
         }
     }
 

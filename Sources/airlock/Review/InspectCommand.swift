@@ -68,6 +68,10 @@ struct InspectCommand: ParsableCommand {
             }
             Output.line("  signed by  \(signer.keyID.hex.prefix(16)) \(signer.algorithm) (\(state))")
         }
+        for verdict in report.verdicts ?? [] {
+            let state = verdict.verified.map { $0 ? "verified" : "INVALID" } ?? (keysGiven ? "no matching --key" : "not checked (no --key)")
+            Output.line("  verdict    \(verdict.keyID.dropFirst(7).prefix(16)) \(Output.printable(verdict.result)): policy \(Output.printable(verdict.policy)) (\(verdict.policyDigest.dropFirst(7).prefix(12))) at \(Output.printable(verdict.timeVerified)) (\(state))")
+        }
         Output.line("")
     }
 
