@@ -239,6 +239,11 @@ struct PolicyTests {
             #expect(result.status == 0, "\(command[0]): \(result.stderr)")
         }
         #expect(try String(contentsOfFile: site.path("files/notes.txt"), encoding: .utf8) == "hello\n")
+        let joined = try AirlockCLI.run(["join", passing, "-o", site.path("joined.tar.zst"), "--policy", policy])
+        #expect(joined.status == 0 && FileManager.default.fileExists(atPath: site.path("joined.tar.zst")), "\(joined.stderr)")
+        // serve starts listening under a passing policy (stopped by SIGTERM after a moment; a safety net, not a measure).
+        let served = try run("sh", ["-c", "timeout 3 \"$0\" serve \"$1\" --policy \"$2\" --listen 127.0.0.1:0; echo status=$?", AirlockCLI.path, passing, policy])
+        #expect(served.stderr.contains("airlock: serving"), "\(served.stderr)")
         let pushed = try AirlockCLI.run(["push", passing, "--to", target, "--policy", policy])
         #expect(pushed.status == 0, "\(pushed.stderr)")
     }
