@@ -1184,6 +1184,21 @@ def cases(src, key, corpus, rng):
     obj["images"][0].update(digest=md["digest"], size=md["size"], totalSize=sum(d["size"] for d, _ in ordered))
     add("small-layers-accepted", signed_with_index(obj, retarget_index([(image["refName"], md)]), blobs=ordered),
         "The same image with both layers replaced by 14-byte blobs, re-signed: a valid bundle (the fuzzer's seed).", status=0, signed=True)
+    # The image manifest gives a layer a size one byte more than the blob the bundle holds (and
+    # lists); every reader must refuse it alike, before anything is written (issue 24, item 5).
+    obj = src.manifest_copy()
+    layer_i = [i for i, (d, _) in enumerate(src.blobs) if "layer" in d["mediaType"] or "rootfs" in d["mediaType"]][0]
+    layer = src.blobs[layer_i][0]
+    old_ref = b'"digest":"%s","size":%d' % (layer["digest"].encode(), layer["size"])
+    if old_ref not in src.blobs[manifest_i][1]:
+        fail("the image manifest does not name its layers as expected")
+    lying = src.blobs[manifest_i][1].replace(old_ref, b'"digest":"%s","size":%d' % (layer["digest"].encode(), layer["size"] + 1))
+    md = dict(src.blobs[manifest_i][0], digest=digest(lying), size=len(lying))
+    ordered = [(md, lying)] + sorted([item for item in src.blobs if item[0]["mediaType"] not in MANIFEST_TYPES], key=lambda item: item[0]["digest"])
+    obj["blobs"] = [d for d, _ in ordered]
+    obj["images"][0].update(digest=md["digest"], size=md["size"])
+    add("signed-layer-size-lie", signed_with_index(obj, retarget_index([(image["refName"], md)]), blobs=ordered),
+        "Signed: the image manifest gives a layer one byte more than the bundle lists and holds.", phrase="size", signed=True)
     obj = src.manifest_copy()
     small_layer = min((i for i, (d, _) in enumerate(src.blobs) if d["mediaType"] not in MANIFEST_TYPES), key=lambda i: src.blobs[i][0]["size"])
     obj["blobs"][small_layer]["mediaType"] = OCI_MANIFEST

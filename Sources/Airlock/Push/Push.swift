@@ -87,11 +87,12 @@ public struct Pusher: Sendable {
     ) async throws -> ([Plan], [String]) {
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
         let descriptors = Dictionary(manifest.blobs.map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
+        let catalog = BlobCatalog(manifest)
         var plans: [Plan] = []
         var missingManifests: [String] = []
         let targets = try request.naming.targets(for: manifest.images)
         for (image, (repository, tag)) in zip(manifest.images, targets) {
-            let known: (Digest) -> Bool = { descriptors[$0] != nil || external.contains($0) }
+            let known: (Descriptor) throws -> Bool = { try catalog.check($0, in: image.refName); return true }
             let load: (Digest) async throws -> ManifestDocument? = { digest in
                 if let descriptor = descriptors[digest] {
                     return try ImageGraph.document(try await read(descriptor), descriptor, of: image)

@@ -20,6 +20,7 @@ struct ServeCatalog: Sendable {
             throw AirlockError.notFound("this is a delta bundle: \(base.externalBlobs.count) of its blobs are in \(base.name) \(base.version), so it cannot be served alone; serve the full bundle, or push the base and then the delta into a registry")
         }
         let descriptors = Dictionary(manifest.blobs.map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
+        let catalog = BlobCatalog(manifest)
         var repositories: [String: Repository] = [:]
         let targets = try naming.targets(for: manifest.images)
         for (image, (name, tag)) in zip(manifest.images, targets) {
@@ -30,7 +31,7 @@ struct ServeCatalog: Sendable {
                 return try ImageGraph.document(try read(descriptor), descriptor, of: image)
             }
             var seen: Set<Digest> = []
-            var graphs = [try await ImageGraph.walk(image.digest, of: image, seen: &seen, known: { descriptors[$0] != nil }, load: load)]
+            var graphs = [try await ImageGraph.walk(image.digest, of: image, seen: &seen, known: { try catalog.check($0, in: image.refName); return true }, load: load)]
             var repository = repositories[name] ?? Repository()
             if let tag { repository.tags[tag] = image.digest }
             // Its evidence, where push would put it: referrers by digest (the Referrers API finds
@@ -42,7 +43,7 @@ struct ServeCatalog: Sendable {
                     repository.manifests[document.digest] = document
                     continue
                 }
-                graphs.append(try await ImageGraph.walk(entry.manifest.digest, of: image, seen: &seen, known: { descriptors[$0] != nil }, load: load))
+                graphs.append(try await ImageGraph.walk(entry.manifest.digest, of: image, seen: &seen, known: { try catalog.check($0, in: image.refName); return true }, load: load))
             }
             for graph in graphs {
                 for document in graph.manifests { repository.manifests[document.digest] = document }

@@ -16,7 +16,7 @@ struct ImageGraph: Sendable {
     /// nil when it is not to be had; every blob must be listed in `known`.
     static func walk(
         _ image: BundleManifest.Image,
-        known: (Digest) -> Bool,
+        known: (Descriptor) throws -> Bool,
         load: (Digest) async throws -> ManifestDocument?
     ) async throws -> ImageGraph {
         var seen: Set<Digest> = []
@@ -29,7 +29,7 @@ struct ImageGraph: Sendable {
         _ root: Digest,
         of image: BundleManifest.Image,
         seen: inout Set<Digest>,
-        known: (Digest) -> Bool,
+        known: (Descriptor) throws -> Bool,
         load: (Digest) async throws -> ManifestDocument?
     ) async throws -> ImageGraph {
         try await walk(root, named: image.refName, seen: &seen, known: known, load: load)
@@ -52,7 +52,7 @@ struct ImageGraph: Sendable {
         _ root: Digest,
         named name: String,
         seen: inout Set<Digest>,
-        known: (Digest) -> Bool,
+        known: (Descriptor) throws -> Bool,
         load: (Digest) async throws -> ManifestDocument?
     ) async throws -> ImageGraph {
         var manifests: [ManifestDocument] = []
@@ -68,9 +68,12 @@ struct ImageGraph: Sendable {
             }
             for child in document.references {
                 if MediaType.isManifest(child.mediaType) {
+                    guard try known(child) else {
+                        throw AirlockError.verification("image \(name) references manifest \(child.digest), which the bundle does not list")
+                    }
                     try await visit(child.digest, depth: depth + 1)
                 } else {
-                    guard known(child.digest) else {
+                    guard try known(child) else {
                         throw AirlockError.verification("image \(name) references blob \(child.digest), which the bundle does not list")
                     }
                     blobs.append(child)

@@ -95,6 +95,7 @@ public struct BundleVerifier {
     /// Every image's manifests, configs and layers are present; index.json names exactly the images.
     private func checkGraph(_ manifest: BundleManifest, documents: [Digest: ManifestDocument], present: Set<Digest>, external: Set<Digest>, indexBytes: [UInt8]) throws {
         let available = present.union(external)
+        let catalog = BlobCatalog(manifest)
         // Each manifest is checked once (at the shallowest depth it is reached): a hostile graph of
         // indexes that list each other many times is linear work, not exponential.
         var checked: [Digest: Int] = [:]
@@ -110,6 +111,7 @@ public struct BundleVerifier {
                 throw BundleError.verification("image \(image) references \(digest) as a manifest, but it is not one")
             }
             for child in document.references {
+                try catalog.check(child, in: image)
                 if MediaType.isManifest(child.mediaType) {
                     try walk(child.digest, from: image, depth: depth + 1)
                 } else if !available.contains(child.digest) {
@@ -118,6 +120,7 @@ public struct BundleVerifier {
             }
         }
         for image in manifest.images {
+            try catalog.check(Descriptor(mediaType: image.mediaType, digest: image.digest, size: image.size), in: image.refName)
             try walk(image.digest, from: image.refName, depth: 0)
         }
         try Self.checkIndex(indexBytes, of: manifest)
@@ -131,6 +134,8 @@ public struct BundleVerifier {
         if let key = JSONKeys.firstDuplicate(in: bytes) {
             throw BundleError.verification("index.json has the key '\(key)' twice in one object (JSON readers disagree on which one counts)")
         }
+        let catalog = BlobCatalog(manifest)
+        for descriptor in index.manifests { try catalog.check(descriptor, in: "index.json") }
         let listed = Set(index.manifests.map { Reference.spelled($0.annotations?[OCILayout.refNameAnnotation] ?? "", tag: nil, digest: $0.digest) })
         let images = Set(manifest.images.map { Reference.spelled($0.refName, tag: nil, digest: $0.digest) })
         guard listed == images, index.manifests.count == manifest.images.count else {
