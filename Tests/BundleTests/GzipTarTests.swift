@@ -28,16 +28,11 @@ struct GzipTarTests {
         return path
     }
 
-    func extract(_ path: String) throws -> String {
+    /// Decides the archive whole, then writes it (what extract does once the blob's digest is proven).
+    func extract(_ path: String, maximumBytes: Int64 = 1 << 20) throws -> String {
         let target = try TestPaths.temporaryDirectory("gziptar-out").path
-        let handle = try #require(FileHandle(forReadingAtPath: path))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
-        defer { buffer.deallocate() }
-        try GzipTar.extract({
-            let chunk = try handle.read(upToCount: buffer.count) ?? Data()
-            chunk.copyBytes(to: buffer)
-            return UnsafeRawBufferPointer(rebasing: buffer[..<chunk.count])
-        }, into: target, root: "docs")
+        let archive = try FolderArchive.decide(path, root: "docs", maximumBytes: maximumBytes)
+        try archive.extract(from: path, into: target)
         return target
     }
 
@@ -58,9 +53,32 @@ struct GzipTarTests {
         [("docs", "dir", ""), ("docs/l", "link", "a"), ("docs/l", "file", "replaces the link")],
         [("docs", "dir", ""), ("docs/a", "link", "."), ("docs/b", "link", "a/../x")],
         [("docs", "dir", ""), ("docs/h", "hard", "docs/x")],
+        // A link resolved through a link made later: decided on the whole folder, not in order.
+        [("docs", "dir", ""), ("docs/A", "link", "B/B/B/../../../../etc/passwd"), ("docs/B", "link", ".")],
+        [("docs", "dir", ""), ("docs/A", "link", "B/x"), ("docs/B", "link", "../..")],
+        [("docs", "dir", ""), ("docs/A", "link", "B"), ("docs/B", "link", "A")],
+        // The same name twice: the last copy would win.
+        [("docs", "dir", ""), ("docs/a.txt", "file", "good"), ("docs/a.txt", "file", "EVIL")],
     ])
     func anEntryLeavingTheFolderIsRefused(_ entries: [(String, String, String)]) throws {
         let path = try archive(entries)
-        #expect(throws: BundleError.self) { _ = try extract(path) }
+        let target = try TestPaths.temporaryDirectory("gziptar-refused").path
+        #expect(throws: BundleError.self) { _ = try FolderArchive.decide(path, root: "docs", maximumBytes: 1 << 20) }
+        // Refused before a byte is written: nothing appears where it would have gone.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty)
+    }
+
+    /// Links that resolve inside the folder through other links are kept, whatever their order.
+    @Test func linksThroughLinksInsideTheFolderAreKept() throws {
+        let target = try extract(try archive([("docs", "dir", ""), ("docs/A", "link", "B/sub/f"), ("docs/B", "link", "."),
+                                              ("docs/sub", "dir", ""), ("docs/sub/f", "file", "x")]))
+        #expect(try String(contentsOfFile: target + "/docs/A", encoding: .utf8) == "x")
+    }
+
+    /// Files declaring more than the bound are refused before anything is written.
+    @Test func declaredBytesOverTheBoundAreRefused() throws {
+        let path = try archive([("docs", "dir", ""), ("docs/big", "file", String(repeating: "z", count: 4096))])
+        #expect(throws: BundleError.self) { _ = try FolderArchive.decide(path, root: "docs", maximumBytes: 4095) }
+        #expect(try FolderArchive.decide(path, root: "docs", maximumBytes: 4096).declaredBytes == 4096)
     }
 }

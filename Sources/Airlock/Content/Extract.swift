@@ -57,10 +57,13 @@ public struct Extractor {
         try prepare(directory, for: items)
         // Everything is staged and checked before the first name appears: a damaged bundle leaves none.
         var staged: [(item: Item, staging: String, produced: String)] = []
-        defer { for entry in staged { try? FileManager.default.removeItem(atPath: entry.staging) } }
+        var stagings: [String] = []
+        // Every staging name is removed on every path, the one that failed included.
+        defer { for staging in stagings { for path in [staging, staging + ".tar.gz"] { try? FileManager.default.removeItem(atPath: path) } } }
         for (index, item) in items.enumerated() {
             let staging = directory + "/.airlock-extract-\(index)-" + item.layer.digest.hex.prefix(16)
-            staged.append((item, staging, try stage(item, from: file, at: staging)))
+            stagings.append(staging)
+            staged.append((item, staging, try stage(item, from: file, at: staging, directory: directory)))
         }
         var written: [Written] = []
         for entry in staged {
@@ -133,50 +136,54 @@ public struct Extractor {
         }
     }
 
-    /// Streams one layer out of the bundle, hashing it, to a hidden name in DIR (a folder: unpacked
-    /// under a hidden folder); returns what is to be renamed into place once its digest matched.
-    func stage(_ item: Item, from file: BundleFile, at staging: String) throws -> String {
+    /// Most bytes a deflate stream can expand to per compressed byte (RFC 1951's 258-byte matches
+    /// in 2-bit codes): a folder declaring more than this of its signed size is a bomb.
+    static let folderExpansion: Int64 = 1032
+
+    /// Streams one layer out of the bundle, hashing it, to a hidden name in DIR, and proves its
+    /// digest before anything else. A folder's archive is then decided whole (`FolderArchive`:
+    /// names, duplicates, links, declared sizes within `folderExpansion` of its signed size and
+    /// the free space) and only then unpacked under a hidden folder. Returns what is to be renamed
+    /// into place.
+    func stage(_ item: Item, from file: BundleFile, at staging: String, directory: String) throws -> String {
+        let proven = item.isFolder ? staging + ".tar.gz" : staging
+        do {
+            try copyProven(item, from: file, to: proven)
+            guard item.isFolder else { return staging }
+            let archive = try FolderArchive.decide(proven, root: item.name, maximumBytes: item.layer.size * Self.folderExpansion + (1 << 20))
+            try FreeSpace.require(archive.declaredBytes, for: item.name, in: directory, what: "the folder \(item.name)",
+                                  estimate: "what its archive's entries declare", nothingDone: "nothing was written")
+            guard mkdir(staging, 0o700) == 0 else { throw BundleError.system("create", staging) }
+            try archive.extract(from: proven, into: staging)
+            return staging + "/" + item.name
+        } catch let error as BundleError {
+            if case .io = error { throw error }
+            throw AirlockError.verification("\(item.image.refName) cannot be extracted: \(error.description); nothing was written")
+        }
+    }
+
+    /// The layer's bytes at `path`, their size and digest proven against the signed descriptor.
+    func copyProven(_ item: Item, from file: BundleFile, to path: String) throws {
         let reader = try file.reader(for: item.layer.digest)
         let hasher = DigestHasher(item.layer.digest.algorithm)
         var size: Int64 = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
         defer { buffer.deallocate() }
-        let next: () throws -> UnsafeRawBufferPointer = {
+        try? FileManager.default.removeItem(atPath: path)  // an interrupted run's
+        let output = try FileOutput(creating: path)
+        while true {
             let count = try reader.read(into: buffer)
+            guard count > 0 else { break }
+            size += Int64(count)
+            guard size <= item.layer.size else { break }
             let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
             hasher.update(bytes)
-            size += Int64(count)
-            return bytes
+            try output.write(bytes)
         }
-        try? FileManager.default.removeItem(atPath: staging)  // an interrupted run's
-        let produced: String
-        do {
-            if item.isFolder {
-                guard mkdir(staging, 0o700) == 0 else { throw BundleError.system("create", staging) }
-                try GzipTar.extract(next, into: staging, root: item.name)
-                while try !next().isEmpty {}  // gzip may end before the blob does: hash it all
-                produced = staging + "/" + item.name
-                guard FileManager.default.fileExists(atPath: produced) else {
-                    throw AirlockError.verification("the folder \(item.name) in \(item.image.refName) is empty")
-                }
-            } else {
-                let output = try FileOutput(creating: staging)
-                while true {
-                    let bytes = try next()
-                    if bytes.isEmpty { break }
-                    try output.write(bytes)
-                }
-                try output.sync()
-                produced = staging
-            }
-        } catch let error as BundleError {
-            if case .io = error { throw error }
-            throw AirlockError.verification("\(item.image.refName) cannot be extracted: \(error.description); nothing was written")
-        }
+        try output.sync()
         guard size == item.layer.size, try hasher.finalize() == item.layer.digest else {
             throw AirlockError.verification("\(item.image.refName) is corrupt in the bundle (its content does not match \(item.layer.digest.short)); nothing was written")
         }
-        return produced
     }
 
     /// Moves a staged chart or file to its name (replacing what is there only with `force`).

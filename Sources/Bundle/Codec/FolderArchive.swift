@@ -43,7 +43,7 @@ public struct FolderArchive: Sendable {
             } else if entry.isRegularFile {
                 declared += max(entry.size, 0)
                 guard declared <= maximumBytes else {
-                    throw BundleError.verification("the folder \(root) declares more than \(maximumBytes) bytes of files, more than its \(path.isEmpty ? "" : "compressed ")size allows; nothing was written")
+                    throw BundleError.verification("the folder \(root) declares more than \(maximumBytes) bytes of files, more than its signed compressed size allows; nothing was written")
                 }
                 kind = .file(size: entry.size, executable: entry.permissions & 0o111 != 0)
             } else if let target = entry.symlinkTarget {
@@ -112,20 +112,9 @@ public struct FolderArchive: Sendable {
 
     /// Runs `body` for every entry of the gzip'd tar at `path`.
     static func each(in path: String, _ body: (TarReader.Entry, TarReader) throws -> Void) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BundleError.system("read", path) }
-        defer { close(fd) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
-        let reader = try TarReader(gzip: true) {
-            while true {
-                let count = read(fd, buffer.baseAddress, buffer.count)
-                if count < 0, errno == EINTR { continue }
-                guard count >= 0 else { throw BundleError.system("read", path) }
-                return UnsafeRawBufferPointer(rebasing: buffer[..<count])
-            }
+        try GzipTar.withReader(ofFile: path) { reader in
+            while let entry = try reader.next() { try body(entry, reader) }
         }
-        while let entry = try reader.next() { try body(entry, reader) }
     }
 
     static func isDirectory(_ path: String) -> Bool {

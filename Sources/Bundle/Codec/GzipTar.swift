@@ -63,6 +63,22 @@ public enum GzipTar {
     /// The entries of a gzip-compressed tar file, with the bytes of those `wanted` (each at most
     /// `limit` bytes). Throws a sentence when the file is not a gzip-compressed tar.
     public static func entries(ofFile path: String, limit: Int, wanted: (String) -> Bool) throws -> [(name: String, bytes: [UInt8]?)] {
+        try withReader(ofFile: path) { reader in
+            var result: [(name: String, bytes: [UInt8]?)] = []
+            while let entry = try reader.next() {
+                guard entry.isRegularFile, wanted(entry.name) else {
+                    result.append((entry.name, nil))
+                    continue
+                }
+                guard entry.size <= Int64(limit) else { throw BundleError.usage("\(entry.name) in \(path) is larger than \(limit) bytes") }
+                result.append((entry.name, try readAll(reader, size: Int(entry.size))))
+            }
+            return result
+        }
+    }
+
+    /// A reader over the gzip'd tar file at `path`, for the length of `body`.
+    static func withReader<T>(ofFile path: String, _ body: (TarReader) throws -> T) throws -> T {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw BundleError.system("read", path) }
         defer { close(fd) }
@@ -77,16 +93,7 @@ public enum GzipTar {
                 return UnsafeRawBufferPointer(rebasing: buffer[..<count])
             }
         }
-        var result: [(name: String, bytes: [UInt8]?)] = []
-        while let entry = try reader.next() {
-            guard entry.isRegularFile, wanted(entry.name) else {
-                result.append((entry.name, nil))
-                continue
-            }
-            guard entry.size <= Int64(limit) else { throw BundleError.usage("\(entry.name) in \(path) is larger than \(limit) bytes") }
-            result.append((entry.name, try readAll(reader, size: Int(entry.size))))
-        }
-        return result
+        return try body(reader)
     }
 
     private static func readAll(_ reader: TarReader, size: Int) throws -> [UInt8] {
@@ -98,72 +105,5 @@ public enum GzipTar {
             filled += count
         }
         return Array(bytes[..<filled])
-    }
-
-    /// Writes a folder archive (tar+gzip bytes from `source`, empty at the end) into `directory`,
-    /// which must exist: every entry must be `root` or under `root/`, with no `.`, `..` or empty
-    /// component and nothing below a symbolic link; only directories, regular files and symbolic
-    /// links whose targets are relative and stay inside `root` (never through another link).
-    /// Anything else is refused with a sentence (what was written stays for the caller to remove).
-    public static func extract(_ source: @escaping () throws -> UnsafeRawBufferPointer, into directory: String, root: String) throws {
-        let reader = try TarReader(gzip: true, source: source)
-        var links: Set<String> = []
-        while let entry = try reader.next() {
-            let name = entry.name.hasSuffix("/") ? String(entry.name.dropLast()) : entry.name
-            let parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            guard parts.first == root, !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
-                throw BundleError.verification("the folder \(root) holds an entry '\(entry.name)' outside it")
-            }
-            for depth in 1...parts.count where links.contains(parts[..<depth].joined(separator: "/")) {
-                throw BundleError.verification("the folder \(root) holds '\(entry.name)' at or below a symbolic link")
-            }
-            let path = directory + "/" + name
-            if entry.isDirectory {
-                guard mkdir(path, 0o755) == 0 || (errno == EEXIST && isDirectory(path)) else { throw BundleError.system("create the directory", path) }
-            } else if entry.isRegularFile {
-                let output = try FileOutput(creating: path)
-                var buffer = [UInt8](repeating: 0, count: 1 << 16)
-                while true {
-                    let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
-                    if count == 0 { break }
-                    try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-                }
-                try output.sync()
-                guard chmod(path, entry.permissions & 0o111 != 0 ? 0o755 : 0o644) == 0 else { throw BundleError.system("set the mode of", path) }
-            } else if let target = entry.symlinkTarget {
-                guard insideRoot(link: parts, target: target, links: links) else {
-                    throw BundleError.verification("the folder \(root) holds a link '\(entry.name)' to '\(target)', which points outside it")
-                }
-                guard Foundation.symlink(target, path) == 0 else { throw BundleError.system("create the link", path) }
-                links.insert(name)
-            } else {
-                throw BundleError.verification("the folder \(root) holds '\(entry.name)', a \(entry.typeDescription); extract writes only files, folders and links")
-            }
-        }
-    }
-
-    /// Whether a relative link target, resolved from the link's folder without following links,
-    /// stays below the root (the first component) and never passes through another link.
-    static func insideRoot(link parts: [String], target: String, links: Set<String>) -> Bool {
-        guard !target.isEmpty, !target.hasPrefix("/") else { return false }
-        var path = Array(parts.dropLast())
-        for component in target.split(separator: "/") {
-            // Each step uses the path so far as a folder: it must not be a link.
-            if links.contains(path.joined(separator: "/")) { return false }
-            switch component {
-            case ".": continue
-            case "..":
-                path.removeLast()
-                if path.isEmpty { return false }
-            default:
-                path.append(String(component))
-            }
-        }
-        return true
-    }
-
-    private static func isDirectory(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 }
