@@ -58,8 +58,11 @@ public enum BundleOrder {
     /// nearest known base stands and just above it, so a delta of a bundle newer than `rhs` is
     /// newer than `rhs` whatever its own version or time (rule 1 before rules 2 and 3).
     public static func compare(_ lhs: Standing, _ rhs: Standing, among others: [Standing]) -> Comparison {
-        let known = Dictionary(([lhs, rhs] + others).map { ($0.manifestDigest, $0) }, uniquingKeysWith: { a, _ in a })
-        return relate(lhs, rhs, known: known, depth: 0)
+        relate(lhs, rhs, known: byDigest([lhs, rhs] + others), depth: 0)
+    }
+
+    static func byDigest(_ standings: [Standing]) -> [Digest: Standing] {
+        Dictionary(standings.map { ($0.manifestDigest, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     static func relate(_ lhs: Standing, _ rhs: Standing, known: [Digest: Standing], depth: Int) -> Comparison {
@@ -80,7 +83,8 @@ public enum BundleOrder {
     /// whole set known), so the order is total even where the rules disagree about three bundles
     /// at once; ties go to the later creation time, then the manifest digest.
     public static func newestFirst(_ standings: [Standing]) -> [Standing] {
-        let wins = standings.map { one in standings.filter { compare(one, $0, among: standings) == .newer }.count }
+        let known = byDigest(standings)
+        let wins = standings.map { one in standings.filter { relate(one, $0, known: known, depth: 0) == .newer }.count }
         return zip(standings, wins).sorted { a, b in
             if a.1 != b.1 { return a.1 > b.1 }
             let time = compareTimes(a.0.created, b.0.created)

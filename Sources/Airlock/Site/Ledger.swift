@@ -126,8 +126,8 @@ public struct Ledger: Sendable {
     /// the newer ones, and those no rule orders against it. Newest first.
     public func outranking(_ bundle: BundleOrder.Standing) -> (newer: [Entry], conflicting: [Entry]) {
         let same = entries.filter { $0.record.name == bundle.name }
-        let known = same.map(\.standing)
-        let verdicts = same.map { BundleOrder.compare(bundle, $0.standing, among: known) }
+        let known = BundleOrder.byDigest([bundle] + same.map(\.standing))
+        let verdicts = same.map { BundleOrder.relate(bundle, $0.standing, known: known, depth: 0) }
         return (zip(same, verdicts).filter { $0.1 == .older }.map(\.0), zip(same, verdicts).filter { $0.1 == .conflict }.map(\.0))
     }
 
