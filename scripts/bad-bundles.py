@@ -1082,6 +1082,16 @@ def cases(src, key, corpus, rng):
     add("seek-not-json", src.build(seek_json=b"this is not JSON at all" + b"!" * 900), "The seek table payload is not JSON.", phrase="seek table")
     add("seek-deep-nesting", src.build(seek_json=json_compact(src.seek).encode()[:-1] + b",\"x\":" + b"[" * 100000 + b"]" * 100000 + b"}"),
         "The seek table JSON carries arrays nested 100000 deep (stack exhaustion).", phrase="seek table")
+    # The seek table is unsigned: nothing beyond the members §3.5 defines may ride in it, and its
+    # size is bounded by what the manifest needs before it is parsed (issue 24, item 6).
+    seek_case("seek-extra-member-large", lambda t: t.__setitem__("cargo", "A" * (8 << 20)),
+              "The seek table carries 8 MiB of extra data in a member the format does not define.", phrase="more than")
+    seek_case("seek-extra-member-small", lambda t: t.__setitem__("note", "hello"),
+              "The seek table carries a small member the format does not define.", phrase="does not define")
+    seek_case("seek-entry-extra-member", set_entry(0, "payload", "exfiltrated"),
+              "A seek table entry carries a member the format does not define.", phrase="does not define")
+    add("seek-duplicate-member", src.build(seek_json=json_compact(src.seek, True).encode()[:-1] + b',"seekTable":1}'),
+        "The seek table has the member 'seekTable' twice.", phrase="twice")
     table = json_compact(src.seek, True).encode()
     for name, length, what in [("seek-footer-length-huge", (1 << 64) - 1, "2^64-1"), ("seek-footer-length-2^40", 1 << 40, "2^40"),
                                ("seek-footer-length-zero", 0, "0")]:

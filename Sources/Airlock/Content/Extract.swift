@@ -4,8 +4,9 @@ import OCI
 
 /// Writes a bundle's charts (`NAME-VERSION.tgz`, the archive as `helm package` made it) and files
 /// (by name; a folder as a folder) into a directory: signatures and structure first, as push
-/// checks them, then each one's bytes hashed on the way to a hidden temporary name; all are
-/// renamed into place only once every digest matched. Names come from the signed manifest and are plain file
+/// checks them, then each one's bytes proven by digest in one hidden staging folder
+/// (`ExtractStaging`); all are renamed into place, together or not at all, only once every digest
+/// matched. Names come from the signed manifest and are plain file
 /// names (no `/`, `.` or `..`), so nothing lands outside DIR; nothing there is replaced without
 /// `force`, and every clash is found before the first byte is written.
 public struct Extractor {
@@ -55,21 +56,18 @@ public struct Extractor {
         let items = try plan(file)
         guard !items.isEmpty else { throw AirlockError.notFound("\(bundle) holds no charts or files (only images: use unpack or push)") }
         try prepare(directory, for: items)
-        // Everything is staged and checked before the first name appears: a damaged bundle leaves none.
-        var staged: [(item: Item, staging: String, produced: String)] = []
-        var stagings: [String] = []
-        // Every staging name is removed on every path, the one that failed included.
-        defer { for staging in stagings { for path in [staging, staging + ".tar.gz"] { try? FileManager.default.removeItem(atPath: path) } } }
+        // Everything is staged and checked before the first name appears, and the names appear
+        // together or not at all: a damaged bundle or a failed move leaves DIR as it was.
+        let staging = try ExtractStaging(in: directory, avoiding: Set(items.map(\.name)))
+        defer { staging.remove() }
+        var moves: [ExtractStaging.Move] = []
         for (index, item) in items.enumerated() {
-            let staging = directory + "/.airlock-extract-\(index)-" + item.layer.digest.hex.prefix(16)
-            stagings.append(staging)
-            staged.append((item, staging, try stage(item, from: file, at: staging, directory: directory)))
+            moves.append(.init(from: try stage(item, from: file, at: staging.slot(index), directory: directory), to: directory + "/" + item.name))
         }
-        var written: [Written] = []
-        for entry in staged {
-            try commit(entry.item, produced: entry.produced, to: directory + "/" + entry.item.name)
-            written.append(Written(kind: entry.item.image.kind?.rawValue ?? "file", name: entry.item.name, source: entry.item.image.refName,
-                                   digest: entry.item.layer.digest, size: entry.item.layer.size, isFolder: entry.item.isFolder))
+        try staging.commit(moves, force: force)
+        let written = items.map { item in
+            Written(kind: item.image.kind?.rawValue ?? "file", name: item.name, source: item.image.refName,
+                    digest: item.layer.digest, size: item.layer.size, isFolder: item.isFolder)
         }
         return Result(directory: directory, name: header.manifest.name, version: header.manifest.version,
                       manifestDigest: header.manifestDigest, written: written)
@@ -129,7 +127,7 @@ public struct Extractor {
             var status = stat()
             guard lstat(path, &status) == 0 else { continue }
             guard force else {
-                throw AirlockError.usage("\(path) already exists; extract replaces nothing without --force (nothing was written)")
+                throw AirlockError.io("\(path) already exists; extract replaces nothing without --force (nothing was written)")
             }
             // Even --force never replaces a private key.
             if status.st_mode & S_IFMT == S_IFREG { try OutputPath.check(path, kind: .bundle, force: true, option: "--to-dir") }
@@ -169,7 +167,6 @@ public struct Extractor {
         var size: Int64 = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
         defer { buffer.deallocate() }
-        try? FileManager.default.removeItem(atPath: path)  // an interrupted run's
         let output = try FileOutput(creating: path)
         while true {
             let count = try reader.read(into: buffer)
@@ -184,24 +181,5 @@ public struct Extractor {
         guard size == item.layer.size, try hasher.finalize() == item.layer.digest else {
             throw AirlockError.verification("\(item.image.refName) is corrupt in the bundle (its content does not match \(item.layer.digest.short)); nothing was written")
         }
-    }
-
-    /// Moves a staged chart or file to its name (replacing what is there only with `force`).
-    func commit(_ item: Item, produced: String, to final: String) throws {
-        if force, FileManager.default.fileExists(atPath: final) || (try? FileManager.default.destinationOfSymbolicLink(atPath: final)) != nil {
-            if item.isFolder || isDirectory(final) {
-                do {
-                    try FileManager.default.removeItem(atPath: final)
-                } catch {
-                    throw AirlockError.io("cannot replace \(final): check its permissions")
-                }
-            }
-        }
-        guard rename(produced, final) == 0 else { throw BundleError.system("move into place", final) }
-    }
-
-    private func isDirectory(_ path: String) -> Bool {
-        var status = stat()
-        return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
     }
 }

@@ -43,7 +43,7 @@ public struct FolderArchive: Sendable {
             } else if entry.isRegularFile {
                 declared += max(entry.size, 0)
                 guard declared <= maximumBytes else {
-                    throw BundleError.verification("the folder \(root) declares more than \(maximumBytes) bytes of files, more than its signed compressed size allows; nothing was written")
+                    throw BundleError.verification("the folder \(root) declares more than \(maximumBytes) bytes of files, more than its signed compressed size allows")
                 }
                 kind = .file(size: entry.size, executable: entry.permissions & 0o111 != 0)
             } else if let target = entry.symlinkTarget {

@@ -18,6 +18,11 @@ public struct SeekTable: Codable, Sendable, Equatable {
     /// Every tar entry that carries data, in stream order.
     public let entries: [Entry]
 
+    /// The members §3.5 defines; a reader refuses any other (`SeekTable+Decode`).
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case seekTable, dataOffset, frames, entries
+    }
+
     public struct Entry: Codable, Sendable, Equatable {
         /// The tar path, e.g. `blobs/sha256/<hex>`.
         public let name: String
@@ -28,6 +33,10 @@ public struct SeekTable: Codable, Sendable, Equatable {
         /// Offset of the entry's data in the decompressed tar stream.
         public let offset: Int64
         public let size: Int64
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case name, frame, frameCount, offset, size
+        }
     }
 
     public init(dataOffset: Int64, frames: [[Int64]], entries: [Entry]) {

@@ -37,10 +37,11 @@ public final class BundleFile: @unchecked Sendable {
             guard let length = Int64(exactly: SkippableFrame.readUInt64(footer)), length > 0, length < 64 << 20, length + Int64(SeekTable.footerSize) + 8 < size else {
                 throw BundleError.verification("the seek table of \(path) is damaged")
             }
+            // Bounded by what the manifest needs before a byte of it is read.
+            let limit = SeekTable.maximumJSONSize(for: header.manifest, manifestSize: header.manifestBytes.count)
+            guard length <= Int64(limit) else { throw SeekTable.oversized(Int(length), limit: limit, name: path) }
             let json = try input.pread(offset: size - Int64(SeekTable.footerSize) - length, count: Int(length))
-            guard let table = try? JSONDecoder().decode(SeekTable.self, from: Data(json)) else {
-                throw BundleError.verification("the seek table of \(path) is damaged")
-            }
+            let table = try SeekTable.decode(json, limit: limit, name: path)
             self.table = table
             tableFrame = (size - Int64(SeekTable.footerSize) - length - Int64(SkippableFrame.headerSize), length + Int64(SeekTable.footerSize))
             layout = try table.layout(fileSize: size)

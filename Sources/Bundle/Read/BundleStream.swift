@@ -31,6 +31,9 @@ final class BundleStream {
     private(set) var produced: Int64 = 0
 
     static let maxSkippablePayload = 64 << 20
+    /// The largest skippable frame read: the format's limit, lowered once the manifest is known to
+    /// what its seek table needs (`SeekTable.maximumJSONSize`).
+    var skippableLimit = BundleStream.maxSkippablePayload
 
     init(_ cursor: BundleInput.Cursor) throws(BundleError) {
         self.cursor = cursor
@@ -100,8 +103,11 @@ final class BundleStream {
                 if SkippableFrame.isSkippable(magic) {
                     let header = try readExact(8, what: "a frame header")
                     let size = Int(SkippableFrame.readUInt32(header.dropFirst(4)))
-                    guard size <= Self.maxSkippablePayload else {
-                        throw BundleError.verification("\(name) has a \(size)-byte skippable frame, over the format's limit")
+                    // One skippable frame follows the data: the seek table (§3.2). A second is
+                    // refused before it is read, and none is read past what the table may need.
+                    guard skippable.isEmpty else { throw BundleError.verification("\(name) has unexpected skippable frames") }
+                    guard size <= skippableLimit else {
+                        throw BundleError.verification("\(name) has a \(size)-byte skippable frame, more than its seek table may need (\(skippableLimit) bytes)")
                     }
                     let payload = try readExact(size, what: "a skippable frame")
                     skippable.append((magic, payload, frames.count))

@@ -55,6 +55,7 @@ public struct BundleVerifier {
         let manifestBytes = front.manifestBytes
         try BundleManifest.checkVersion(manifestBytes)
         let (signatures, policy, manifest) = try trust.check(front.slot, manifestBytes: manifestBytes, name: name)
+        stream.skippableLimit = SeekTable.maximumJSONSize(for: manifest, manifestSize: manifestBytes.count) + SeekTable.footerSize
         try onSigned(manifestBytes, front.slot)
         try onManifest(manifest)
 
@@ -151,11 +152,12 @@ public struct BundleVerifier {
         }
         let payload = table.payload
         guard payload.count >= SeekTable.footerSize, Array(payload.suffix(4)) == SeekTable.footerMagic,
-              SkippableFrame.readUInt64(payload.suffix(12)) == UInt64(payload.count - SeekTable.footerSize),
-              let parsed = try? JSONDecoder().decode(SeekTable.self, from: Data(payload.prefix(payload.count - SeekTable.footerSize)))
+              SkippableFrame.readUInt64(payload.suffix(12)) == UInt64(payload.count - SeekTable.footerSize)
         else {
             throw BundleError.verification("the seek table of \(name) is damaged")
         }
+        let limit = SeekTable.maximumJSONSize(for: manifest, manifestSize: manifestSize)
+        let parsed = try SeekTable.decode(Array(payload.prefix(payload.count - SeekTable.footerSize)), limit: limit, name: name)
         guard parsed.seekTable == 1 else { throw BundleError.unsupportedVersion("the seek table of \(name) has unknown version \(parsed.seekTable)") }
         try parsed.checkBounds()
         guard parsed.frames == stream.frames else {
