@@ -88,4 +88,33 @@ struct RegistryRefusalTests {
             #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         }
     }
+
+    /// A registry that never stops offering tag pages is cut off by the tag limit with one
+    /// sentence and exit 4, in bounded memory (only matching tags are held); one that never
+    /// answers at all is given up on at `--request-timeout`, also exit 4.
+    @Test func endlessAndSilentRegistriesEndWithASentence() async throws {
+        let pages = NIOLockedValueBox(0)
+        let fake = try await FakeRegistry.start { request in
+            if request.path == "/v2/" { return FakeResponse(.ok) }
+            if request.path.hasPrefix("/v2/quiet/") { return FakeResponse(.ok, behaviour: .silent) }
+            let page = pages.withLockedValue { $0 += 1; return $0 }
+            let tags = (0..<1000).map { "\(page).\($0).0-build.\(String(repeating: "x", count: 40))" }
+            let body = try! JSONSerialization.data(withJSONObject: ["name": "acme/app", "tags": tags])
+            return FakeResponse(.ok, headers: [("Content-Type", "application/json"), ("Link", "</v2/acme/app/tags/list?page=\(page + 1)>; rel=\"next\"")],
+                                body: Array(body))
+        }
+        defer { Task { await fake.stop() } }
+        let rss = try TestPaths.temporaryDirectory("endless-tags").path + "/rss"
+        let endless = try run("/usr/bin/time", ["-f", "%M", "-o", rss, AirlockCLI.path, "tags", "\(fake.host)/acme/app:9.*", "--plain-http"])
+        #expect(endless.status == 4, "\(endless.stderr)")
+        #expect(endless.stderr.split(separator: "\n").count == 1, "\(endless.stderr)")
+        #expect(endless.stderr.contains("goes on past 2000000 tags"), "\(endless.stderr)")
+        let kib = try #require(Int(try String(contentsOfFile: rss, encoding: .utf8).split(separator: "\n").last ?? ""), "GNU time wrote no peak memory")
+        #expect(kib > 0 && kib < 150 * 1024, "peak RSS \(kib) KiB for 2,000,000 listed tags")
+
+        let silent = try AirlockCLI.run(["tags", "\(fake.host)/quiet/app:*", "--plain-http", "--request-timeout", "2", "--retries", "0"])
+        #expect(silent.status == 4, "\(silent.stderr)")
+        #expect(silent.stderr.split(separator: "\n").count == 1, "\(silent.stderr)")
+        #expect(silent.stderr.contains("--request-timeout"), "\(silent.stderr)")
+    }
 }

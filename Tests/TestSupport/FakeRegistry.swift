@@ -23,6 +23,10 @@ public struct FakeResponse: Sendable {
         case resetAfter(Int)
         /// Sends the head and nothing more, holding the connection open.
         case stall
+        /// Sends nothing at all, not even the head, holding the connection open.
+        case silent
+        /// Sends the head, then the body one byte every interval (a read timeout never fires).
+        case drip(TimeAmount)
     }
 
     public var status: HTTPResponseStatus
@@ -123,6 +127,7 @@ private final class FakeHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func respond(_ response: FakeResponse, to request: HTTPRequestHead, context: ChannelHandlerContext) {
+        if case .silent = response.behaviour { return }
         var headers = response.headers
         if !headers.contains(name: "Content-Length") {
             headers.add(name: "Content-Length", value: String(response.body.count))
@@ -141,9 +146,23 @@ private final class FakeHandler: ChannelInboundHandler, @unchecked Sendable {
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part)))).whenComplete { _ in
                 context.close(promise: nil)
             }
-        case .stall:
+        case .stall, .silent:
             context.flush()
+        case .drip(let interval):
+            context.flush()
+            drip(response.body[...], every: interval, context: context)
         }
+    }
+
+    /// Writes one byte of `rest` now and the next one `interval` later, until none is left.
+    private func drip(_ rest: ArraySlice<UInt8>, every interval: TimeAmount, context: ChannelHandlerContext) {
+        guard let byte = rest.first, context.channel.isActive else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: [byte])))), promise: nil)
+        let next = rest.dropFirst()
+        context.eventLoop.scheduleTask(in: interval) { self.drip(next, every: interval, context: context) }
     }
 }
 

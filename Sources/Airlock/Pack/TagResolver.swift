@@ -19,11 +19,12 @@ public struct TagResolver: Sendable {
         var wanted: [String] = []
         var unmatched: [String] = []
         if !pattern.tags.isExact {
-            let available = try await client.tags(repository: repository)
             let globs = VersionPattern(terms: pattern.tags.terms.filter { if case .digest = $0 { false } else { true } })
+            // Only matching tags are held, page by page; selection and unmatched terms depend on no other.
+            let (available, listed) = try await client.tags(repository: repository, keeping: globs.matches)
             wanted = globs.select(from: available, max: pattern.max)
             if wanted.isEmpty {
-                throw AirlockError.notFound("no tag of \(pattern.repository.name) matches '\(pattern.tags)' (it has \(available.count) tags)")
+                throw AirlockError.notFound("no tag of \(pattern.repository.name) matches '\(pattern.tags)' (it has \(listed) tags)")
             }
             unmatched = globs.unmatchedTerms(in: available).map { "\(pattern.repository.name):\(VersionPattern(terms: [$0]))" }
             if strict, let first = unmatched.first {

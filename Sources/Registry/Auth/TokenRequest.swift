@@ -42,7 +42,7 @@ struct TokenRequest {
             let detail = await RegistryClient.errorSummary(answer.response)
             throw RegistryError.authServer(realm: shown, reason: Self.answered(status, detail: detail))
         }
-        let bytes = try await RegistryClient.collect(answer.response, limit: 1 << 20, what: "the token response", host: authority)
+        let bytes = try await RegistryClient.collect(answer.response, limit: 1 << 20, what: "the token response", host: authority, options: client.transport.options)
         guard let reply = try? JSONDecoderFactory.decode(Reply.self, from: bytes),
               let value = reply.token ?? reply.access_token, !value.isEmpty
         else {

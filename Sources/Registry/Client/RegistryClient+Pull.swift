@@ -12,7 +12,7 @@ extension RegistryClient {
         headers.add(name: "Accept", value: MediaType.manifestTypes.joined(separator: ", "))
         let response = try await send(.GET, "/v2/\(repository)/manifests/\(reference)", headers: headers, purpose: purpose)
         try await expect(response, [200], purpose, notFound: "manifest \(Reference.spelled(repository, identifier: reference))", body: .keep)
-        let bytes = try await Self.collect(response, limit: ManifestDocument.maximumSize, what: "manifest \(Reference.spelled(repository, identifier: reference))", host: host)
+        let bytes = try await Self.collect(response, limit: ManifestDocument.maximumSize, what: "manifest \(Reference.spelled(repository, identifier: reference))", host: host, options: transport.options)
         let document: ManifestDocument
         do {
             document = try ManifestDocument(bytes: bytes, declaredType: response.headers.first(name: "Content-Type"))
@@ -73,8 +73,10 @@ extension RegistryClient {
             // A 206 only answers a Range request; 200 means no range support: drop what we already have.
             let status = try await expect(response, received > 0 ? [200, 206] : [200], purpose, notFound: what, body: .keep)
             var skip: Int64 = status == 200 ? received : 0
+            var pace = BodyPace(transport.options)
             do {
                 for try await var chunk in response.body {
+                    try pace.record(chunk.readableBytes)
                     if skip > 0 {
                         let drop = Int(min(skip, Int64(chunk.readableBytes)))
                         chunk.moveReaderIndex(forwardBy: drop)
@@ -88,6 +90,11 @@ extension RegistryClient {
                     received += Int64(chunk.readableBytes)
                     try await consume(chunk)
                 }
+            } catch let slow as BodyPace.Stalled {
+                // Too slow is like broken: resume from where it got to, within the same budget.
+                guard try await budget.backOff() != nil else { throw RegistryError.unreachable(host: host, reason: slow.reason) }
+                logger.debug("blob \(descriptor.digest.short) slowed below the minimum rate at \(received) bytes; resuming")
+                continue
             } catch let error as any DomainError {
                 throw error
             } catch {

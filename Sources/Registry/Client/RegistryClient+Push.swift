@@ -105,7 +105,7 @@ extension RegistryClient {
         let body: BodyFactory = {
             .stream(VerifyingBody(base: try await source.open(), expected: descriptor), length: .known(descriptor.size))
         }
-        let response = try await send(.PUT, url, headers: headers, body: body, purpose: purpose, retry: false)
+        let response = try await send(.PUT, url, headers: headers, body: body, purpose: purpose, retry: false, streaming: true)
         try await expectCreated(response, descriptor: descriptor, purpose: purpose)
     }
 
@@ -124,7 +124,7 @@ extension RegistryClient {
             headers.add(name: "Content-Type", value: "application/octet-stream")
             headers.add(name: "Content-Range", value: "\(offset)-\(offset + Int64(chunk.readableBytes) - 1)")
             headers.add(name: "Content-Length", value: "\(chunk.readableBytes)")
-            let response = try await send(.PATCH, location, headers: headers, body: { .bytes(chunk) }, purpose: purpose, retry: false)
+            let response = try await send(.PATCH, location, headers: headers, body: { .bytes(chunk) }, purpose: purpose, retry: false, streaming: true)
             try await expect(response, [202], purpose)
             if let next = response.headers.first(name: "Location"), let absolute = URLParts.resolve(next, against: location) {
                 location = absolute

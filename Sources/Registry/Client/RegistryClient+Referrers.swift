@@ -28,7 +28,7 @@ extension RegistryClient {
             case 200:
                 break
             case 404:
-                let body = try await Self.collect(response, limit: 65536, what: "referrers error of \(repository)", host: host)
+                let body = try await Self.collect(response, limit: 65536, what: "referrers error of \(repository)", host: host, options: transport.options)
                 let codes = (try? JSONDecoderFactory.decode(RegistryErrorBody.self, from: body))?.errors?.compactMap(\.code) ?? []
                 guard codes.contains("NAME_UNKNOWN") else { return nil }
                 throw RegistryError.notFound(what: "repository \(repository)", host: host, detail: RegistryErrorBody.summary(body))
@@ -37,7 +37,7 @@ extension RegistryClient {
                 return nil
             }
             let declared = response.headers.first(name: "Content-Type") ?? MediaType.ociIndex
-            let bytes = try await Self.collect(response, limit: ManifestDocument.maximumSize, what: "referrers of \(Reference.spelled(repository, tag: nil, digest: subject))", host: host)
+            let bytes = try await Self.collect(response, limit: ManifestDocument.maximumSize, what: "referrers of \(Reference.spelled(repository, tag: nil, digest: subject))", host: host, options: transport.options)
             // A 200 that is not an index is a registry without the API behind a catch-all route.
             guard declared.hasPrefix(MediaType.ociIndex) || declared.hasPrefix("application/json"),
                   let page = try? ManifestDocument(bytes: bytes, declaredType: MediaType.ociIndex),

@@ -42,8 +42,10 @@ extension RegistryClient {
         return status
     }
 
-    /// Reads a whole (small) body, refusing more than `limit` bytes.
-    static func collect(_ response: HTTPClientResponse, limit: Int, what: String, host: String) async throws -> [UInt8] {
+    /// Reads a whole (small) body, refusing more than `limit` bytes and one that does not arrive
+    /// within the request timeout, however slowly it drips (`BodyPace`).
+    static func collect(_ response: HTTPClientResponse, limit: Int, what: String, host: String, options: TransportOptions) async throws -> [UInt8] {
+        var pace = BodyPace(options, deadline: .now() + options.requestTimeout)
         var bytes: [UInt8] = []
         if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
             throw RegistryError.protocolViolation(host: host, reason: "\(what) is \(length) bytes, over the \(limit)-byte limit")
@@ -54,9 +56,12 @@ extension RegistryClient {
                     throw RegistryError.protocolViolation(host: host, reason: "\(what) is over the \(limit)-byte limit")
                 }
                 bytes.append(contentsOf: chunk.readableBytesView)
+                try pace.record(chunk.readableBytes)
             }
         } catch let error as RegistryError {
             throw error
+        } catch let slow as BodyPace.Stalled {
+            throw RegistryError.unreachable(host: host, reason: slow.reason)
         } catch {
             throw TransportFailure.classify(error, host: host).error
         }
@@ -66,23 +71,31 @@ extension RegistryClient {
     /// The registry's error body in one line, if it sent one (at most 64 KiB read). Reads the
     /// body: call it only on a response nobody else reads.
     static func errorSummary(_ response: HTTPClientResponse) async -> String? {
-        var bytes: [UInt8] = []
-        do {
-            for try await chunk in response.body {
-                if bytes.count < 65536 { bytes.append(contentsOf: chunk.readableBytesView.prefix(65536 - bytes.count)) }
-            }
-        } catch {
-            return nil
-        }
-        return RegistryErrorBody.summary(bytes)
+        await drain(response, keeping: 65536).map(RegistryErrorBody.summary) ?? nil
     }
 
     /// Drains a body we do not need so the connection can be reused.
     static func discard(_ response: HTTPClientResponse) async {
+        _ = await drain(response, keeping: 0)
+    }
+
+    /// Reads a body nobody acts on, keeping its first `keeping` bytes; stops after 1 MiB or 30 s
+    /// (the connection is then dropped instead of reused), so an endless or dripping error body
+    /// cannot hold a command. Nil when the body broke.
+    private static func drain(_ response: HTTPClientResponse, keeping: Int) async -> [UInt8]? {
+        let deadline = NIODeadline.now() + .seconds(30)
+        var bytes: [UInt8] = []
+        var read = 0
         do {
-            for try await _ in response.body {}
+            for try await chunk in response.body {
+                if bytes.count < keeping { bytes.append(contentsOf: chunk.readableBytesView.prefix(keeping - bytes.count)) }
+                read += chunk.readableBytes
+                if read >= 1 << 20 || NIODeadline.now() > deadline { break }
+            }
         } catch {
-            // The connection is dropped instead of reused; nothing to report.
+            // The connection is dropped instead of reused; nothing more to report.
+            return nil
         }
+        return bytes
     }
 }

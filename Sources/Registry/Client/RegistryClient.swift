@@ -59,11 +59,13 @@ public final class RegistryClient: Sendable {
         headers: HTTPHeaders = [:],
         body: BodyFactory? = nil,
         purpose: Purpose,
-        retry: Bool = true
+        retry: Bool = true,
+        streaming: Bool = false
     ) async throws -> HTTPClientResponse {
         let base = try await baseURL()
         let url = URLParts.isAbsolute(pathOrURL) ? pathOrURL : base + pathOrURL
-        let request = RegistryRequest(method, url, headers: headers, body: body)
+        // A streamed upload takes as long as its bytes need; every other answer is due within the request timeout.
+        let request = RegistryRequest(method, url, headers: headers, body: body, timeout: streaming ? nil : transport.options.requestTimeout)
         let authorizer = Authorizer(origin: URLParts.origin(of: base)) { [self] in
             try await session.authorization(for: purpose.scopes, client: self)
         }

@@ -23,7 +23,7 @@ public final class RegistryTransport: Sendable {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,  // followed by hand so Authorization never leaves its host
-            timeout: .init(connect: options.connectTimeout, read: options.readTimeout),
+            timeout: .init(connect: options.connectTimeout, read: options.readTimeout, write: options.readTimeout),
             decompression: .disabled
         )
         configuration.httpVersion = .automatic

@@ -78,7 +78,7 @@ struct TransportFailure {
         case .connectTimeout: .unreachable("the connection timed out", retry: true)
         case .remoteConnectionClosed: .unreachable("the registry closed the connection", retry: true)
         case .tlsHandshakeTimeout: .unreachable("the TLS handshake timed out", retry: true)
-        case .deadlineExceeded: .unreachable("the request took too long", retry: false)
+        case .deadlineExceeded: .unreachable("the registry did not answer within the request timeout (--request-timeout)", retry: true)
         case .cancelled: .unreachable("the request was cancelled", retry: false)
         case .bodyLengthMismatch: .unreachable("the body was cut short", retry: true)
         default: .unreachable("the HTTP exchange failed (\(error))", retry: true)

@@ -15,6 +15,13 @@ public struct TransportOptions: Sendable {
     public var connectTimeout: TimeAmount = .seconds(20)
     /// A body that sends nothing for this long is a stalled connection.
     public var readTimeout: TimeAmount = .seconds(90)
+    /// The longest a request may wait for its answer's head, and a small body (manifest, tag
+    /// page, token) to arrive whole (`--request-timeout`). Blob uploads, which stream for as
+    /// long as they take, have none: the write timeout and the pace below cover them.
+    public var requestTimeout: TimeAmount = .seconds(300)
+    /// The slowest a blob body may flow, in bytes a second averaged over `rateWindow` (`--min-rate`).
+    public var minimumRate: Int64 = 1024
+    public var rateWindow: TimeAmount = .seconds(60)
     public var retry = RetryPolicy.default
     public var userAgent = "airlock/\(AirlockVersion.current)"
 
