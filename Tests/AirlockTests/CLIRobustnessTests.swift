@@ -88,8 +88,12 @@ struct CLIRobustnessTests {
         #expect(forced.status == 4, "--force lets pack go on to the registry: \(forced.stderr)")
         let bundle = scratch.path("old.bundle")
         try FileManager.default.copyItem(atPath: Self.tiny, toPath: bundle)
+        let bundleBefore = try Data(contentsOf: URL(fileURLWithPath: bundle))
         let replacesBundle = try AirlockCLI.run(pack + ["-o", bundle])
-        #expect(replacesBundle.status == 4, "an airlock bundle may be replaced: \(replacesBundle.stderr)")
+        #expect(replacesBundle.status == 6 && replacesBundle.stderr.contains("--force"), "a bundle is replaced only with --force: \(replacesBundle.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: bundle)) == bundleBefore)
+        let forcedBundle = try AirlockCLI.run(pack + ["-o", bundle, "--force"])
+        #expect(forcedBundle.status == 4, "--force lets pack go on to the registry: \(forcedBundle.stderr)")
 
         for option in ["--mapping", "--kustomize"] {
             for target in ["signer.key", "notes.txt"] {

@@ -27,9 +27,9 @@ struct OneRuleTests {
 
         /// Packs `images` as acme-platform VERSION, created at `epoch` (SOURCE_DATE_EPOCH).
         @discardableResult
-        func pack(_ version: String, _ images: [String], epoch: Int, base: String? = nil) throws -> ProcessResult {
+        func pack(_ version: String, _ images: [String], epoch: Int, base: String? = nil, _ extra: [String] = []) throws -> ProcessResult {
             let result = try AirlockCLI.run(["pack", "--name", "acme-platform", "--version", version, "-o", bundle(version), "--key", key]
-                                            + images.flatMap { ["--image", "\(source.host)/\($0)"] } + (base.map { ["--base", bundle($0)] } ?? []),
+                                            + images.flatMap { ["--image", "\(source.host)/\($0)"] } + (base.map { ["--base", bundle($0)] } ?? []) + extra,
                                             environment: ["SOURCE_DATE_EPOCH": String(epoch)])
             guard result.status == 0 else { throw TestError("pack \(version): \(result.stderr)") }
             return result
@@ -139,13 +139,26 @@ struct OneRuleTests {
         try vendor.pack("2.0", ["acme/agent:1.4.0"], epoch: 1_767_000_000)
         #expect(try vendor.push("2.0", to: target, stdin: false).status == 0)
         let first = try #require(try Self.json(try AirlockCLI.run(["inspect", vendor.bundle("2.0"), "--json"]).stdout)["manifestDigest"] as? String)
-        try vendor.pack("2.0", ["acme/operator:2.10.2"], epoch: 1_767_000_100)
+        // pack never replaces a bundle without --force (it may carry countersignatures).
+        let before = try Data(contentsOf: URL(fileURLWithPath: vendor.bundle("2.0")))
+        #expect(throws: TestError.self) { try vendor.pack("2.0", ["acme/operator:2.10.2"], epoch: 1_767_000_100) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: vendor.bundle("2.0"))) == before)
+        try vendor.pack("2.0", ["acme/operator:2.10.2"], epoch: 1_767_000_100, ["--force"])
         let second = try #require(try Self.json(try AirlockCLI.run(["inspect", vendor.bundle("2.0"), "--json"]).stdout)["manifestDigest"] as? String)
+        #expect(first != second)
         let catalog = try Self.catalog(site)
-        let conflict = try vendor.push("2.0", to: target, stdin: true)
-        #expect(conflict.status == 8, "\(conflict.stderr)")
-        #expect(conflict.stderr.contains(String(first.dropFirst(7).prefix(12))) && conflict.stderr.contains(String(second.dropFirst(7).prefix(12))), "\(conflict.stderr)")
-        #expect(try Self.catalog(site) == catalog)
+        for (stdin, extra) in [(true, [String]()), (false, []), (false, ["--allow-downgrade"])] {
+            let conflict = try vendor.push("2.0", to: target, stdin: stdin, extra)
+            #expect(conflict.status == 8, "\(extra): \(conflict.stderr)")
+            #expect(conflict.stderr.contains(first) && conflict.stderr.contains(second) && conflict.stderr.contains("--allow-replace"), "\(conflict.stderr)")
+            #expect(try Self.catalog(site) == catalog)
+        }
+        let replaced = try vendor.push("2.0", to: target, stdin: false, ["--allow-replace"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try Self.tags(site, "vendor/acme/operator") == ["2.10.2"])
+        let status = try Self.json(try AirlockCLI.run(["status", "--at", target, "--json"]).stdout)
+        let bundles = try #require(status["bundles"] as? [[String: Any]])
+        #expect(bundles.count == 1 && "\(bundles)".contains(String(second.dropFirst(7))), "\(bundles)")
     }
 
     /// prune --keep-last 1 keeps the newest bundle by the rule (r18 after r17), and its images.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The README's troubleshooting section quotes the exact message airlock prints for the ten most
+/// The README's troubleshooting section quotes the exact message airlock prints for the eleven most
 /// likely errors. This makes each error happen and compares: the README cannot drift.
 @Suite(.serialized)
 struct TroubleshootingTests {
@@ -40,7 +40,7 @@ struct TroubleshootingTests {
 
     @Test func everyDocumentedErrorIsWhatAirlockPrints() async throws {
         let entries = try Self.readmeEntries()
-        #expect(entries.count == 10, "the README lists \(entries.count) troubleshooting entries")
+        #expect(entries.count == 11, "the README lists \(entries.count) troubleshooting entries")
         let packed = try PackedBundle.make()
         defer { packed.registry.stop() }
         let keys = ["--key", packed.vendorPub]
@@ -116,6 +116,21 @@ struct TroubleshootingTests {
             let result = try AirlockCLI.run(["tags", "--retries", "2", "\(fake.host)/acme/runtime:*"])
             await fake.stop()
             return [result]
+        }
+        try await scenario("slowly") {
+            // One page of 20,000 tags offered again and again under a new URL: the tag limit ends it.
+            let tags = (0..<20_000).map { "1.\($0).0" }
+            let page = Array(try JSONSerialization.data(withJSONObject: ["name": "acme/app", "tags": tags]))
+            let fake = try await FakeRegistry.start { request in
+                if request.path == "/v2/" { return FakeResponse(.ok) }
+                if request.path.hasPrefix("/v2/quiet/") { return FakeResponse(.ok, behaviour: .silent) }
+                let next = UUID().uuidString
+                return FakeResponse(.ok, headers: [("Content-Type", "application/json"), ("Link", "</v2/acme/app/tags/list?page=\(next)>; rel=\"next\"")], body: page)
+            }
+            let silent = try AirlockCLI.run(["tags", "--request-timeout", "2", "--retries", "0", "\(fake.host)/quiet/app:*"])
+            let endless = try AirlockCLI.run(["tags", "\(fake.host)/acme/app:9.*"])
+            await fake.stop()
+            return [silent, endless]
         }
 
         for entry in entries {

@@ -6,14 +6,21 @@ import Registry
 /// The ledger's part in a push (format-spec §12): read it before any write and refuse a downgrade;
 /// say which recorded bundle owned a tag that moves; record the bundle last, after every tag.
 extension Pusher {
-    /// The target's ledger, read before any write. Refuses a bundle that `BundleOrder` puts below
-    /// a recorded one of its name, or that no rule orders against one, unless --allow-downgrade.
+    /// The target's ledger, read before any write. Refuses a bundle whose name and version are
+    /// recorded with another manifest, unless --allow-replace; and one that `BundleOrder` puts
+    /// below a recorded one of its name, or that no rule orders against one, unless --allow-downgrade.
     func readLedger(_ manifest: BundleManifest, signed: SignedManifest, request: PushRequest, client: RegistryClient) async throws -> Ledger {
         let location = LedgerLocation(registry: request.naming.registry, namespace: request.naming.namespace)
         let ledger = try await Ledger.read(location, client: client, concurrency: request.concurrency)
-        guard !request.allowDowngrade else { return ledger }
         let standing = BundleOrder.Standing(manifest, digest: try signed.digest())
-        let (newer, conflicting) = ledger.outranking(standing)
+        let (newer, unordered) = ledger.outranking(standing)
+        // The same name and version with another manifest is a different bundle (repacked, or
+        // not the one reviewed): its own refusal and its own way out.
+        let conflicting = unordered.filter { $0.record.version != manifest.version }
+        if !request.allowReplace, let other = unordered.first(where: { $0.record.version == manifest.version }) {
+            throw AirlockError.refused("\(location.target) records \(manifest.name) \(manifest.version) with the manifest \(other.standing.manifestDigest), not this bundle's \(standing.manifestDigest): another bundle under the same name and version (repacked?); pushing it would replace that record and may move its images' tags. Nothing was written; --allow-replace pushes it anyway (and the ledger notes it)")
+        }
+        guard !request.allowDowngrade else { return ledger }
         if let newer = newer.first {
             throw AirlockError.refused("\(location.target) records \(newer.record.title) (pushed \(newer.record.pushedAt)), newer than this bundle's \(manifest.version); pushing \(manifest.name) \(manifest.version) would downgrade it. Nothing was written; --allow-downgrade pushes it anyway (and the ledger notes it)")
         }

@@ -21,6 +21,8 @@ public struct PushRequest: Sendable {
     var requiredCosignKeys: [PublicKey] { cosignKeys + (trust.policy?.images.cosignKeys ?? []) }
     /// `--allow-downgrade`: push a bundle older than (or unordered against) a recorded one; the record notes it.
     public var allowDowngrade = false
+    /// Push a bundle whose name and version the ledger records with another manifest.
+    public var allowReplace = false
     public var onExistingTag = ExistingTagPolicy.overwrite
 
     public init(bundle: String, trust: Trust, naming: TargetNaming, concurrency: Int = 4, failFast: Bool = false, pullHost: String? = nil) {

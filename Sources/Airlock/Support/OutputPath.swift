@@ -3,7 +3,8 @@ import Foundation
 
 /// The one check of an output path, made before anything is fetched or pushed: its folder exists
 /// and is writable, it is not a directory, and an existing file there is one this kind of
-/// output may replace (its own kind, or anything with `force`) — never a private key.
+/// output may replace (its own kind, a bundle excepted, or anything with `force`) — never a
+/// private key.
 public enum OutputPath {
     public static func check(_ path: String, kind: OutputKind, force: Bool = false, option: String) throws(AirlockError) {
         guard !path.isEmpty else { throw AirlockError.usage("\(option) needs a path") }
@@ -28,7 +29,12 @@ public enum OutputPath {
         if kind == .key {
             throw AirlockError.io("\(path) already exists; airlock never replaces a key file (remove it or choose another \(option))")
         }
-        if force || isOwn(kind, prefix) { return }
+        if force { return }
+        // A bundle is never replaced without --force: it may carry countersignatures a new one lacks.
+        if kind == .bundle, isOwn(kind, prefix) {
+            throw AirlockError.io("\(path) is already a bundle; airlock replaces a bundle only with --force (its signatures, countersignatures included, would be lost), or choose another \(option)")
+        }
+        if isOwn(kind, prefix) { return }
         throw AirlockError.io("\(path) exists and is not \(kind.noun); pass --force to replace it, or choose another \(option)")
     }
 

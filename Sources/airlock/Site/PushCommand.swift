@@ -59,6 +59,9 @@ struct PushCommand: AsyncParsableCommand {
     @Flag(help: "Push even when the ledger records a newer version of this bundle (the record notes the downgrade).")
     var allowDowngrade = false
 
+    @Flag(help: "Push even when the ledger records this name and version with another manifest (the record is replaced; it notes what it replaced).")
+    var allowReplace = false
+
     @Option(help: "A tag that already names another manifest: fail (before any write), skip (leave it; push by digest) or overwrite.")
     var onExistingTag: ExistingTagPolicy = .overwrite
 
@@ -84,6 +87,7 @@ struct PushCommand: AsyncParsableCommand {
                                   failFast: failFast, pullHost: pullHost)
         request.cosignKeys = try cosign.publicKeys()
         request.allowDowngrade = allowDowngrade
+        request.allowReplace = allowReplace
         request.onExistingTag = onExistingTag
         let logger = output.logger
         let display = progress.display(output)
