@@ -185,44 +185,14 @@ struct ServeTests {
     /// no new connection is accepted meanwhile, and serve then exits 0. The layer (32 MiB of random
     /// bytes) is far larger than what the loopback socket buffers hold, so serve is still sending.
     @Test func aTransferInFlightFinishesAfterSIGINT() throws {
-        let registry = try DevRegistry.start()
-        defer { registry.stop() }
-        let directory = try TestPaths.temporaryDirectory("serve-grace")
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        let seeded = try run("sh", ["-c", """
-            set -e; cd '\(directory.path)'
-            umoci init --layout big; umoci new --image big:1
-            mkdir data; head -c 33554432 /dev/urandom > data/random.bin
-            umoci insert --rootless --image big:1 data /data
-            skopeo copy -q --dest-tls-verify=false oci:big:1 docker://\(registry.host)/acme/big:1.0
-            """])
-        #expect(seeded.status == 0, "\(seeded.stderr)")
-        #expect(try AirlockCLI.run(["keygen", "--out", path("k")]).status == 0)
-        let packed = try AirlockCLI.run(["pack", "--image", "\(registry.host)/acme/big:1.0", "--name", "big", "--version", "1",
-                                         "-o", path("big.tar.zst"), "--key", path("k.key")])
-        #expect(packed.status == 0, "\(packed.stderr)")
-        let largest = try run("python3", ["-c", Self.largestBlob, path("big.tar.zst")])
-        let fields = largest.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        let layer = try #require(fields.first), size = Int(fields.last ?? "") ?? 0
-        #expect(size > 32 << 20, "\(largest.stdout)")
-        let server = try Server([path("big.tar.zst"), "--key", path("k.pub"), "--stall-timeout", "2"], log: directory.appendingPathComponent("serve.log"))
+        let big = try BigBundle.shared.get()
+        let layer = big.layer, size = big.size
+        func path(_ name: String) -> String { big.path("grace-" + name) }
+        let server = try Server([big.bundle, "--key", big.publicKey, "--stall-timeout", "2"], log: big.directory.appendingPathComponent("serve.log"))
         defer { server.stop() }
-        // Two clients that ask for the layer and never read hold both turns to stream a blob;
-        // --stall-timeout closes them, so a third client still gets the layer.
-        let stalled = Process()
-        stalled.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        stalled.arguments = ["-c", """
-            import socket, sys, time
-            host, port = sys.argv[1].split(":")
-            held = []
-            for _ in range(2):
-                s = socket.create_connection((host, int(port)))
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-                s.sendall(("GET /v2/acme/big/blobs/" + sys.argv[2] + " HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n").encode())
-                held.append(s)
-            time.sleep(60)
-            """, server.host, layer]
-        try stalled.run()
+        // Two clients that ask for the layer and never read are closed by --stall-timeout; a third
+        // client gets the layer meanwhile.
+        let stalled = try Self.helper(Self.holdStalled, [server.host, "/v2/acme/big/blobs/\(layer)", "2", "60"])
         defer { stalled.terminate() }
         Thread.sleep(forTimeInterval: 1)
         let third = try Self.curl(["--max-time", "40", "-o", path("third"), "-w", "%{http_code}", "http://\(server.host)/v2/acme/big/blobs/\(layer)"])

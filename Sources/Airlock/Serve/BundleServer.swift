@@ -22,8 +22,14 @@ public final class BundleServer: Sendable {
         /// How long transfers in flight may take to finish after SIGINT/SIGTERM.
         public var grace: TimeAmount = .seconds(10)
         /// A connection whose client has stopped reading for this long is closed, so it cannot
-        /// hold one of the turns (`concurrentBlobs`) forever.
+        /// hold a turn to stream a blob (`BlobTurns`) forever.
         public var stalledClient: TimeAmount = .seconds(60)
+        /// How long a request head may take to arrive whole, from its first byte.
+        public var headerTimeout: TimeAmount = .seconds(10)
+        /// How long a keep-alive connection may wait for its next request.
+        public var idleTimeout: TimeAmount = .seconds(60)
+        /// Connections open at once; one more is closed when it is accepted.
+        public var maxConnections = 512
         public init() {}
     }
 
@@ -33,11 +39,8 @@ public final class BundleServer: Sendable {
     let log: @Sendable (String) -> Void
     /// Blobs found corrupt while sending: refused from then on.
     private let corrupt = NIOLockedValueBox<Set<Digest>>([])
-    /// Blobs streaming at once. Each holds about two zstd frames (8 MiB) while it sends one, so
-    /// this bounds memory however many clients pull (four pulls peaked lower with two than with
-    /// three). Others wait their turn before their first byte.
-    static let concurrentBlobs = 2
-    private let streams = Permits(BundleServer.concurrentBlobs)
+    /// Turns to stream a blob, which bound the memory blobs in flight hold.
+    private let turns = BlobTurns()
     /// Responses in flight, and the channel that accepts connections (for shutdown).
     private let state = NIOLockedValueBox<(inFlight: Int, server: (any Channel)?, stopping: Bool)>((0, nil, false))
 
@@ -63,16 +66,16 @@ public final class BundleServer: Sendable {
     /// Listens and serves until `stop` (or an error); `ready` gets the bound address first.
     public func run(_ options: Options, ready: @Sendable (SocketAddress) -> Void) async throws {
         let tls = try options.tls.map { try Self.tlsContext(certificate: $0.certificate, key: $0.key) }
-        let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+        let limit = ConnectionLimit(options.maxConnections)
+        // A connection over the limit is closed at once and arrives here as nil.
+        let server: NIOAsyncChannel<Connection?, Never>
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .bind(host: options.host, port: options.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(StalledClientHandler(limit: options.stalledClient))
-                        if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                        guard limit.admit(channel) else { return nil }
+                        return try Self.connection(channel, options, tls: tls)
                     }
                 }
         } catch let error as IOError {
@@ -87,6 +90,7 @@ public final class BundleServer: Sendable {
         try await server.executeThenClose { connections in
             try await withThrowingDiscardingTaskGroup { group in
                 for try await connection in connections {
+                    guard let connection else { continue }
                     group.addTask { await self.serve(connection) }
                 }
             }
@@ -123,7 +127,20 @@ public final class BundleServer: Sendable {
 
     // MARK: - One connection
 
-    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    /// An accepted channel's pipeline: the stall clock on the raw socket, TLS, HTTP, then the
+    /// clocks of a client slow to ask.
+    private static func connection(_ channel: any Channel, _ options: Options, tls: NIOSSLContext?) throws -> Connection {
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(StalledClientHandler(limit: options.stalledClient))
+        if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
+        try pipeline.configureHTTPServerPipeline()
+        try pipeline.addHandler(RequestTimeoutHandler(header: options.headerTimeout, idle: options.idleTimeout))
+        return try Connection(wrappingChannelSynchronously: channel)
+    }
+
+    private func serve(_ connection: Connection) async {
         let peer = connection.channel.remoteAddress?.ipAddress ?? "-"
         do {
             try await connection.executeThenClose { inbound, outbound in
@@ -206,8 +223,9 @@ public final class BundleServer: Sendable {
         _ descriptor: Descriptor, range: ClosedRange<Int64>?, to out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
         counted: (Int64) -> Void
     ) async throws {
-        await streams.acquire()
-        defer { streams.release() }
+        let permits = turns.permits(for: descriptor)
+        await permits.acquire()
+        defer { permits.release() }
         let hasher = DigestHasher(descriptor.digest.algorithm)
         let wanted = range ?? 0...(descriptor.size - 1)
         var offset: Int64 = 0

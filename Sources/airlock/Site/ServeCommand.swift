@@ -14,8 +14,10 @@ struct ServeCommand: AsyncParsableCommand {
             would write (--to-namespace and the naming options of push). Blobs stream from the bundle \
             through its seek table, each checked against its digest as it is sent: a damaged blob is cut \
             off before its last byte and refused afterwards. Writes get 405. One access-log line per \
-            request on stderr (-q: none). Ctrl-C or SIGTERM stops accepting and gives transfers in \
-            flight 10 seconds to finish; responses in that time close their connection.
+            request on stderr (-q: none). A request head must arrive within --header-timeout, a \
+            keep-alive connection may idle for --idle-timeout, and at most --max-connections are open. \
+            Ctrl-C or SIGTERM stops accepting and gives transfers in flight 10 seconds to finish; \
+            responses in that time close their connection.
             """
     )
 
@@ -41,13 +43,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Close a connection whose client has read nothing for this many seconds while a blob waits to be sent (default 60).")
     var stallTimeout: Int = 60
 
+    @Option(help: "Close a connection whose request head has not arrived whole this many seconds after its first byte (default 10).")
+    var headerTimeout: Int = 10
+
+    @Option(help: "Close a keep-alive connection that has asked nothing for this many seconds (default 60).")
+    var idleTimeout: Int = 60
+
+    @Option(help: "Connections open at once; one more is closed as soon as it is accepted (default 512).")
+    var maxConnections: Int = 512
+
     @OptionGroup var names: NamingOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         try signers.require(for: "serve")
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
-        if stallTimeout < 1 { throw ValidationError("--stall-timeout takes a number of seconds, at least 1") }
+        for (name, seconds) in [("--stall-timeout", stallTimeout), ("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout)] where seconds < 1 {
+            throw ValidationError("\(name) takes a number of seconds, at least 1")
+        }
+        if maxConnections < 1 { throw ValidationError("--max-connections takes a number of connections, at least 1") }
         if bundle == "-" { throw ValidationError("serve reads blobs at random: give a bundle file, not standard input") }
         _ = try Self.parseListen(listen)
     }
@@ -74,6 +88,9 @@ struct ServeCommand: AsyncParsableCommand {
         (options.host, options.port) = try Self.parseListen(listen)
         if let tlsCert, let tlsKey { options.tls = (tlsCert, tlsKey) }
         options.stalledClient = .seconds(Int64(stallTimeout))
+        options.headerTimeout = .seconds(Int64(headerTimeout))
+        options.idleTimeout = .seconds(Int64(idleTimeout))
+        options.maxConnections = maxConnections
         let grace = options.grace
         Interruption.handle {
             Output.error("airlock: stopping; transfers in flight get \(grace.nanoseconds / 1_000_000_000) s to finish")
