@@ -44,7 +44,8 @@ final class ExtractStaging {
                 let aside = try moveAside(move.to, as: index, force: force)
                 guard rename(move.from, move.to) == 0 else {
                     let failure = BundleError.system("move into place", move.to)
-                    if let aside { rename(aside, move.to) }
+                    // What --force moved aside goes back; if it cannot, the folder keeps it.
+                    if let aside, rename(aside, move.to) != 0 { keep = true }
                     throw failure
                 }
                 done.append((move, aside))

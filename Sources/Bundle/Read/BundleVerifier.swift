@@ -55,7 +55,8 @@ public struct BundleVerifier {
         let manifestBytes = front.manifestBytes
         try BundleManifest.checkVersion(manifestBytes)
         let (signatures, policy, manifest) = try trust.check(front.slot, manifestBytes: manifestBytes, name: name)
-        stream.skippableLimit = SeekTable.maximumJSONSize(for: manifest, manifestSize: manifestBytes.count) + SeekTable.footerSize
+        let seekTableLimit = SeekTable.maximumJSONSize(for: manifest, manifestSize: manifestBytes.count)
+        stream.skippableLimit = seekTableLimit + SeekTable.footerSize
         try onSigned(manifestBytes, front.slot)
         try onManifest(manifest)
 
@@ -70,7 +71,7 @@ public struct BundleVerifier {
         try entries.checkComplete()
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
         try checkGraph(manifest, documents: entries.manifestDocuments, present: entries.seen, external: external, indexBytes: entries.indexBytes)
-        try checkSeekTable(stream, name: name, observed: entries.observed, manifest: manifest, manifestSize: manifestBytes.count)
+        try checkSeekTable(stream, name: name, observed: entries.observed, manifest: manifest, manifestSize: manifestBytes.count, limit: seekTableLimit)
         try onIndex(entries.indexBytes)
 
         return VerificationReport(
@@ -144,7 +145,7 @@ public struct BundleVerifier {
         }
     }
 
-    private func checkSeekTable(_ stream: BundleStream, name: String, observed: [ObservedEntry], manifest: BundleManifest, manifestSize: Int) throws {
+    private func checkSeekTable(_ stream: BundleStream, name: String, observed: [ObservedEntry], manifest: BundleManifest, manifestSize: Int, limit: Int) throws {
         let tables = stream.skippable.filter { $0.magic == SkippableFrame.seekTableMagic }
         guard stream.skippable.count == 1, let table = tables.first, table.afterFrames == stream.frames.count else {
             if stream.skippable.isEmpty { throw BundleError.truncated(name, "its seek table is missing") }
@@ -156,7 +157,6 @@ public struct BundleVerifier {
         else {
             throw BundleError.verification("the seek table of \(name) is damaged")
         }
-        let limit = SeekTable.maximumJSONSize(for: manifest, manifestSize: manifestSize)
         let parsed = try SeekTable.decode(Array(payload.prefix(payload.count - SeekTable.footerSize)), limit: limit, name: name)
         guard parsed.seekTable == 1 else { throw BundleError.unsupportedVersion("the seek table of \(name) has unknown version \(parsed.seekTable)") }
         try parsed.checkBounds()
