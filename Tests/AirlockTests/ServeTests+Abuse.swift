@@ -10,10 +10,11 @@ import TestSupport
 /// a slow connection: its socket reads EOF). The times measured are printed ("serve abuse: ...").
 ///
 /// Measured on the 2-core dev box (debug build): with six non-reading clients holding the 32 MiB
-/// layer and --stall-timeout 5, the config blob took 0.003 s and the layer 0.5 s; beside two
-/// clients reading the layer at 200 KiB/s, five config GETs took at most 0.003 s; 400 clients
-/// dripping one header byte every 5 s were all closed at 10.0 s (--header-timeout 10); peak RSS
-/// stayed under 60 MiB.
+/// layer and --stall-timeout 5, the config blob took 0.003 s and the layer 0.15 s; beside two
+/// clients reading the layer at 200 KiB/s, five config GETs took at most 0.004 s; 400 clients
+/// dripping one header byte every 5 s were all closed 10.0–12.1 s after connecting
+/// (--header-timeout 10); peak RSS 103 MiB (43 MiB idle) and 48 MiB. scripts/bench.sh repeats
+/// the first two on a release build.
 extension ServeTests {
     /// A bundle of one image whose layer is 32 MiB of random bytes (far more than loopback socket
     /// buffers hold, so serve is still sending while a test acts), made once for the suite.
