@@ -82,6 +82,12 @@ extension ServeTests {
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
     }
 
+    /// Stops a helper still running and reaps it (a signal to a reaped helper's pid could reach another process).
+    static func end(_ process: Process) {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
     /// A python3 helper (`script` with `arguments`), started and left running.
     static func helper(_ script: String, _ arguments: [String], output: URL? = nil) throws -> Process {
         let process = Process()
@@ -103,7 +109,7 @@ extension ServeTests {
 
         // Six clients ask for the layer and never read: each holds a turn until --stall-timeout.
         let stalled = try Self.helper(Self.holdStalled, [server.host, "/v2/acme/big/blobs/\(big.layer)", "6", "30"])
-        defer { stalled.terminate() }
+        defer { Self.end(stalled) }
         Thread.sleep(forTimeInterval: 1)
         // Safety nets: 20 s for the config, 60 s for the layer (about two stall timeouts are the goal).
         let small = try Self.timedGet(server.host, config, to: big.path("config"), safetyNet: 20)
@@ -117,14 +123,14 @@ extension ServeTests {
             let answered = log.range(of: "GET /v2/acme/big/blobs/\(digest) 200")?.lowerBound
             #expect(answered.map { $0 < firstCut } == true, "\(digest) waited behind stalled clients:\n\(log.suffix(2000))")
         }
-        stalled.terminate()
+        Self.end(stalled)
         print("serve abuse: beside 6 stalled clients, config \(small.seconds) s, 32 MiB layer \(large.seconds) s")
 
         // Two clients read the layer slowly and steadily; small requests meanwhile go straight through.
         let slow = try (0..<2).map { _ in
             try Self.helper(Self.readSlowly, [server.host, "/v2/acme/big/blobs/\(big.layer)", "204800", "60"])
         }
-        defer { slow.forEach { $0.terminate() } }
+        defer { slow.forEach(Self.end) }
         Thread.sleep(forTimeInterval: 1)
         var slowest = 0.0
         for round in 1...5 {
@@ -152,7 +158,7 @@ extension ServeTests {
         // (EOF or reset on the client's side) after --header-timeout (10 s); 60 s is the safety net.
         let report = big.directory.appendingPathComponent("slowloris.json")
         let drip = try Self.helper(Self.dripHeaders, [server.host, "400", "5", "60"], output: report)
-        defer { drip.terminate() }
+        defer { Self.end(drip) }
         Thread.sleep(forTimeInterval: 2)
         let ping = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "http://\(server.host)/v2/"])
         #expect(ping.stdout == "200", "a normal request during the slow-header flood: \(ping.stdout)")
