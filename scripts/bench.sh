@@ -128,6 +128,31 @@ RSS_OF[serve_pull]=${RSS_OF[serve_pull_1]}; RSS_OF[peer_pull]=${RSS_OF[peer_pull
 WRITES_OF[serve_pull]=${WRITES_OF[serve_pull_1]}; WRITES_OF[peer_pull]=${WRITES_OF[peer_pull_1]}
 measure serve_pull4 sh -c "for i in 1 2 3 4; do skopeo copy -q --src-tls-verify=false docker://127.0.0.1:$SERVE_PORT/acme/big:1.0.0 dir:pull4-\$i & done; wait"
 rm -rf pull4-*
+# serve under abuse (issue 24): the image's config beside six clients that asked for its largest
+# layer and never read, then beside two reading it at 200 KiB/s. serve runs with the default
+# --stall-timeout (60 s), so every stalled client still holds its turn when the config is asked for.
+MANIFEST="$(curl -sf "http://127.0.0.1:$SERVE_PORT/v2/acme/big/manifests/1.0.0")"
+CONFIG="$(jq -r .config.digest <<<"$MANIFEST")"; LAYER="$(jq -r '.layers | max_by(.size) | .digest' <<<"$MANIFEST")"
+hold() {  # hold COUNT RATE: COUNT clients GET the layer and read RATE bytes a second (0: nothing)
+  python3 - "127.0.0.1:$SERVE_PORT" "$LAYER" "$1" "$2" <<'PY' &
+import socket, sys, time
+host, port = sys.argv[1].split(":")
+held = []
+for _ in range(int(sys.argv[3])):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096); s.connect((host, int(port)))
+    s.sendall(("GET /v2/acme/big/blobs/" + sys.argv[2] + " HTTP/1.1\r\nHost: x\r\n\r\n").encode()); held.append(s)
+for _ in range(200):
+    for s in held:
+        if int(sys.argv[4]): s.recv(int(sys.argv[4]) // 10)
+    time.sleep(0.1)
+PY
+  HOLD_PID=$!; sleep 1
+}
+config_seconds() { curl -sf --max-time 60 -o /dev/null -w '%{time_total}' "http://127.0.0.1:$SERVE_PORT/v2/acme/big/blobs/$CONFIG"; }
+hold 6 0; SERVE_SMALL_STALLED="$(config_seconds)"
+SERVE_LAYER_STALLED="$(curl -sf --max-time 120 -o /dev/null -w '%{time_total}' "http://127.0.0.1:$SERVE_PORT/v2/acme/big/blobs/$LAYER")"
+kill "$HOLD_PID" 2>/dev/null || true
+hold 2 204800; SERVE_SMALL_SLOW="$(config_seconds)"; kill "$HOLD_PID" 2>/dev/null || true
 kill -TERM "$(pgrep -P "$SERVE_PID" -f "airlock serve" || echo "$SERVE_PID")" 2>/dev/null || true
 wait "$SERVE_PID" 2>/dev/null || true
 SERVE_RSS_KIB="$(tail -1 "$WORK/rss.serve" 2>/dev/null || echo 0)"
@@ -149,12 +174,16 @@ row "push: local disk written" "$((WRITES_OF[push] / 2)) KiB" "" "" "0" ""
 row "push from parts vs one file" "${SECONDS_OF[push_parts]}" "${SECONDS_OF[push_file]}" "$(ratio "${SECONDS_OF[push_parts]}" "${SECONDS_OF[push_file]}")" "<=1.05" "$((RSS_OF[push_parts] / 1024)) MiB"
 row "re-push vs first push" "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}" "$(ratio "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}")" "<=0.05" "$((RSS_OF[repush] / 1024)) MiB"
 row "pull from serve vs distribution" "${SECONDS_OF[serve_pull]}" "${SECONDS_OF[peer_pull]}" "$(ratio "${SECONDS_OF[serve_pull]}" "${SECONDS_OF[peer_pull]}")" "<=1.00" ""
-row "serve: 4 pulls at once" "${SECONDS_OF[serve_pull4]}" "" "" "<=64MiB" "$((SERVE_RSS_KIB / 1024)) MiB (serve)"
+row "serve: 4 pulls at once" "${SECONDS_OF[serve_pull4]}" "" "" "<=128MiB" "$((SERVE_RSS_KIB / 1024)) MiB (serve)"
+row "serve: config beside 6 stalled" "$SERVE_SMALL_STALLED" "" "" "<=1" ""
+row "serve: layer beside 6 stalled" "$SERVE_LAYER_STALLED" "" "" "" ""
+row "serve: config beside 2 slow" "$SERVE_SMALL_SLOW" "" "" "<=1" ""
 row "inspect" "${SECONDS_OF[inspect]}" "" "" "" "$((RSS_OF[inspect] / 1024)) MiB"
 row "diff (self)" "${SECONDS_OF[diff]}" "" "" "" "$((RSS_OF[diff] / 1024)) MiB"
 {
   printf '{"sizeMiB": %s, "cores": %s' "$SIZE" "$(nproc)"
   for k in "${!SECONDS_OF[@]}"; do printf ', "%s": {"seconds": %s, "peakRSSKiB": %s, "writtenKiB": %s}' "$k" "${SECONDS_OF[$k]}" "${RSS_OF[$k]}" "$((WRITES_OF[$k] / 2))"; done
+  printf ', "serveUnderAbuse": {"configBeside6StalledSeconds": %s, "layerBeside6StalledSeconds": %s, "configBeside2SlowSeconds": %s}' "$SERVE_SMALL_STALLED" "$SERVE_LAYER_STALLED" "$SERVE_SMALL_SLOW"
   printf '}\n'
 } > "$WORK/bench-results.json"
 rm -rf "$WORK/layout" "$WORK/bundle.tar.zst" "$WORK/peer.tar.zst"  # gigabytes; the numbers are what matter

@@ -193,12 +193,12 @@ struct ServeTests {
         // Two clients that ask for the layer and never read are closed by --stall-timeout; a third
         // client gets the layer meanwhile.
         let stalled = try Self.helper(Self.holdStalled, [server.host, "/v2/acme/big/blobs/\(layer)", "2", "60"])
-        defer { stalled.terminate() }
+        defer { Self.end(stalled) }
         Thread.sleep(forTimeInterval: 1)
         let third = try Self.curl(["--max-time", "40", "-o", path("third"), "-w", "%{http_code}", "http://\(server.host)/v2/acme/big/blobs/\(layer)"])
         #expect(third.stdout == "200", "a client waited behind two stalled ones: \(third.stdout)")
         #expect("sha256:" + sha256Hex(Array(try Data(contentsOf: URL(fileURLWithPath: path("third"))))) == layer)
-        stalled.terminate()
+        Self.end(stalled)
         // skopeo asks for "Connection: close": the end of each layer must still reach it (it did not
         // when the close dropped what NIO had not yet written). Three pulls, as it failed by chance.
         for round in 1...3 {
