@@ -32,6 +32,7 @@ struct AirlockCommand: AsyncParsableCommand {
                 exit(withError: error)
             }
             Output.error(fullMessage(for: error))
+            FailureDocument.writeIfWanted(message(for: error), status: .usage, command: nil)
             Foundation.exit(ExitStatus.usage.rawValue)
         }
         do {
@@ -46,10 +47,10 @@ struct AirlockCommand: AsyncParsableCommand {
         } catch let violation as PolicyViolation {
             // One line per unmet rule, each printable on its own.
             for line in violation.description.split(separator: "\n") { Output.error("airlock: \(Output.printable(String(line)))") }
-            Foundation.exit(ExitStatus.of(violation).rawValue)
+            fail(violation.description, status: ExitStatus.of(violation), command: command)
         } catch let error as any DomainError {
             Output.error("airlock: \(Output.printable(Self.sentence(error)))")
-            Foundation.exit(ExitStatus.of(error).rawValue)
+            fail(Self.sentence(error), status: ExitStatus.of(error), command: command)
         } catch {
             // Errors ArgumentParser owns: help and version exit 0, validation is a usage error.
             switch exitCode(for: error) {
@@ -57,12 +58,18 @@ struct AirlockCommand: AsyncParsableCommand {
                 exit(withError: error)
             case .validationFailure:
                 Output.error(fullMessage(for: error))
-                Foundation.exit(ExitStatus.usage.rawValue)
+                fail(message(for: error), status: .usage, command: command)
             default:
                 Output.error("airlock: \(Output.printable(Self.sentence(error)))")
-                Foundation.exit(ExitStatus.of(error).rawValue)
+                fail(Self.sentence(error), status: ExitStatus.of(error), command: command)
             }
         }
+    }
+
+    /// Ends the process with `status`, after the failure document a --json command owes stdout.
+    static func fail(_ sentence: String, status: ExitStatus, command: any ParsableCommand) -> Never {
+        FailureDocument.writeIfWanted(sentence, status: status, command: command)
+        Foundation.exit(status.rawValue)
     }
 
     /// The human sentence for an error: its description, never a type dump.

@@ -73,7 +73,21 @@ enum Output {
     }
 
     static func json<T: Encodable>(_ value: T) throws {
-        write(Data(try CanonicalJSON.pretty(value)), to: STDOUT_FILENO)
+        let bytes = Data(try CanonicalJSON.pretty(value))
+        written.mark()
+        write(bytes, to: STDOUT_FILENO)
+    }
+
+    /// Whether a JSON document went to stdout already (a failure then adds none).
+    static var documentWritten: Bool { written.isSet }
+    private static let written = Flag()
+
+    /// Set once, read from any thread.
+    private final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        func mark() { lock.withLock { value = true } }
+        var isSet: Bool { lock.withLock { value } }
     }
 
     /// Left-aligned columns separated by two spaces.

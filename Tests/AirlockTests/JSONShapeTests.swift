@@ -48,6 +48,53 @@ struct JSONShapeTests {
         }
     }
 
+    /// Every --json command that fails writes one failure document on stdout (failure.schema.json;
+    /// verify its own report with `ok: false`), whose status is the process's exit status.
+    @Test func everyFailureIsADocument() throws {
+        let directory = try TestPaths.temporaryDirectory("json-failure")
+        let missing = directory.appendingPathComponent("no-such.bundle").path
+        let pub = "\(Self.keys)/test-ed25519.pub", key = "\(Self.keys)/test-ed25519.key"
+        let damaged = directory.appendingPathComponent("damaged.bundle").path
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.tiny)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let nowhere = "127.0.0.1:1"
+        let runs: [(schema: String, arguments: [String], status: Int32)] = [
+            ("failure", ["tags", "--json", "\(nowhere)/acme/agent"], 4),
+            ("failure", ["pack", "--json", "--image", "\(nowhere)/acme/agent:1.4.0", "--name", "f", "--version", "1",
+                         "-o", directory.appendingPathComponent("f.bundle").path, "--key", key], 4),
+            ("failure", ["inspect", "--json", missing], 6),
+            // inspect's own document comes first (no image in it); a failure document would be a second.
+            ("inspect", ["inspect", "--json", Self.tiny, "--image", "acme/nosuch:*"], 7),
+            ("verify", ["verify", "--json", damaged, "--key", pub], 3),
+            ("failure", ["diff", "--json", missing, Self.tiny], 6),
+            ("failure", ["diff", "--json", "--against", "\(nowhere)/v", Self.tiny], 4),
+            ("failure", ["push", "--json", Self.tiny, "--to", "\(nowhere)/v", "--key", pub], 4),
+            ("failure", ["push", "--json", damaged, "--to", "\(nowhere)/v", "--key", "\(Self.keys)/test-ecdsa.pub", "--key", pub], 4),
+            ("failure", ["status", "--json", "--at", "\(nowhere)/v"], 4),
+            ("failure", ["prune", "--json", "--at", "\(nowhere)/v", "--keep-last", "1"], 4),
+            ("failure", ["unpack", "--json", damaged, "--to-dir", directory.appendingPathComponent("layout").path, "--key", pub], 3),
+            ("failure", ["extract", "--json", missing, "--to-dir", directory.appendingPathComponent("files").path, "--key", pub], 6),
+            ("failure", ["push", "--json"], 2),
+            ("failure", ["verify", "--json", Self.tiny, "--no-such-option"], 2),
+        ]
+        for (schema, arguments, status) in runs {
+            // Nothing listens there: no retries needed to find that out.
+            let result = try AirlockCLI.run(arguments + (arguments.contains { $0.hasPrefix(nowhere) } ? ["--retries", "0"] : []))
+            #expect(result.status == status, "\(arguments.prefix(2)): \(result.stderr)")
+            #expect(try violations(schema, result.stdout) == nil, "\(arguments.prefix(2)): \(result.stdout)")
+            let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            if schema == "inspect" {
+                #expect((document?["images"] as? [Any])?.isEmpty == true)
+                continue
+            }
+            #expect(document?["status"] as? Int == Int(status), "\(arguments.prefix(2)): \(result.stdout)")
+            let sentence = try #require(document?["error"] as? String, "\(arguments.prefix(2)): \(result.stdout)")
+            #expect(result.stderr.contains(sentence.prefix(60)), "\(arguments.prefix(2)): stderr says the same: \(result.stderr)")
+        }
+        #expect(try violations("failure", #"{"error":"x","status":0,"meaning":"success"}"#) != nil, "status 0 is no failure")
+    }
+
     /// The check has teeth: a renamed key is caught.
     @Test func aRenamedKeyFails() throws {
         let result = try AirlockCLI.run(["inspect", "--json", Self.tiny])

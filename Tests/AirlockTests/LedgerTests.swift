@@ -82,7 +82,11 @@ struct LedgerTests {
         #expect(bundles.compactMap { $0["version"] as? String } == ["2.10.2", "2.10.1"])
         let slot = try run("sh", ["-c", "head -c 65544 '\(releases.bundle("2.10.2"))' | tail -c +9 | tr -d '\\000'"])
         let keyID = try #require(((try Self.json(slot.stdout)["signatures"] as? [[String: Any]])?.first?["keyID"]) as? String)
-        #expect(bundles.first?["signers"] as? [String] == [keyID])
+        let signers = try #require(bundles.first?["signers"] as? [[String: Any]])
+        #expect(signers.compactMap { $0["keyID"] as? String } == [keyID])
+        #expect(signers.first?["algorithm"] as? String == "ed25519" || signers.first?["algorithm"] as? String == "ecdsa-p256-sha256")
+        #expect((bundles.first?["manifestDigest"] as? String)?.hasPrefix("sha256:") == true)
+        #expect((bundles.first?["images"] as? [[String: Any]])?.allSatisfy { ($0["size"] as? Int ?? 0) > 0 && $0["mediaType"] is String } == true)
         let images = (bundles.first?["images"] as? [[String: Any]])?.compactMap { $0["target"] as? String }
         #expect(images == ["\(site.host)/vendor/acme/agent:1.4.0", "\(site.host)/vendor/acme/operator:2.10.2"])
         let text = try AirlockCLI.run(["status", "--at", target])

@@ -20,7 +20,7 @@ struct ChartMetadata {
         do {
             node = try Yams.compose(yaml: yaml)
         } catch {
-            throw AirlockError.usage("the chart \(chart) has a Chart.yaml that is not valid YAML")
+            throw AirlockError.usage(YAMLProblem.describe(error, source: "the Chart.yaml of the chart \(chart)"))
         }
         guard node?.mapping != nil else { throw AirlockError.usage("the chart \(chart) has a Chart.yaml that is not a YAML mapping") }
         var fields: [String: Node] = [:]

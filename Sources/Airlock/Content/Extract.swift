@@ -179,7 +179,7 @@ public struct Extractor {
         }
         try output.sync()
         guard size == item.layer.size, try hasher.finalize() == item.layer.digest else {
-            throw AirlockError.verification("\(item.image.refName) is corrupt in the bundle (its content does not match \(item.layer.digest.short)); nothing was written")
+            throw file.damaged(item.layer.digest, cause: BundleFile.contentMismatch)
         }
     }
 }

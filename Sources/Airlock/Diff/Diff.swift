@@ -4,11 +4,7 @@ import OCI
 /// What changed between two bundles, from their manifests alone (instant on any size).
 /// Images are matched by name in the layout (`acme/runtime:8.12.1`), blobs by digest.
 public struct BundleDiff: Sendable, Encodable {
-    public struct Side: Sendable, Encodable {
-        public let name: String
-        public let version: String
-        public let manifestDigest: Digest
-    }
+    public typealias Side = BundleIdentity
 
     public struct Change: Sendable, Encodable {
         public let name: String

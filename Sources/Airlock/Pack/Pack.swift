@@ -101,7 +101,7 @@ public struct Packer: Sendable {
                 selected.append((pattern, tag))
             }
         }
-        logger.info("packing \(selected.count) images")
+        logger.info("packing \(selected.count, noun: "image")")
         return (selected, unmatched)
     }
 
@@ -151,7 +151,7 @@ public struct Packer: Sendable {
             ordered.removeAll { inBase[$0.descriptor.digest] != nil }
             base = BundleManifest.Base(name: old.manifest.name, version: old.manifest.version,
                                        manifestDigest: old.manifestDigest, externalBlobs: external, chain: old.manifest.base?.lineage)
-            logger.info("delta against \(old.manifest.name) \(old.manifest.version): \(external.count) blobs left to the base")
+            logger.info("delta against \(old.manifest.name) \(old.manifest.version): \(external.count, noun: "blob") left to the base")
         }
         return base
     }
@@ -261,7 +261,7 @@ public struct Packer: Sendable {
     /// (format-spec §13.4); parts an interrupted pack kept there count as already written.
     static func checkSpace(for output: String, blobs: [Int64], metadata: [Int64]) throws {
         let needed = BundleWriter.spaceNeeded(blobSizes: blobs, metadataSizes: metadata) - BundleWriter.keptBytes(outputPath: output)
-        try FreeSpace.require(needed, for: output, in: parentFolder(of: output), what: "the bundle", estimate: "estimated from the source manifests: \(blobs.count) blobs of \(ByteCount.format(blobs.reduce(0, +))) stored at worst uncompressed",
+        try FreeSpace.require(needed, for: output, in: parentFolder(of: output), what: "the bundle", estimate: "estimated from the source manifests: \(blobs.count, noun: "blob") of \(ByteCount.format(blobs.reduce(0, +))) stored at worst uncompressed",
                               nothingDone: "nothing was fetched or written")
     }
 

@@ -71,7 +71,7 @@ public struct PackSpec: Sendable, Decodable {
         do {
             top = try Yams.load(yaml: text)
         } catch {
-            throw AirlockError.usage("\(source) is not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw AirlockError.usage(YAMLProblem.describe(error, source: source))
         }
         guard let mapping = top as? [String: Any] else { throw AirlockError.usage("\(source) must be a YAML mapping with name, version and images") }
         let known = Set(CodingKeys.allCases.map(\.rawValue))

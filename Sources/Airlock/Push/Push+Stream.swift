@@ -34,7 +34,7 @@ extension Pusher {
         }
         try CosignVerification(keys: request.requiredCosignKeys).check(manifest, read: stream.heldBytes)
         let planned = try await stream.plan()
-        let result = try await finish(planned.images, request: request, client: client, book: stream.book)
+        let result = try await finish(planned.images, manifest: manifest, signed: signed, request: request, client: client, book: stream.book)
         return try await recordLedger(result, plans: planned.images, manifest: manifest, signed: signed, ledger: planned.ledger, request: request, client: client)
     }
 

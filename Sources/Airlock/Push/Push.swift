@@ -73,7 +73,7 @@ public struct Pusher: Sendable {
         }
 
         // 4. Manifests (children first) and tags; only now is anything visible. The ledger record last.
-        let result = try await finish(plans, request: request, client: client, book: book)
+        let result = try await finish(plans, manifest: manifest, signed: signed, request: request, client: client, book: book)
         return try await recordLedger(result, plans: plans, manifest: manifest, signed: signed, ledger: plan.ledger, request: request, client: client)
     }
 
@@ -203,7 +203,7 @@ public struct Pusher: Sendable {
             } catch let error as RegistryError {
                 switch error {
                 case .digestMismatch, .sizeMismatch:
-                    throw AirlockError.verification("blob \(source.descriptor.digest) in \(request.bundle) is corrupt; nothing was tagged")
+                    throw BundleError.damaged(request.bundle, entry: "blob \(source.descriptor.digest)", cause: "\(BundleFile.contentMismatch) (the registry computed another; nothing was tagged)")
                 case .unreachable, .tls, .passthrough, .unauthorized:
                     throw error
                 default:
@@ -220,7 +220,7 @@ public struct Pusher: Sendable {
 
     /// Writes each image's manifests (children first) and then its tag, and sums up.
     /// Images are independent of each other, so they are written several at a time.
-    func finish(_ plans: [Plan], request: PushRequest, client: RegistryClient, book: PushBook) async throws -> PushResult {
+    func finish(_ plans: [Plan], manifest: BundleManifest, signed: SignedManifest, request: PushRequest, client: RegistryClient, book: PushBook) async throws -> PushResult {
         let outcomes = try await BoundedConcurrency.map(plans, limit: request.concurrency) { plan in
             let target = "\(request.naming.registry)/\(plan.repository)"
             let pullBase = "\(request.pullHost ?? request.naming.registry)/\(plan.repository)"
@@ -246,7 +246,7 @@ public struct Pusher: Sendable {
                 }
             }
             let shown = Reference.spelled(target, tagOr: plan.image.digest, tag: plan.tag)
-            request.progress.itemDone(error.map { "failed \(shown): \($0)" } ?? "pushed \(shown) (\(plan.image.digest.short)\(plan.alreadyThere ? ", already there" : ""))")
+            request.progress.itemDone(error.map { "failed \(shown): \($0)" } ?? "\(plan.alreadyThere ? "present" : "pushed") \(shown) (\(plan.image.digest.short))")
             return (evidence, PushResult.Image(
                 name: plan.image.refName, mediaType: plan.image.mediaType, size: plan.image.size, platforms: plan.image.platforms,
                 source: Reference.spelled(plan.image.source, tagOr: plan.image.sourceDigest ?? plan.image.digest, tag: plan.image.tag),
@@ -254,7 +254,8 @@ public struct Pusher: Sendable {
                 digest: plan.image.digest,
                 target: shown, targetByDigest: Reference.spelled(target, tag: nil, digest: plan.image.digest),
                 pull: Reference.spelled(pullBase, tagOr: plan.image.digest, tag: plan.tag),
-                pullByDigest: Reference.spelled(pullBase, tag: nil, digest: plan.image.digest), error: error))
+                pullByDigest: Reference.spelled(pullBase, tag: nil, digest: plan.image.digest),
+                alreadyPresent: error == nil && plan.alreadyThere, error: error))
         }
         let evidence = outcomes.flatMap(\.0)
         let results = outcomes.map(\.1)
@@ -267,7 +268,7 @@ public struct Pusher: Sendable {
             guard image.error == nil, plan.keepTag, let previous = plan.previous else { return nil }
             return PushResult.TagSkip(target: image.target, digest: previous, matches: previous == image.digest)
         }
-        return PushResult(path: request.bundle, images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
+        return PushResult(path: request.bundle, name: manifest.name, version: manifest.version, manifestDigest: try signed.digest(), images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
                           blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes,
                           tagsMoved: moved, evidence: evidence, tagsSkipped: skipped)
     }

@@ -22,11 +22,17 @@ public struct PushResult: Sendable, Encodable {
         public let targetByDigest: String
         public let pull: String
         public let pullByDigest: String
+        /// True when the target's tag already named this manifest: nothing was sent for it.
+        public let alreadyPresent: Bool
         public let error: String?
     }
 
     /// The bundle pushed (`-` for standard input).
     public let path: String
+    /// The bundle's name, version and manifest digest, as every `--json` document names a bundle.
+    public let name: String
+    public let version: String
+    public let manifestDigest: Digest
     public let images: [Image]
     public let blobsUploaded: Int
     public let blobsMounted: Int

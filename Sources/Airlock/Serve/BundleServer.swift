@@ -79,7 +79,9 @@ public final class BundleServer: Sendable {
                     }
                 }
         } catch let error as IOError {
-            throw AirlockError.io("cannot listen on \(options.host):\(options.port): \(error.description)")
+            throw Self.listenFailure(error.errnoCode, host: options.host, port: options.port)
+        } catch let error as SocketAddressError {
+            throw AirlockError.usage("cannot listen on \(options.host):\(options.port): \(options.host) is not an address of this machine (\(error))")
         }
         let accepting = state.withLockedValue { state -> Bool in
             state.server = server.channel
@@ -94,6 +96,17 @@ public final class BundleServer: Sendable {
                     group.addTask { await self.serve(connection) }
                 }
             }
+        }
+    }
+
+    /// Why a listen failed, in words, with what to do for the usual causes.
+    static func listenFailure(_ code: Int32, host: String, port: Int) -> AirlockError {
+        let address = "\(host):\(port)"
+        return switch code {
+        case EADDRINUSE: .io("cannot listen on \(address): another program already uses port \(port) (stop it, or give another --listen address)")
+        case EACCES, EPERM: .io("cannot listen on \(address): ports below 1024 need root or CAP_NET_BIND_SERVICE (give a port above 1024)")
+        case EADDRNOTAVAIL: .io("cannot listen on \(address): \(host) is not an address of this machine")
+        default: .io("cannot listen on \(address): \(String(cString: strerror(code)).lowercased())")
         }
     }
 

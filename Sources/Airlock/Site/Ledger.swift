@@ -19,6 +19,12 @@ public struct Ledger: Sendable {
         public let standing: BundleOrder.Standing
         /// The signed manifest's exact bytes (what the record's signatures sign).
         public let manifestBytes: [UInt8]
+        /// Those bytes decoded: the recorded bundle's images as it was signed.
+        public let manifest: BundleManifest
+
+        public var identity: BundleIdentity {
+            BundleIdentity(name: record.name, version: record.version, manifestDigest: record.bundleManifest.digest)
+        }
     }
 
     /// A ledger tag that does not hold a readable record, and why.
@@ -109,7 +115,7 @@ public struct Ledger: Sendable {
         let signed = try BundleManifest.decode(manifestBytes)
         let size = manifest.blobs.reduce(Int64(document.bytes.count)) { $0 + $1.size }
         return Entry(tag: tag, digest: document.digest, record: record, size: size,
-                     standing: BundleOrder.Standing(signed, digest: record.bundleManifest.digest), manifestBytes: manifestBytes)
+                     standing: BundleOrder.Standing(signed, digest: record.bundleManifest.digest), manifestBytes: manifestBytes, manifest: signed)
     }
 
     /// A small blob's bytes, checked against its digest.

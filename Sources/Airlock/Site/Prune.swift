@@ -63,7 +63,7 @@ public struct Pruner: Sendable {
         let tagDeletions = protection.prunableTags.filter { protection.manifests.contains(Reference.spelled($0.repository, tag: nil, digest: $0.digest)) }
         let tagsLeft = delete ? try await carryOut(deletions, tags: tagDeletions, records: pruned, location: location, client: client) : []
         return PrunePlan(
-            target: location.target, kept: kept.map(\.record.title), pruned: pruned.map(\.record.title),
+            target: location.target, kept: kept.map(\.identity), pruned: pruned.map(\.identity),
             manifests: deletions.map(\.deletion), tags: tagDeletions.map { Reference.spelled("\(location.registry)/\($0.repository)", tag: $0.tag, digest: nil) },
             records: pruned.map { Reference.spelled("\(location.registry)/\(location.repository)", tag: $0.tag, digest: nil) },
             reclaimableBytes: freed.values.reduce(0, +) + pruned.reduce(0) { $0 + $1.size }, deleted: delete, tagsLeft: tagsLeft)

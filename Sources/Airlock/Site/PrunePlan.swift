@@ -6,9 +6,9 @@ import Registry
 /// `airlock prune --json` (format-spec/json/prune.schema.json): what prune deletes, or would.
 public struct PrunePlan: Sendable, Encodable {
     public let target: String
-    /// `NAME VERSION` of the bundles kept and pruned.
-    public let kept: [String]
-    public let pruned: [String]
+    /// The bundles kept and pruned.
+    public let kept: [BundleIdentity]
+    public let pruned: [BundleIdentity]
     /// Manifests deleted by digest, children before the index that lists them.
     public let manifests: [ManifestDeletion]
     /// Tags only pruned bundles use, on a manifest something kept still uses: deleted by name.

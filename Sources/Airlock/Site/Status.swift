@@ -18,12 +18,14 @@ public struct StatusReader: Sendable {
         var bundles: [StatusReport.Bundle] = []
         for entry in ledger.entries {
             let record = entry.record
+            let sizes = Dictionary(entry.manifest.images.map { ($0.refName, $0.size) }, uniquingKeysWith: { first, _ in first })
             let images = try await BoundedConcurrency.map(record.images, limit: concurrency) { image in
-                try await self.image(image, registry: location.registry, check: check, client: client)
+                try await self.image(image, size: sizes[image.name] ?? 0, registry: location.registry, check: check, client: client)
             }
             bundles.append(StatusReport.Bundle(
                 name: record.name, version: record.version, pushedAt: record.pushedAt, airlockVersion: record.airlockVersion,
-                signers: record.signatures.map(\.keyID), bundleManifestDigest: record.bundleManifest.digest,
+                signers: record.signatures.map { SignatureReport.Signer(keyID: $0.keyID, algorithm: $0.algorithm, verified: nil, keySource: nil) },
+                manifestDigest: record.bundleManifest.digest,
                 record: Reference.spelled("\(location.registry)/\(location.repository)", tag: entry.tag, digest: nil), downgradedFrom: record.downgradedFrom, images: images,
                 trust: trust.map { Self.recheck(entry, location: location, trust: $0) }))
         }
@@ -48,10 +50,10 @@ public struct StatusReader: Sendable {
         }
     }
 
-    func image(_ image: LedgerRecord.Image, registry: String, check: Bool, client: RegistryClient) async throws -> StatusReport.Image {
+    func image(_ image: LedgerRecord.Image, size: Int64, registry: String, check: Bool, client: RegistryClient) async throws -> StatusReport.Image {
         let target = Reference.spelled("\(registry)/\(image.repository)", tagOr: image.digest, tag: image.tag)
         func report(_ state: StatusReport.ImageState?, current: Digest? = nil, missing: [Digest]? = nil) -> StatusReport.Image {
-            StatusReport.Image(name: image.name, source: image.source, target: target, digest: image.digest, state: state, current: current, missingManifests: missing)
+            StatusReport.Image(name: image.name, source: image.source, target: target, digest: image.digest, mediaType: image.mediaType, size: size, state: state, current: current, missingManifests: missing)
         }
         guard check else { return report(nil) }
         let graph = try await ImageGraph.walk(image.digest, named: target, repository: image.repository, client: client)

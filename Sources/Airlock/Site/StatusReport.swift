@@ -25,9 +25,9 @@ public struct StatusReport: Sendable, Encodable {
         public let version: String
         public let pushedAt: String
         public let airlockVersion: String
-        /// Key ids of the signatures the record holds.
-        public let signers: [Digest]
-        public let bundleManifestDigest: Digest
+        /// The signatures the record holds (key id and algorithm; checked under `trust`).
+        public let signers: [SignatureReport.Signer]
+        public let manifestDigest: Digest
         /// `REG/NS/airlock-ledger:TAG`.
         public let record: String
         public let downgradedFrom: String?
@@ -51,6 +51,9 @@ public struct StatusReport: Sendable, Encodable {
         /// `REG/REPO:TAG`, or `REG/REPO@DIGEST` when the push left no tag.
         public let target: String
         public let digest: Digest
+        /// The media type and byte size of the image's manifest or index, as the bundle was signed.
+        public let mediaType: String
+        public let size: Int64
         /// With --check: `intact`, `missing` (a manifest or the tag is gone) or `moved` (the tag names another manifest).
         public let state: ImageState?
         /// What a moved tag names now.

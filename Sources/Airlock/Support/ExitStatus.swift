@@ -75,7 +75,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             }
         case let error as BundleError:
             switch error {
-            case .verification, .unsupportedVersion: return .verificationFailed
+            case .verification, .unsupportedVersion, .damagedFrame: return .verificationFailed
             case .key, .usage: return .usage
             case .io: return .io
             case .library: return .internalError

@@ -61,6 +61,11 @@ public enum OutputPath {
         guard access(folder, W_OK) == 0 else {
             throw AirlockError.io("cannot write \(path): the folder \(folder) is not writable (permission denied)")
         }
+        // /proc, /sys and the like answer W_OK for root but hold no files (and report no blocks).
+        var space = statvfs()
+        if statvfs(folder, &space) == 0, space.f_blocks == 0 {
+            throw AirlockError.io("cannot write \(path): \(folder) is on a virtual file system (such as /proc or /sys) that holds no files; choose a folder on a disk")
+        }
     }
 
     /// Enough of the file to recognise it (a kustomization or mapping airlock wrote is small).

@@ -40,7 +40,7 @@ public enum PolicyFile {
         } catch let error as AirlockError {
             throw error
         } catch {
-            throw AirlockError.usage("\(path) is not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw AirlockError.usage(YAMLProblem.describe(error, source: path))
         }
         let reader = Reader(path: path, resolve: resolve)
         let top = try reader.mapping(root, "the policy", known: fields)

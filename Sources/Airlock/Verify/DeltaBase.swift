@@ -74,6 +74,6 @@ public struct DeltaBase: Sendable {
             let given = bases.map(\.path).joined(separator: ", ")
             return .verification("\(given) is not the base this delta was made against (\(bundle)); nothing was written")
         }
-        return .notFound("\(below) is itself a delta against \(bundle): \(remaining.count) blob(s) this delta leaves out are there, not in \(below); give that bundle too (another --base); nothing was written")
+        return .notFound("\(below) is itself a delta against \(bundle): \(remaining.count, noun: "blob") this delta leaves out are there, not in \(below); give that bundle too (another --base); nothing was written")
     }
 }

@@ -88,7 +88,7 @@ public struct Unpacker {
             var info = stat()
             if stat("\(directory)/\(OCILayout.blobPath(blob.digest))", &info) == 0, Int64(info.st_size) == blob.size { held += blob.size }
         }
-        try FreeSpace.require(needed - held, for: directory, in: directory, what: "the layout", estimate: "the sizes of its \(blobs.count) blobs, from the signed manifest",
+        try FreeSpace.require(needed - held, for: directory, in: directory, what: "the layout", estimate: "the sizes of its \(blobs.count, noun: "blob"), from the signed manifest",
                               nothingDone: "nothing was written")
     }
 

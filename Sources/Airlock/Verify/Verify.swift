@@ -33,12 +33,20 @@ public struct Verifier {
         public let externalBlobs: [Descriptor]?
         /// With a policy: every rule, met or not, and the evidence for it.
         public let policy: PolicyReport?
+        /// On failure: the exit status and its meaning, as every command's failure document gives them.
+        public var status: Int32? = nil
+        public var meaning: String? = nil
 
-        /// A failure sets only `ok`, `error` and `path`, and `policy` when the policy decided it.
+        /// A failure sets only `ok`, `error`, `path`, `status` and `meaning`, and `policy` when the
+        /// policy decided it.
         public static func failed(_ error: any Error, sentence: String, path: String) -> Report {
-            Report(ok: false, error: sentence, path: path, name: nil, version: nil, manifestDigest: nil,
-                   signers: nil, images: nil, blobCount: nil, uniqueBytes: nil, externalBlobs: nil,
-                   policy: (error as? PolicyViolation)?.report)
+            let status = ExitStatus.of(error)
+            var report = Report(ok: false, error: sentence, path: path, name: nil, version: nil, manifestDigest: nil,
+                                signers: nil, images: nil, blobCount: nil, uniqueBytes: nil, externalBlobs: nil,
+                                policy: (error as? PolicyViolation)?.report)
+            report.status = status.rawValue
+            report.meaning = status.summary
+            return report
         }
     }
 

@@ -48,4 +48,12 @@ enum Zstd {
         }
         return code
     }
+
+    /// As `check`, for decoding a data frame: a failure there is damage to the bundle's bytes.
+    static func checkData(_ code: Int) throws(BundleError) -> Int {
+        if ZSTD_isError(code) != 0 {
+            throw BundleError.damagedFrame("zstd: \(String(cString: ZSTD_getErrorName(code)).lowercased())")
+        }
+        return code
+    }
 }

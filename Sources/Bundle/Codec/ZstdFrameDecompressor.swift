@@ -45,7 +45,7 @@ final class ZstdFrameDecompressor {
                 var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
                 var left = 1
                 while inBuffer.pos < inBuffer.size, left != 0 {
-                    left = try Zstd.check(ZSTD_decompressStream(context, &out, &inBuffer), what)
+                    left = try Zstd.checkData(ZSTD_decompressStream(context, &out, &inBuffer))
                 }
                 return left
             }

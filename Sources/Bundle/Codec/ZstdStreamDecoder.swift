@@ -22,7 +22,7 @@ final class ZstdStreamDecoder {
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
         let hint = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
-        _ = try Zstd.check(hint, "decompressing the bundle")
+        _ = try Zstd.checkData(hint)
         atFrameBoundary = hint == 0
         return (inBuffer.pos, outBuffer.pos)
     }

@@ -16,12 +16,23 @@ public enum BundleError: DomainError, Sendable {
     case library(String)
     /// The caller asked for something impossible (e.g. signature slot full).
     case usage(String)
+    /// A compressed frame does not decode (a changed byte): the decoder's reason, which the reader
+    /// that knows the entry turns into a sentence with `damaged(_:entry:cause:)`.
+    case damagedFrame(String)
 
     public var description: String {
         switch self {
         case .verification(let text), .unsupportedVersion(let text), .key(let text), .io(let text), .library(let text), .usage(let text):
             text
+        case .damagedFrame(let cause):
+            "a compressed frame of the bundle is damaged (\(cause)): copy the file again from its source"
         }
+    }
+
+    /// A changed byte, named the way the one who must act on it needs: the bundle, what was hit
+    /// (a blob and the images that use it, or another entry), and the way out.
+    public static func damaged(_ bundle: String, entry: String, cause: String) -> BundleError {
+        .verification("\(bundle) is damaged: \(entry) \(cause); copy the file again from its source and compare its sha256sum with the original's")
     }
 
     /// A failed system call on `path`: the reason in words and, for the usual causes, what to do.

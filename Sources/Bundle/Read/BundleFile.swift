@@ -145,16 +145,38 @@ public final class BundleFile: @unchecked Sendable {
     /// A pull-based reader of one blob's bytes, decompressing its frames one at a time (flat
     /// memory). Call `checkStructure` first: it is what ties the blob's frames to the manifest.
     public func reader(for digest: Digest) throws -> BlobReader {
+        try reader(for: digest, namingUsers: true)
+    }
+
+    func reader(for digest: Digest, namingUsers: Bool) throws -> BlobReader {
         guard let entry = entries[OCILayout.blobPath(digest)] else {
             throw BundleError.verification("\(path) has no blob \(digest) in its seek table")
         }
-        return try BlobReader(file: self, entry: entry)
+        return try BlobReader(file: self, entry: entry, digest: digest, namingUsers: namingUsers)
+    }
+
+    /// What a blob whose bytes do not hash to its digest is (the `cause` of `damaged`).
+    public static let contentMismatch = "is corrupt: its content does not match its digest"
+
+    /// The one sentence for a damaged blob of this file, naming the images that use it (from the
+    /// manifests that still read) and the way out. `cause` completes "blob … (used by …)".
+    public func damaged(_ digest: Digest, cause: String) -> BundleError {
+        damaged(digest, cause: cause, namingUsers: true)
+    }
+
+    func damaged(_ digest: Digest, cause: String, namingUsers: Bool) -> BundleError {
+        let documents = namingUsers ? BlobUsers.documents(of: self) : [:]
+        return BundleError.damaged(path, entry: BlobUsers.describe(digest, in: manifest, documents: documents), cause: cause)
     }
 
     /// Reads one whole small blob (manifests), checking its digest.
     public func read(_ descriptor: Descriptor) throws -> [UInt8] {
+        try read(descriptor, namingUsers: true)
+    }
+
+    func read(_ descriptor: Descriptor, namingUsers: Bool) throws -> [UInt8] {
         guard descriptor.size <= 64 << 20 else { throw BundleError.usage("blob \(descriptor.digest) is too large to read at once") }
-        let reader = try reader(for: descriptor.digest)
+        let reader = try reader(for: descriptor.digest, namingUsers: namingUsers)
         var bytes = [UInt8](repeating: 0, count: Int(descriptor.size) + 1)
         var filled = 0
         while true {
@@ -164,7 +186,7 @@ public final class BundleFile: @unchecked Sendable {
         }
         bytes.removeLast(bytes.count - filled)
         guard Int64(bytes.count) == descriptor.size, try Digest.of(bytes, algorithm: descriptor.digest.algorithm) == descriptor.digest else {
-            throw BundleError.verification("blob \(descriptor.digest) in \(path) is corrupt")
+            throw damaged(descriptor.digest, cause: Self.contentMismatch, namingUsers: namingUsers)
         }
         return bytes
     }
@@ -174,19 +196,26 @@ public final class BundleFile: @unchecked Sendable {
     public final class BlobReader {
         let entry: SeekTable.Entry
         let path: String
+        private let file: BundleFile
+        private let digest: Digest
+        private let namingUsers: Bool
         private let group: FrameGroup
         private let tar: TarReader
         private var remaining: Int64
         private var finished = false
 
-        init(file: BundleFile, entry: SeekTable.Entry) throws {
+        init(file: BundleFile, entry: SeekTable.Entry, digest: Digest, namingUsers: Bool) throws {
             self.entry = entry
             self.path = file.path
+            self.file = file
+            self.digest = digest
+            self.namingUsers = namingUsers
             let group = try FrameGroup(file: file, frames: entry.frame..<(entry.frame + entry.frameCount))
             self.group = group
             self.tar = try TarReader { try group.next() }
             self.remaining = entry.size
-            guard let first = try tar.next(), first.headerOffset == 0, first.name == entry.name, first.isRegularFile, first.size == entry.size else {
+            let first = try naming { try tar.next() }
+            guard let first, first.headerOffset == 0, first.name == entry.name, first.isRegularFile, first.size == entry.size else {
                 throw BundleError.verification("the tar header of \(entry.name) in \(file.path) does not match the seek table and the signed manifest")
             }
         }
@@ -194,6 +223,19 @@ public final class BundleFile: @unchecked Sendable {
         /// Fills `buffer` with the blob's next bytes; returns how many, 0 at the end (after
         /// checking that nothing but padding follows the data in its frames).
         public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            try naming { try readData(into: buffer) }
+        }
+
+        /// A frame that does not decode becomes the sentence that names this blob and its images.
+        private func naming<Result>(_ body: () throws -> Result) throws -> Result {
+            do {
+                return try body()
+            } catch BundleError.damagedFrame(let cause) {
+                throw file.damaged(digest, cause: "does not decompress (\(cause))", namingUsers: namingUsers)
+            }
+        }
+
+        private func readData(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
             var filled = 0
             while filled < buffer.count, remaining > 0 {
                 let want = Int(min(Int64(buffer.count - filled), remaining))

@@ -80,7 +80,7 @@ public final class BundleInput: @unchecked Sendable {
             let path = PartsTable.partPath(bundle, number)
             if let table, number > table.parts.count {
                 if FileManager.default.fileExists(atPath: path) {
-                    failure = .verification("\(path) is not part of this bundle: \(PartsTable.tablePath(bundle)) lists \(table.parts.count) parts (remove \(path), or copy the table again)")
+                    failure = .verification("\(path) is not part of this bundle: \(PartsTable.tablePath(bundle)) lists \(table.parts.count, noun: "part") (remove \(path), or copy the table again)")
                 }
                 break
             }

@@ -19,8 +19,13 @@ extension BundleVerifier {
         private var sawLayout = false, sawIndex = false
         private var buffer = [UInt8](repeating: 0, count: 256 << 10)
 
-        init(bundle: String, manifest: BundleManifest, first: TarReader.Entry) {
+        /// The manifest documents of the whole bundle when it can be read again (a file), for naming
+        /// the images of a damaged blob whose manifests come later in the stream.
+        let documentsOnDamage: () -> [Digest: ManifestDocument]
+
+        init(bundle: String, manifest: BundleManifest, first: TarReader.Entry, documentsOnDamage: @escaping () -> [Digest: ManifestDocument] = { [:] }) {
             self.bundle = bundle
+            self.documentsOnDamage = documentsOnDamage
             self.manifest = manifest
             self.expected = Dictionary(manifest.blobs.map { ($0.digest, $0) }, uniquingKeysWith: { first, _ in first })
             self.observed = [(first.name, first.headerOffset, first.size)]
@@ -84,7 +89,12 @@ extension BundleVerifier {
             var kept: [UInt8] = []
             var total: Int64 = 0
             while true {
-                let count = try buffer.withUnsafeMutableBytes { try tar.read(into: $0) }
+                let count: Int
+                do {
+                    count = try buffer.withUnsafeMutableBytes { try tar.read(into: $0) }
+                } catch BundleError.damagedFrame(let cause) {
+                    throw damaged(digest, cause: "does not decompress (\(cause))")
+                }
                 if count == 0 { break }
                 total += Int64(count)
                 try buffer.withUnsafeBytes { bytes in
@@ -99,7 +109,7 @@ extension BundleVerifier {
             }
             let actual = try hasher.finalize()
             guard actual == digest else {
-                throw BundleError.verification("blob \(digest) is corrupt: its content hashes to \(actual)")
+                throw damaged(digest, cause: "is corrupt: its content hashes to \(actual)")
             }
             if keep {
                 do {
@@ -109,6 +119,13 @@ extension BundleVerifier {
                 }
             }
             bytesVerified += total
+        }
+
+        /// The sentence for a damaged blob: the images that use it, from the manifests read so far
+        /// or, when the bundle is a file, from all of them (`documentsOnDamage`).
+        private func damaged(_ digest: Digest, cause: String) -> BundleError {
+            let documents = manifestDocuments.merging(documentsOnDamage()) { known, _ in known }
+            return BundleError.damaged(bundle, entry: BlobUsers.describe(digest, in: manifest, documents: documents), cause: cause)
         }
 
         /// Every fixed entry and every listed blob was there, in exactly the order §3.3 fixes (a reader may rely on it).

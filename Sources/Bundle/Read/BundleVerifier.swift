@@ -32,7 +32,14 @@ public struct BundleVerifier {
             return try verifyPass(input: input, onRead: onRead, onSigned: onSigned, onManifest: onManifest, onBlobData: onBlobData, onBlobEnd: onBlobEnd, onIndex: onIndex)
         } catch let error as BundleError {
             // A changed byte in a part of a split bundle: name the part rather than the frame.
-            if case .verification = error, let damaged = input.damagedPart() { throw damaged }
+            switch error {
+            case .verification, .damagedFrame: if let damaged = input.damagedPart() { throw damaged }
+            default: break
+            }
+            // Damage outside a blob (the metadata, a tar header): no entry to name.
+            if case .damagedFrame(let cause) = error {
+                throw BundleError.damaged(input.name, entry: "its compressed data", cause: "does not decompress (\(cause))")
+            }
             throw error
         }
     }
@@ -61,7 +68,11 @@ public struct BundleVerifier {
         try onManifest(manifest)
 
         // 2. Every other entry, each checked against the manifest.
-        var entries = EntryPass(bundle: name, manifest: manifest, first: front.manifestEntry)
+        var entries = EntryPass(bundle: name, manifest: manifest, first: front.manifestEntry) {
+            // Standard input cannot be read again; a file can, through its seek table.
+            guard input.size != nil, let file = try? BundleFile(input: input) else { return [:] }
+            return BlobUsers.documents(of: file)
+        }
         while let entry = try front.tar.next() {
             try entries.check(entry, tar: front.tar, onBlobData: onBlobData, onBlobEnd: onBlobEnd)
         }

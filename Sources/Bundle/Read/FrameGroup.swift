@@ -41,6 +41,7 @@ final class FrameGroup {
         } catch {
             // In a split bundle, name the part whose bytes changed rather than the frame.
             if let damaged = file.input.damagedPart() { throw damaged }
+            if case BundleError.damagedFrame(let cause) = error { throw BundleError.damagedFrame("\(cause), in frame \(frame)") }
             throw error
         }
         frame += 1

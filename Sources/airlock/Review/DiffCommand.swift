@@ -84,9 +84,9 @@ struct DiffCommand: AsyncParsableCommand {
             try Output.json(report)
         } else {
             if report.missing.isEmpty {
-                Output.line("\(target) already holds all \(report.blobCount) blobs of \(header.manifest.name) \(header.manifest.version)")
+                Output.line("\(target) already holds all \(report.blobCount, noun: "blob") of \(header.manifest.name) \(header.manifest.version)")
             } else {
-                Output.line("\(target) lacks \(report.missing.count) of \(report.blobCount) blobs (\(ByteCount.format(report.missingBytes))); \(report.present) are already there:")
+                Output.line("\(target) lacks \(report.missing.count) of \(report.blobCount, noun: "blob") (\(ByteCount.format(report.missingBytes))); \(report.present) are already there:")
                 for blob in report.missing { Output.line("  \(blob.digest)  \(ByteCount.format(blob.size))  \(blob.mediaType)") }
             }
             let tags = report.tags

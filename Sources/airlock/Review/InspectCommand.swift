@@ -41,6 +41,9 @@ struct InspectCommand: ParsableCommand {
         if !inspection.signaturesValid {
             throw ExitCode(ExitStatus.verificationFailed.rawValue)
         }
+        if !image.isEmpty, inspection.report.images.isEmpty {
+            throw AirlockError.notFound("no image of \(bundle) matches \(image.joined(separator: ", ")) (it holds \(inspection.imageCount, noun: "image"); run inspect without --image to list them)")
+        }
     }
 
     /// Name, format, sizes, parts, delta base and signers.
@@ -55,7 +58,7 @@ struct InspectCommand: ParsableCommand {
             Output.line("  parts      \(parts.count): \(parts.first ?? "")…\(parts.last ?? "")\(inspection.partsUntabled ? " (no parts table: read in number order)" : "")")
         }
         if let base = report.base {
-            Output.line("  delta      against \(base.name) \(base.version) (\(base.manifestDigest.short)); \(base.externalBlobs.count) blobs live in the base")
+            Output.line("  delta      against \(base.name) \(base.version) (\(base.manifestDigest.short)); \(base.externalBlobs.count, noun: "blob") live in the base")
         }
         if report.signers.isEmpty {
             Output.line("  signatures none")
@@ -78,7 +81,7 @@ struct InspectCommand: ParsableCommand {
     /// The container images: one table, so columns line up across groups; a repository line heads each group.
     func printImages(_ inspection: Inspector.Inspection) {
         if !image.isEmpty {
-            Output.line("\(inspection.report.images.count) of \(inspection.imageCount) images match \(image.joined(separator: ", "))")
+            Output.line("\(inspection.report.images.count) of \(inspection.imageCount, noun: "image") match \(image.joined(separator: ", "))")
         }
         let containers = inspection.containers
         var rows = [["IMAGE", "DIGEST", "PLATFORMS", "SIZE", "SOURCE"]]
@@ -91,7 +94,7 @@ struct InspectCommand: ParsableCommand {
                              ByteCount.format(image.totalSize), image.source + (image.sourceDigest.map { " (filtered from \($0.short))" } ?? "")])
             }
         }
-        for (index, line) in Output.table(rows.count > 1 || containers.count == inspection.imageCount ? rows : []).enumerated() {
+        for (index, line) in Output.table(rows.count > 1 || (image.isEmpty && containers.count == inspection.imageCount) ? rows : []).enumerated() {
             if let heading = headings[index] { Output.line(heading) }
             Output.line(line)
         }

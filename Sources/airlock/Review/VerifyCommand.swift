@@ -1,6 +1,7 @@
 import Airlock
 import ArgumentParser
 import Foundation
+import OCI
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,13 +56,13 @@ struct VerifyCommand: ParsableCommand {
             return
         }
         let report = outcome.report, manifest = outcome.manifest
-        Output.line("verified \(manifest.name) \(manifest.version): signed by \(outcome.trustedSigners.joined(separator: ", ")); \(manifest.images.count) images, \(report.blobCount ?? 0) blobs, \(ByteCount.format(report.uniqueBytes ?? 0)) checked")
+        Output.line("verified \(manifest.name) \(manifest.version): signed by \(outcome.trustedSigners.joined(separator: ", ")); \(manifest.images.count, noun: "image"), \(report.blobCount ?? 0, noun: "blob"), \(ByteCount.format(report.uniqueBytes ?? 0)) checked")
         guard let link = manifest.base else { return }
         if let delta = outcome.delta {
             let sources = delta.provisions.map(\.path).joined(separator: " and ")
-            Output.line("delta against \(link.name) \(link.version): all \(delta.externalBlobs.count) blobs it leaves out are in \(sources)")
+            Output.line("delta against \(link.name) \(link.version): all \(delta.externalBlobs.count, noun: "blob") it leaves out are in \(sources)")
         } else {
-            Output.line("note: this is a delta against \(link.name) \(link.version); it relies on \(link.externalBlobs.count) blobs it does not hold (they must already be in the target; check with --base OLD):")
+            Output.line("note: this is a delta against \(link.name) \(link.version); it relies on \(link.externalBlobs.count, noun: "blob") it does not hold (they must already be in the target; check with --base OLD):")
             for blob in link.externalBlobs { Output.line("  \(blob.digest)  \(ByteCount.format(blob.size))") }
         }
     }

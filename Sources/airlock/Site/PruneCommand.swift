@@ -1,6 +1,7 @@
 import Airlock
 import ArgumentParser
 import Foundation
+import OCI
 
 struct PruneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,8 +13,9 @@ struct PruneCommand: AsyncParsableCommand {
             and tags that only the other bundles use. Nothing a kept bundle uses, and nothing a tag \
             the ledger does not record names, is touched. Without --yes it prints the plan and \
             deletes nothing; with --yes it deletes, removing the pruned bundles' ledger records last. \
-            Blobs are left to the registry's garbage collection; the plan says how many bytes it \
-            can reclaim.
+            Blobs are left to the registry's own garbage collection (distribution's `registry \
+            garbage-collect`, Harbor's GC job), which must run for the space to come back; the plan \
+            says how many bytes it can reclaim.
             """
     )
 
@@ -62,11 +64,11 @@ struct PruneCommand: AsyncParsableCommand {
 
     func show(_ plan: PrunePlan) {
         guard !plan.pruned.isEmpty else {
-            Output.line("nothing to prune in \(plan.target): every recorded bundle is kept (\(plan.kept.joined(separator: ", ")))")
+            Output.line("nothing to prune in \(plan.target): every recorded bundle is kept (\(plan.kept.map(\.title).joined(separator: ", ")))")
             return
         }
         let verb = plan.deleted ? "deleted" : "would delete"
-        Output.line("keep: \(plan.kept.isEmpty ? "nothing" : plan.kept.joined(separator: ", ")); prune: \(plan.pruned.joined(separator: ", "))")
+        Output.line("keep: \(plan.kept.isEmpty ? "nothing" : plan.kept.map(\.title).joined(separator: ", ")); prune: \(plan.pruned.map(\.title).joined(separator: ", "))")
         for manifest in plan.manifests where !output.quiet {
             Output.line("\(verb) \(manifest.target)" + (manifest.tags.isEmpty ? "" : " (tags: \(manifest.tags.joined(separator: ", ")))"))
         }
@@ -80,7 +82,7 @@ struct PruneCommand: AsyncParsableCommand {
             Output.line("\(verb) ledger record \(record)")
         }
         let tags = plan.tags.count - plan.tagsLeft.count
-        Output.line("\(plan.manifests.count) manifest(s), \(tags) tag(s), \(plan.records.count) ledger record(s) \(plan.deleted ? "deleted" : "planned"); garbage collection can reclaim up to \(ByteCount.format(plan.reclaimableBytes))")
+        Output.line("\(plan.manifests.count, noun: "manifest"), \(tags, noun: "tag"), \(plan.records.count, noun: "ledger record") \(plan.deleted ? "deleted" : "planned"); up to \(ByteCount.format(plan.reclaimableBytes)) can be reclaimed once the registry's own garbage collection runs (distribution: registry garbage-collect; Harbor: its GC job; Nexus, Artifactory: their cleanup tasks)")
         if !plan.deleted { Output.line("dry run: nothing was deleted; run again with --yes to delete") }
     }
 }

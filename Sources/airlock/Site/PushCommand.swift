@@ -113,7 +113,7 @@ struct PushCommand: AsyncParsableCommand {
         } else {
             // -q: only failures, moved tags and the summary.
             for image in result.images where image.error != nil || !output.quiet {
-                Output.line(image.error == nil ? "pushed \(image.target)  \(image.digest.short)" : "FAILED \(image.target): \(image.error ?? "")")
+                Output.line(image.error.map { "FAILED \(image.target): \($0)" } ?? "\(image.alreadyPresent ? "present" : "pushed") \(image.target)  \(image.digest.short)")
             }
             for move in result.tagsMoved {
                 Output.line("moved \(move.target): \(move.oldDigest) → \(move.newDigest)" + (move.ownedBy.map { " (it was \($0)'s)" } ?? ""))
@@ -127,8 +127,8 @@ struct PushCommand: AsyncParsableCommand {
             for evidence in result.evidence where evidence.sent && !output.quiet {
                 Output.line("pushed \(evidence.kind.rawValue) \(evidence.target)")
             }
-            let already = result.imagesAlreadyPresent > 0 ? " (\(result.imagesAlreadyPresent) already there)" : ""
-            Output.line("\(result.images.count - result.failed.count) of \(result.images.count) images pushed\(already); blobs: \(result.blobsUploaded) uploaded (\(ByteCount.format(result.bytesUploaded))), \(result.blobsMounted) mounted, \(result.blobsPresent) already present")
+            let already = result.imagesAlreadyPresent > 0 ? " (\(result.imagesAlreadyPresent) already present)" : ""
+            Output.line("\(result.images.count - result.failed.count) of \(result.images.count, noun: "image") pushed\(already); blobs: \(result.blobsUploaded) uploaded (\(ByteCount.format(result.bytesUploaded))), \(result.blobsMounted) mounted, \(result.blobsPresent) already present")
         }
         if !result.failed.isEmpty {
             throw ExitCode(result.failed.count == result.images.count ? ExitStatus.registry.rawValue : ExitStatus.partial.rawValue)

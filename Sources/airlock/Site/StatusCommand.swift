@@ -70,7 +70,7 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         for bundle in report.bundles {
-            let signers = bundle.signers.map { String($0.hex.prefix(16)) }.joined(separator: ", ")
+            let signers = bundle.signers.map { String($0.keyID.hex.prefix(16)) }.joined(separator: ", ")
             let downgrade = bundle.downgradedFrom.map { " (downgraded from \($0))" } ?? ""
             Output.line("\(bundle.name) \(bundle.version)  pushed \(bundle.pushedAt)  signed by \(signers.isEmpty ? "nobody" : signers)\(downgrade)")
             if let trust = bundle.trust {

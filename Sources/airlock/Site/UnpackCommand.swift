@@ -1,6 +1,7 @@
 import Airlock
 import ArgumentParser
 import Foundation
+import OCI
 
 struct UnpackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,6 +47,6 @@ struct UnpackCommand: ParsableCommand {
             try Output.json(result)
             return
         }
-        Output.line("unpacked \(result.images.count) images, \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(result.directory)")
+        Output.line("unpacked \(result.images.count, noun: "image"), \(result.blobCount, noun: "blob") (\(ByteCount.format(result.uniqueBytes))) into \(result.directory)")
     }
 }

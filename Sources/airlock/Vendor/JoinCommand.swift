@@ -1,6 +1,7 @@
 import Airlock
 import ArgumentParser
 import Bundle
+import OCI
 
 struct JoinCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,6 @@ struct JoinCommand: ParsableCommand {
         let trust = try signers.trust()
         try OutputPath.check(output, kind: .bundle, force: force, option: "-o")
         let report = try BundleJoiner.join(bundle, to: output, trust: trust)
-        Output.line("joined \(report.manifest.name) \(report.manifest.version) into \(output): \(report.blobsVerified) blobs, \(ByteCount.format(report.bytesVerified)) checked")
+        Output.line("joined \(report.manifest.name) \(report.manifest.version) into \(output): \(report.blobsVerified, noun: "blob"), \(ByteCount.format(report.bytesVerified)) checked")
     }
 }

@@ -201,10 +201,10 @@ struct PackCommand: AsyncParsableCommand {
         }
         let counts = Dictionary(grouping: result.images, by: { $0.kind ?? "image" }).mapValues(\.count)
         let signed = result.signers.isEmpty ? "unsigned" : "signed by \(result.signers.map { String($0.keyID.hex.prefix(16)) }.joined(separator: ", "))"
-        let what = [("image", "images"), ("chart", "charts"), ("file", "files")].compactMap { kind, plural in
-            kind == "image" || counts[kind] != nil ? "\(counts[kind] ?? 0) \(counts[kind] == 1 && kind != "image" ? kind : plural)" : nil
+        let what = ["image", "chart", "file"].compactMap { kind in
+            kind == "image" || counts[kind] != nil ? "\(counts[kind] ?? 0, noun: kind)" : nil
         }.joined(separator: ", ")
-        let place = result.parts.map { "\($0.count) parts \($0.first ?? "")…\($0.last ?? "") with \(PartsTable.tablePath(output))" } ?? result.path
-        Output.line("packed \(what), \(result.blobCount) blobs (\(ByteCount.format(result.uniqueBytes))) into \(place) (\(ByteCount.format(result.size)), \(signed))")
+        let place = result.parts.map { "\($0.count, noun: "part") \($0.first ?? "")…\($0.last ?? "") with \(PartsTable.tablePath(output))" } ?? result.path
+        Output.line("packed \(what), \(result.blobCount, noun: "blob") (\(ByteCount.format(result.uniqueBytes))) into \(place) (\(ByteCount.format(result.size)), \(signed))")
     }
 }

@@ -1,6 +1,7 @@
 import Airlock
 import ArgumentParser
 import Bundle
+import OCI
 
 struct SplitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,6 @@ struct SplitCommand: ParsableCommand {
         let target = output ?? bundle
         try OutputPath.check(PartsTable.partPath(target, 1), kind: .bundle, option: "-o")
         let parts = try BundleSplitter.split(bundle, partSize: partSize, into: target)
-        Output.line("split \(bundle) into \(parts.count) parts of at most \(ByteCount.format(partSize)): \(parts.first ?? "")…\(parts.last ?? "") and \(PartsTable.tablePath(target))")
+        Output.line("split \(bundle) into \(parts.count, noun: "part") of at most \(ByteCount.format(partSize)): \(parts.first ?? "")…\(parts.last ?? "") and \(PartsTable.tablePath(target))")
     }
 }
