@@ -34,9 +34,8 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
 
-        // The commit and toolchain a release binary was built from (scripts/package.sh sets them);
-        // a development build from a git clone names the commit it was configured at.
-        .target(name: "CBuildInfo", cSettings: developmentCommit),
+        // The commit and toolchain a release binary was built from (scripts/package.sh sets them).
+        .target(name: "CBuildInfo"),
 
         // Pure OCI values plus the one hashing primitive every layer needs.
         .target(name: "OCI", dependencies: ["COpenSSL", "CBuildInfo"], exclude: readmes(["Manifest"])),
@@ -128,12 +127,4 @@ let package = Package(
 /// The README of a target and of each of its folders: documentation, not sources.
 func readmes(_ folders: [String]) -> [String] {
     ["README.md"] + folders.map { "\($0)/README.md" }
-}
-
-/// `AIRLOCK_DEV_COMMIT` for `airlock version` in a development build: the clone's commit when the
-/// package was configured, marked when the tree had changes (SwiftPM reads it from git itself).
-var developmentCommit: [CSetting] {
-    guard let git = Context.gitInformation else { return [] }
-    let commit = String(git.currentCommit.prefix(12)) + (git.hasUncommittedChanges ? " with uncommitted changes" : "")
-    return [.define("AIRLOCK_DEV_COMMIT", to: "\"\(commit)\"")]
 }

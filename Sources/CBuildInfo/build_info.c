@@ -1,11 +1,7 @@
 #include "build_info.h"
 
 #ifndef AIRLOCK_COMMIT
-#ifdef AIRLOCK_DEV_COMMIT
-#define AIRLOCK_COMMIT AIRLOCK_DEV_COMMIT " (development build)"
-#else
 #define AIRLOCK_COMMIT "unknown (development build)"
-#endif
 #endif
 #ifndef AIRLOCK_SWIFT
 #define AIRLOCK_SWIFT "unknown (development build)"
