@@ -94,11 +94,16 @@ public struct Reference: Sendable, Hashable, CustomStringConvertible {
         if text.hasPrefix("http://") || text.hasPrefix("https://") {
             throw OCIError.invalidReference(text, reason: "drop the URL scheme: airlock takes REGISTRY/REPOSITORY[:TAG] or docker://REGISTRY/REPOSITORY[:TAG] (plain HTTP is chosen with --plain-http)")
         }
-        let otherTransports = ["oci:", "oci-archive:", "docker-archive:", "docker-daemon:", "dir:", "containers-storage:", "ostree:", "sif:", "tarball:"]
-        if let transport = otherTransports.first(where: { text.hasPrefix($0) }) {
+        if let transport = skopeoTransport(of: text) {
             throw OCIError.invalidReference(text, reason: "airlock reads images from registries only, as REGISTRY/REPOSITORY[:TAG] or docker://REGISTRY/REPOSITORY[:TAG]; '\(transport)' is a skopeo transport it does not read")
         }
         return text
+    }
+
+    /// skopeo's transports other than `docker://` (`oci:`, `dir:`, …) that `text` starts with.
+    public static func skopeoTransport(of text: String) -> String? {
+        ["oci:", "oci-archive:", "docker-archive:", "docker-daemon:", "dir:", "containers-storage:", "ostree:", "sif:", "tarball:"]
+            .first { text.hasPrefix($0) }
     }
 
     static func validateRegistry(_ registry: String, in text: String) throws(OCIError) {

@@ -176,6 +176,10 @@ struct CLIRobustnessTests {
         #expect(command.status == 0, "\(command.stderr)")
         #expect(command.stdout.contains("airlock \(version)"), "\(command.stdout)")
         #expect(command.stdout.contains("zstd") && command.stdout.contains("OpenSSL") && command.stdout.contains("libarchive"))
+        // Built from this clone: the commit is the clone's, not "unknown".
+        let head = try run("git", ["-C", TestPaths.repoRoot.path, "rev-parse", "--short=12", "HEAD"])
+        #expect(head.status == 0, "\(head.stderr)")
+        #expect(command.stdout.contains("commit \(head.stdout.trimmingCharacters(in: .whitespacesAndNewlines))"), "\(command.stdout)")
         let help = try AirlockCLI.run(["pack", "--help"])
         let versionOptions = help.stdout.split(separator: "\n").filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--version ") }
         #expect(versionOptions.count == 1, "\(help.stdout)")
@@ -248,6 +252,13 @@ struct CLIRobustnessTests {
             let refused = try AirlockCLI.run(["tags", other])
             #expect(refused.status == 2, "\(other): \(refused.stderr)")
             #expect(refused.stderr.contains("docker://"), "\(other): \(refused.stderr)")
+        }
+        // A skopeo transport where a registry goes: named as such, with the command that writes a layout.
+        for arguments in [["push", Self.tiny, "--to", "oci:layout", "--key", Self.ed25519Pub], ["status", "--at", "dir:copy"], ["diff", "--against", "oci:layout", Self.tiny]] {
+            let refused = try AirlockCLI.run(arguments)
+            #expect(refused.status == 2, "\(arguments): \(refused.stderr)")
+            #expect(refused.stderr.contains("is not a registry") && refused.stderr.contains("skopeo transport") && !refused.stderr.contains("valid port"),
+                    "\(arguments): \(refused.stderr)")
         }
     }
 }

@@ -159,6 +159,14 @@ struct ChartsFilesTests {
         let registriesConf = try String(contentsOfFile: w.path("mirrors/registries.conf"), encoding: .utf8)
         #expect(registriesConf.contains("\(source.host)/charts/acme") && !registriesConf.contains("\"charts/webapp") && !registriesConf.contains("\"files/"),
                 "\(registriesConf)")
+        // kustomize's images: list is for container images: no chart, no file (this bundle has none else).
+        let kustomization = try String(contentsOfFile: w.path("mirrors/kustomization.yaml"), encoding: .utf8)
+        #expect(!kustomization.contains("charts/") && !kustomization.contains("files/"), "\(kustomization)")
+        let pushedKinds = (try JSONSerialization.jsonObject(with: Data(pushed.stdout.utf8)) as? [String: Any])?["images"] as? [[String: Any]]
+        #expect(pushedKinds?.isEmpty == false && pushedKinds?.allSatisfy { image in
+            let target = image["target"] as? String ?? ""
+            return (image["kind"] as? String) == (target.contains("/charts/") ? "chart" : target.contains("/files/") ? "file" : nil)
+        } == true, "push --json marks charts and files: \(pushed.stdout)")
         #expect(try w.client(["tags", target.url, "vendor/charts/acme"]).trimmingCharacters(in: .whitespacesAndNewlines) == "2.10.1 2.10.2")
         let acme = try w.client(["manifest", target.url, "vendor/charts/acme", "2.10.2"])
         #expect("sha256:" + sha256Hex(Array(acme.utf8)) == seeded["2.10.2"]?.digest, "a registry chart keeps its digest")

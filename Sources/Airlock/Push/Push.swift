@@ -255,7 +255,8 @@ public struct Pusher: Sendable {
                 target: shown, targetByDigest: Reference.spelled(target, tag: nil, digest: plan.image.digest),
                 pull: Reference.spelled(pullBase, tagOr: plan.image.digest, tag: plan.tag),
                 pullByDigest: Reference.spelled(pullBase, tag: nil, digest: plan.image.digest),
-                alreadyPresent: error == nil && plan.alreadyThere, error: error))
+                alreadyPresent: error == nil && plan.alreadyThere,
+                kind: plan.image.kind == .image ? nil : plan.image.kind?.rawValue, error: error))
         }
         let evidence = outcomes.flatMap(\.0)
         let results = outcomes.map(\.1)

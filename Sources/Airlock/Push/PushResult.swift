@@ -24,6 +24,8 @@ public struct PushResult: Sendable, Encodable {
         public let pullByDigest: String
         /// True when the target's tag already named this manifest: nothing was sent for it.
         public let alreadyPresent: Bool
+        /// `chart` or `file`; nil for a container image (as `ImageReport` has it).
+        public let kind: String?
         public let error: String?
     }
 
@@ -75,4 +77,7 @@ public struct PushResult: Sendable, Encodable {
     }
 
     public var failed: [Image] { images.filter { $0.error != nil } }
+    /// The container images pushed: what a cluster pulls, so what mirror configuration names
+    /// (charts and files are pulled by helm and oras, not by a kubelet).
+    public var pushedContainers: [Image] { images.filter { $0.error == nil && $0.kind == nil } }
 }

@@ -27,6 +27,9 @@ public struct TargetNaming: Sendable {
             scheme = prefix == "docker" ? nil : prefix
             break
         }
+        if let transport = Reference.skopeoTransport(of: target) {
+            throw AirlockError.usage("\(target) is not a registry: airlock talks to registries, named REGISTRY[/NAMESPACE]; '\(transport)' is a skopeo transport (for an OCI layout directory, run airlock unpack BUNDLE --to-dir DIR)")
+        }
         if location.contains("://") {
             throw AirlockError.usage("--to \(target): airlock takes REGISTRY[/NAMESPACE], optionally after https:// or http://")
         }

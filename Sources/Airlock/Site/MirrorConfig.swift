@@ -20,12 +20,16 @@ public struct MirrorConfig: Sendable {
         /// `HOST/REPO:TAG` (or `@DIGEST`) as the cluster pulls it.
         public let pull: String
         public let digest: Digest
+        /// False for a chart or a file: its upstream is mirrored like any other, but a kustomize
+        /// `images:` list names container images only.
+        public let isContainer: Bool
 
-        public init(source: String, repository: String, pull: String, digest: Digest) {
+        public init(source: String, repository: String, pull: String, digest: Digest, isContainer: Bool = true) {
             self.source = source
             self.repository = repository
             self.pull = pull
             self.digest = digest
+            self.isContainer = isContainer
         }
     }
 
@@ -33,16 +37,20 @@ public struct MirrorConfig: Sendable {
     public static func images(pushed result: PushResult, registry: String) -> [Image] {
         result.images.filter { $0.error == nil }.map { image in
             Image(source: image.source, repository: String(repositoryName(image.targetByDigest).dropFirst(registry.count + 1)),
-                  pull: image.pull, digest: image.digest)
+                  pull: image.pull, digest: image.digest, isContainer: image.kind == nil)
         }
     }
 
-    /// Every image a ledger records, once.
+    /// Every image a ledger records, once; charts and files marked from the signed manifests.
     public static func images(recorded ledger: Ledger) -> [Image] {
         var seen: Set<Image> = []
-        return ledger.entries.flatMap(\.record.images).map { image in
-            Image(source: image.source, repository: image.repository,
-                  pull: Reference.spelled("\(ledger.location.registry)/\(image.repository)", tagOr: image.digest, tag: image.tag), digest: image.digest)
+        return ledger.entries.flatMap { entry in
+            let artifacts = Set(entry.manifest.images.filter { ($0.kind ?? .image) != .image }.map(\.refName))
+            return entry.record.images.map { image in
+                Image(source: image.source, repository: image.repository,
+                      pull: Reference.spelled("\(ledger.location.registry)/\(image.repository)", tagOr: image.digest, tag: image.tag),
+                      digest: image.digest, isContainer: !artifacts.contains(image.name))
+            }
         }.filter { seen.insert($0).inserted }
     }
 
@@ -122,7 +130,7 @@ public struct MirrorConfig: Sendable {
         files.append(("imagedigestmirrorset.yaml", mirrorSet(kind: "ImageDigestMirrorSet", list: "imageDigestMirrors")))
         files.append(("imagetagmirrorset.yaml", mirrorSet(kind: "ImageTagMirrorSet", list: "imageTagMirrors")))
         if !hostNamespaces.isEmpty { files.append(("eks-anywhere-registry-mirror.yaml", eksAnywhere(caContents: caContents))) }
-        files.append(("kustomization.yaml", Self.kustomization(images.map { ($0.source, $0.pull, $0.digest) })))
+        files.append(("kustomization.yaml", Self.kustomization(images.filter(\.isContainer).map { ($0.source, $0.pull, $0.digest) })))
         return files
     }
 

@@ -212,7 +212,12 @@ public final class BundleFile: @unchecked Sendable {
             self.namingUsers = namingUsers
             let group = try FrameGroup(file: file, frames: entry.frame..<(entry.frame + entry.frameCount))
             self.group = group
-            self.tar = try TarReader { try group.next() }
+            do {
+                // Opening the reader decodes the blob's first frame already.
+                self.tar = try TarReader { try group.next() }
+            } catch BundleError.damagedFrame(let cause) {
+                throw file.damaged(digest, cause: "does not decompress (\(cause))", namingUsers: namingUsers)
+            }
             self.remaining = entry.size
             let first = try naming { try tar.next() }
             guard let first, first.headerOffset == 0, first.name == entry.name, first.isRegularFile, first.size == entry.size else {

@@ -166,7 +166,7 @@ struct PushCommand: AsyncParsableCommand {
     /// kustomize `images:` entries: one per source name (kustomize matches by name), pointing at
     /// the pull name; pinned by digest when the bundle holds a single image of that name.
     static func writeKustomize(_ result: PushResult, to path: String) throws {
-        let text = MirrorConfig.kustomization(result.images.filter { $0.error == nil }.map { ($0.source, $0.pull, $0.digest) })
+        let text = MirrorConfig.kustomization(result.pushedContainers.map { ($0.source, $0.pull, $0.digest) })
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
