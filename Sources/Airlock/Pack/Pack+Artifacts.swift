@@ -74,7 +74,7 @@ extension Packer {
 
     /// `chart NAME VERSION (PATH): values.yaml KEY names IMAGE, which the bundle does not hold`.
     static func missingChartImages(_ local: [LocalArtifact], images: [BundleManifest.Image]) -> [String] {
-        let containers = images.filter { ($0.kind ?? .image) == .image }
+        let containers = images.filter(\.isContainer)
         var result: [String] = []
         for artifact in local where artifact.kind == .chart {
             for reference in artifact.valuesImages where !containers.contains(where: {

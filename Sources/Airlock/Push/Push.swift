@@ -256,7 +256,7 @@ public struct Pusher: Sendable {
                 pull: Reference.spelled(pullBase, tagOr: plan.image.digest, tag: plan.tag),
                 pullByDigest: Reference.spelled(pullBase, tag: nil, digest: plan.image.digest),
                 alreadyPresent: error == nil && plan.alreadyThere,
-                kind: plan.image.kind == .image ? nil : plan.image.kind?.rawValue, error: error))
+                kind: plan.image.artifactKind, error: error))
         }
         let evidence = outcomes.flatMap(\.0)
         let results = outcomes.map(\.1)

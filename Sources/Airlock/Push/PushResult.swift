@@ -77,7 +77,4 @@ public struct PushResult: Sendable, Encodable {
     }
 
     public var failed: [Image] { images.filter { $0.error != nil } }
-    /// The container images pushed: what a cluster pulls, so what mirror configuration names
-    /// (charts and files are pulled by helm and oras, not by a kubelet).
-    public var pushedContainers: [Image] { images.filter { $0.error == nil && $0.kind == nil } }
 }

@@ -45,7 +45,7 @@ public struct MirrorConfig: Sendable {
     public static func images(recorded ledger: Ledger) -> [Image] {
         var seen: Set<Image> = []
         return ledger.entries.flatMap { entry in
-            let artifacts = Set(entry.manifest.images.filter { ($0.kind ?? .image) != .image }.map(\.refName))
+            let artifacts = Set(entry.manifest.images.filter { !$0.isContainer }.map(\.refName))
             return entry.record.images.map { image in
                 Image(source: image.source, repository: image.repository,
                       pull: Reference.spelled("\(ledger.location.registry)/\(image.repository)", tagOr: image.digest, tag: image.tag),
@@ -130,7 +130,7 @@ public struct MirrorConfig: Sendable {
         files.append(("imagedigestmirrorset.yaml", mirrorSet(kind: "ImageDigestMirrorSet", list: "imageDigestMirrors")))
         files.append(("imagetagmirrorset.yaml", mirrorSet(kind: "ImageTagMirrorSet", list: "imageTagMirrors")))
         if !hostNamespaces.isEmpty { files.append(("eks-anywhere-registry-mirror.yaml", eksAnywhere(caContents: caContents))) }
-        files.append(("kustomization.yaml", Self.kustomization(images.filter(\.isContainer).map { ($0.source, $0.pull, $0.digest) })))
+        files.append(("kustomization.yaml", Self.kustomization(images)))
         return files
     }
 
@@ -205,10 +205,11 @@ public struct MirrorConfig: Sendable {
     }
 
     /// kustomize `images:` entries: one per source name (kustomize matches by name), pointing at
-    /// the pull name; pinned by digest when only one image has that name.
-    public static func kustomization(_ images: [(source: String, pull: String, digest: Digest)]) -> String {
+    /// the pull name; pinned by digest when only one image has that name. Container images only:
+    /// charts and files are not what a manifest's `image:` names.
+    public static func kustomization(_ images: [Image]) -> String {
         var lines = ["images:"]
-        let groups = Dictionary(grouping: images) { repositoryName($0.source) }
+        let groups = Dictionary(grouping: images.filter(\.isContainer)) { repositoryName($0.source) }
         for name in groups.keys.sorted() {
             guard let group = groups[name], let first = group.first else { continue }
             lines.append("- name: \(name)")

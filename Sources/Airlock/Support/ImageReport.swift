@@ -36,7 +36,7 @@ public struct ImageReport: Sendable, Encodable, Equatable {
         sourceDigest = image.sourceDigest
         pattern = image.pattern
         totalSize = image.totalSize
-        kind = image.kind == .image ? nil : image.kind?.rawValue
+        kind = image.artifactKind
         artifact = image.artifact
     }
 

@@ -75,7 +75,7 @@ public enum Inspector {
         return Inspection(
             report: report, signaturesValid: signatures.ok, groups: groups,
             charts: listed.filter { $0.kind == .chart }, files: listed.filter { $0.kind == .file },
-            containers: Set(manifest.images.filter { ($0.kind ?? .image) == .image }.map(\.refName)),
+            containers: Set(manifest.images.filter(\.isContainer).map(\.refName)),
             imageCount: manifest.images.count,
             parts: file.input.isSplit ? file.input.partPaths : nil, partsUntabled: file.input.table == nil)
     }

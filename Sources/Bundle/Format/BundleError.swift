@@ -29,6 +29,9 @@ public enum BundleError: DomainError, Sendable {
         }
     }
 
+    /// The `cause` of `damaged` for a frame that does not decode.
+    static func undecodable(_ reason: String) -> String { "does not decompress (\(reason))" }
+
     /// A changed byte, named the way the one who must act on it needs: the bundle, what was hit
     /// (a blob and the images that use it, or another entry), and the way out.
     public static func damaged(_ bundle: String, entry: String, cause: String) -> BundleError {

@@ -88,6 +88,13 @@ public struct BundleManifest: Codable, Sendable, Hashable {
         /// A chart or file packed from a local path: its `source` is `charts/NAME` or `files/NAME`, no registry.
         public var isLocal: Bool { artifact?.path != nil }
 
+        /// A container image (no kind, or `image`), as opposed to a chart or a file: what a cluster
+        /// pulls. The one test every reader of `kind` makes.
+        public var isContainer: Bool { (kind ?? .image) == .image }
+
+        /// `chart` or `file`; nil for a container image: what `--json` documents carry as `kind`.
+        public var artifactKind: String? { isContainer ? nil : kind?.rawValue }
+
         public init(source: String, tag: String?, pattern: String?, digest: Digest, mediaType: String, size: Int64,
                     platforms: [String], sourceDigest: Digest?, refName: String, totalSize: Int64,
                     kind: Kind? = nil, artifact: Artifact? = nil) {

@@ -212,12 +212,8 @@ public final class BundleFile: @unchecked Sendable {
             self.namingUsers = namingUsers
             let group = try FrameGroup(file: file, frames: entry.frame..<(entry.frame + entry.frameCount))
             self.group = group
-            do {
-                // Opening the reader decodes the blob's first frame already.
-                self.tar = try TarReader { try group.next() }
-            } catch BundleError.damagedFrame(let cause) {
-                throw file.damaged(digest, cause: "does not decompress (\(cause))", namingUsers: namingUsers)
-            }
+            // Opening the reader decodes the blob's first frame already.
+            self.tar = try Self.naming(digest, in: file, namingUsers: namingUsers) { try TarReader { try group.next() } }
             self.remaining = entry.size
             let first = try naming { try tar.next() }
             guard let first, first.headerOffset == 0, first.name == entry.name, first.isRegularFile, first.size == entry.size else {
@@ -233,10 +229,14 @@ public final class BundleFile: @unchecked Sendable {
 
         /// A frame that does not decode becomes the sentence that names this blob and its images.
         private func naming<Result>(_ body: () throws -> Result) throws -> Result {
+            try Self.naming(digest, in: file, namingUsers: namingUsers, body)
+        }
+
+        private static func naming<Result>(_ digest: Digest, in file: BundleFile, namingUsers: Bool, _ body: () throws -> Result) throws -> Result {
             do {
                 return try body()
             } catch BundleError.damagedFrame(let cause) {
-                throw file.damaged(digest, cause: "does not decompress (\(cause))", namingUsers: namingUsers)
+                throw file.damaged(digest, cause: BundleError.undecodable(cause), namingUsers: namingUsers)
             }
         }
 

@@ -93,7 +93,7 @@ extension BundleVerifier {
                 do {
                     count = try buffer.withUnsafeMutableBytes { try tar.read(into: $0) }
                 } catch BundleError.damagedFrame(let cause) {
-                    throw damaged(digest, cause: "does not decompress (\(cause))")
+                    throw damaged(digest, cause: BundleError.undecodable(cause))
                 }
                 if count == 0 { break }
                 total += Int64(count)

@@ -38,7 +38,7 @@ public struct BundleVerifier {
             }
             // Damage outside a blob (the metadata, a tar header): no entry to name.
             if case .damagedFrame(let cause) = error {
-                throw BundleError.damaged(input.name, entry: "its compressed data", cause: "does not decompress (\(cause))")
+                throw BundleError.damaged(input.name, entry: "its compressed data", cause: BundleError.undecodable(cause))
             }
             throw error
         }

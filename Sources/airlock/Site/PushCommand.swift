@@ -100,7 +100,7 @@ struct PushCommand: AsyncParsableCommand {
             }
         }
         if let mapping { try Self.writeMapping(result, to: mapping) }
-        if let kustomize { try Self.writeKustomize(result, to: kustomize) }
+        if let kustomize { try Self.writeKustomize(MirrorConfig.images(pushed: result, registry: naming.registry), to: kustomize) }
         if let mirrorConfig {
             let config = MirrorConfig(mirror: pullHost ?? naming.registry, scheme: scheme, caFiles: registry.caFile,
                                       images: MirrorConfig.images(pushed: result, registry: naming.registry),
@@ -165,8 +165,8 @@ struct PushCommand: AsyncParsableCommand {
 
     /// kustomize `images:` entries: one per source name (kustomize matches by name), pointing at
     /// the pull name; pinned by digest when the bundle holds a single image of that name.
-    static func writeKustomize(_ result: PushResult, to path: String) throws {
-        let text = MirrorConfig.kustomization(result.pushedContainers.map { ($0.source, $0.pull, $0.digest) })
+    static func writeKustomize(_ images: [MirrorConfig.Image], to path: String) throws {
+        let text = MirrorConfig.kustomization(images)
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
