@@ -102,7 +102,7 @@ struct PushCommand: AsyncParsableCommand {
         if let mapping { try Self.writeMapping(result, to: mapping) }
         if let kustomize { try Self.writeKustomize(result, to: kustomize) }
         if let mirrorConfig {
-            let config = MirrorConfig(mirror: pullHost ?? naming.registry, scheme: scheme, caFiles: registry.caFile,
+            let config = MirrorConfig(mirror: pullHost ?? naming.registry, scheme: scheme, caFiles: registry.connection.caFile,
                                       images: MirrorConfig.images(pushed: result, registry: naming.registry),
                                       title: naming.namespace.map { "\(naming.registry)/\($0)" } ?? naming.registry)
             try config.write(to: mirrorConfig, force: force)
