@@ -31,6 +31,10 @@ public enum RegistryError: DomainError, Sendable {
     case authServer(realm: String, reason: String)
     case credentialHelper(helper: String, reason: String)
     case badConfiguration(String)
+    /// A credential file (docker's config.json) that cannot be read back or written.
+    case localFile(path: String, reason: String)
+    /// The registry refused the credentials `airlock login` was given (a 401, from it or its token server).
+    case loginRefused(host: String, username: String, detail: String?)
     /// An error from outside the registry layer (a body source, a consumer), carried unchanged.
     case passthrough(any Error)
 
@@ -113,6 +117,10 @@ public enum RegistryError: DomainError, Sendable {
             return "credential helper docker-credential-\(helper) failed: \(reason)"
         case .badConfiguration(let reason):
             return reason
+        case .localFile(let path, let reason):
+            return "cannot update \(path): \(reason)"
+        case .loginRefused(let host, let username, let detail):
+            return "registry \(host) refused the login of \(username) (401 Unauthorized): check the username and password; nothing was stored" + (detail.map { " [\($0)]" } ?? "")
         case .passthrough(let error):
             return "\(error)"
         }
@@ -121,7 +129,7 @@ public enum RegistryError: DomainError, Sendable {
     /// Statuses that say "this will never work", as opposed to a broken network.
     public var isAccessDenied: Bool {
         switch self {
-        case .unauthorized, .forbidden: true
+        case .unauthorized, .forbidden, .loginRefused: true
         default: false
         }
     }
