@@ -73,8 +73,8 @@ public enum RegistryError: DomainError, Sendable {
         case .unauthorized(let host, let repository, let hadCredentials, let detail):
             let target = repository.map { "\(host)/\($0)" } ?? host
             let hint = hadCredentials
-                ? "the credentials were rejected; check the username and password (or docker login again)"
-                : "no credentials were found for \(host); run docker login, or pass --username and --password-stdin"
+                ? "the credentials were rejected; check the username and password (or airlock login again)"
+                : "no credentials were found for \(host); run airlock login \(host), or pass --username and --password-stdin"
             return "registry \(target) refused access (401 Unauthorized): \(hint)" + (detail.map { " [\($0)]" } ?? "")
         case .forbidden(let host, let repository, let access, let detail):
             let target = repository.map { "\(host)/\($0)" } ?? host

@@ -76,7 +76,7 @@ struct PushCommand: AsyncParsableCommand {
     func validate() throws {
         try signers.require(for: "push")
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
-        if bundle == "-", registry.passwordStdin { throw ValidationError("push - reads the bundle from standard input, so the password cannot come from there too; use docker login or a credential helper") }
+        if bundle == "-", registry.passwordStdin { throw ValidationError("push - reads the bundle from standard input, so the password cannot come from there too; use airlock login or a credential helper") }
     }
 
     func run() async throws {
