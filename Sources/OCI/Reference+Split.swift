@@ -49,6 +49,12 @@ extension Reference {
         return host.dropFirst().dropLast()
     }
 
+    /// Docker Hub's other names (`docker.io`, `registry-1.docker.io`) as `index.docker.io`; any
+    /// other host as it is.
+    public static func canonicalRegistry(_ host: String) -> String {
+        host == "docker.io" || host == "registry-1.docker.io" ? dockerHub : host
+    }
+
     /// Splits `host[:port]/path` into registry and repository, applying Docker Hub defaults.
     public static func splitName(_ name: Substring, in text: String) throws(OCIError) -> (String, String) {
         var registry = dockerHub
@@ -57,7 +63,7 @@ extension Reference {
             registry = String(first)
             path = rest
         }
-        if registry == "docker.io" || registry == "registry-1.docker.io" { registry = dockerHub }
+        registry = canonicalRegistry(registry)
         try validateRegistry(registry, in: text)
         var repository = String(path)
         if registry == dockerHub, !repository.contains("/") { repository = "library/" + repository }

@@ -31,6 +31,10 @@ public enum RegistryError: DomainError, Sendable {
     case authServer(realm: String, reason: String)
     case credentialHelper(helper: String, reason: String)
     case badConfiguration(String)
+    /// A credential file (docker's config.json) that cannot be read back or written.
+    case localFile(path: String, reason: String)
+    /// The registry refused the credentials `airlock login` was given (a 401, from it or its token server).
+    case loginRefused(host: String, username: String, detail: String?)
     /// An error from outside the registry layer (a body source, a consumer), carried unchanged.
     case passthrough(any Error)
 
@@ -69,8 +73,8 @@ public enum RegistryError: DomainError, Sendable {
         case .unauthorized(let host, let repository, let hadCredentials, let detail):
             let target = repository.map { "\(host)/\($0)" } ?? host
             let hint = hadCredentials
-                ? "the credentials were rejected; check the username and password (or docker login again)"
-                : "no credentials were found for \(host); run docker login, or pass --username and --password-stdin"
+                ? "the credentials were rejected; check the username and password (or airlock login again)"
+                : "no credentials were found for \(host); run airlock login \(host), or pass --username and --password-stdin"
             return "registry \(target) refused access (401 Unauthorized): \(hint)" + (detail.map { " [\($0)]" } ?? "")
         case .forbidden(let host, let repository, let access, let detail):
             let target = repository.map { "\(host)/\($0)" } ?? host
@@ -113,6 +117,10 @@ public enum RegistryError: DomainError, Sendable {
             return "credential helper docker-credential-\(helper) failed: \(reason)"
         case .badConfiguration(let reason):
             return reason
+        case .localFile(let path, let reason):
+            return "cannot update \(path): \(reason)"
+        case .loginRefused(let host, let username, let detail):
+            return "registry \(host) refused the login of \(username) (401 Unauthorized): check the username and password; nothing was stored" + (detail.map { " [\($0)]" } ?? "")
         case .passthrough(let error):
             return "\(error)"
         }
@@ -121,7 +129,7 @@ public enum RegistryError: DomainError, Sendable {
     /// Statuses that say "this will never work", as opposed to a broken network.
     public var isAccessDenied: Bool {
         switch self {
-        case .unauthorized, .forbidden: true
+        case .unauthorized, .forbidden, .loginRefused: true
         default: false
         }
     }

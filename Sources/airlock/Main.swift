@@ -11,7 +11,7 @@ struct AirlockCommand: AsyncParsableCommand {
         commandName: "airlock",
         abstract: "Pack container images into signed bundles, verify them, and push them into air-gapped registries.",
         discussion: "Exit status: \(ExitStatus.helpText). `airlock --version` prints the version.",
-        subcommands: [VersionCommand.self, KeygenCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, SplitCommand.self, JoinCommand.self, PushCommand.self, UnpackCommand.self, ExtractCommand.self, DiffCommand.self, ServeCommand.self, StatusCommand.self, PruneCommand.self, PolicyCommand.self]
+        subcommands: [VersionCommand.self, KeygenCommand.self, LoginCommand.self, LogoutCommand.self, TagsCommand.self, PackCommand.self, InspectCommand.self, VerifyCommand.self, SignCommand.self, SplitCommand.self, JoinCommand.self, PushCommand.self, UnpackCommand.self, ExtractCommand.self, DiffCommand.self, ServeCommand.self, StatusCommand.self, PruneCommand.self, PolicyCommand.self]
     )
 
     /// Parses, runs, and turns every error into one sentence and a documented exit status.

@@ -7,7 +7,7 @@ import TestSupport
 /// parser has, and shell completions generated from the parser. The project's own: a README.md in
 /// every source folder, the Apache-2.0 LICENSE, and a CHANGELOG.md with an Unreleased section.
 struct DocsTests {
-    static let subcommands = ["keygen", "tags", "pack", "inspect", "verify", "sign", "split", "join", "push", "unpack", "extract", "diff", "serve", "status", "prune"]
+    static let subcommands = ["keygen", "login", "logout", "tags", "pack", "inspect", "verify", "sign", "split", "join", "push", "unpack", "extract", "diff", "serve", "status", "prune"]
 
     static func render(_ page: String) throws -> ProcessResult {
         try run("sh", ["-c", "MANWIDTH=80 man -l --warnings=all \"$1\" | col -b", "sh", TestPaths.repoRoot.appendingPathComponent("man/\(page)").path])

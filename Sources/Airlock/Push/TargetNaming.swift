@@ -20,17 +20,10 @@ public struct TargetNaming: Sendable {
     /// Parses `REG[/NAMESPACE]`, optionally after `https://` or `http://` (which fix the scheme)
     /// or `docker://` (skopeo's spelling, dropped).
     public init(to target: String, stripComponents: Int = 0, registryNamespaces: [String: String] = [:], template: String? = nil) throws(AirlockError) {
-        var location = Substring(target)
-        var scheme: String?
-        for prefix in ["https", "http", "docker"] where location.hasPrefix(prefix + "://") {
-            location = location.dropFirst(prefix.count + 3)
-            scheme = prefix == "docker" ? nil : prefix
-            break
-        }
         if let transport = Reference.skopeoTransport(of: target) {
             throw AirlockError.usage("\(target) is not a registry: airlock talks to registries, named REGISTRY[/NAMESPACE]; '\(transport)' is a skopeo transport (for an OCI layout directory, run airlock unpack BUNDLE --to-dir DIR)")
         }
-        if location.contains("://") {
+        guard let (scheme, location) = SchemePrefix.split(target) else {
             throw AirlockError.usage("--to \(target): airlock takes REGISTRY[/NAMESPACE], optionally after https:// or http://")
         }
         let trimmed = location.hasSuffix("/") ? String(location.dropLast()) : String(location)

@@ -70,6 +70,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             case .notFound: return .notFound
             case .digestMismatch, .sizeMismatch: return .verificationFailed
             case .badConfiguration: return .usage
+            case .localFile: return .io
             case .passthrough(let inner): return of(inner)
             default: return .registry
             }

@@ -30,9 +30,16 @@ public struct DockerConfig: CredentialSource {
         helperSearchPath: String? = nil,
         helperTimeout: Duration = DockerConfig.defaultHelperTimeout
     ) throws {
+        try self.init(path: Self.path(environment: environment), helperSearchPath: helperSearchPath ?? environment["PATH"], helperTimeout: helperTimeout)
+    }
+
+    /// The one rule for where the file is, for reading and for `airlock login` alike:
+    /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json` (docker's; `REGISTRY_AUTH_FILE`
+    /// and containers' `auth.json` are neither read nor written).
+    public static func path(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         let directory = environment["DOCKER_CONFIG"]
             ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.docker")
-        try self.init(path: directory + "/config.json", helperSearchPath: helperSearchPath ?? environment["PATH"], helperTimeout: helperTimeout)
+        return directory + "/config.json"
     }
 
     public init(path: String, helperSearchPath: String? = nil, helperTimeout: Duration = DockerConfig.defaultHelperTimeout) throws {
@@ -50,34 +57,50 @@ public struct DockerConfig: CredentialSource {
         }
     }
 
+    /// The key docker gives Docker Hub's credentials: its legacy v1 URL.
+    public static let hubKey = "https://index.docker.io/v1/"
+
     /// Docker stores Hub credentials under its legacy v1 URL.
     static func configKey(for host: String) -> String {
-        host == "index.docker.io" || host == "docker.io" || host == "registry-1.docker.io"
-            ? "https://index.docker.io/v1/" : host
+        Reference.canonicalRegistry(host) == Reference.dockerHub ? hubKey : host
     }
 
     /// `https://host:5000/v1/` → `host:5000`, as docker matches `auths` keys.
     static func normalizedKey(_ key: String) -> String {
-        if key == "https://index.docker.io/v1/" { return key }
+        if key == hubKey { return key }
         var text = Substring(key)
         for prefix in ["https://", "http://"] where text.hasPrefix(prefix) {
             text = text.dropFirst(prefix.count)
         }
-        return String(Reference.splitRegistry(text).registry)
+        return configKey(for: String(Reference.splitRegistry(text).registry))
+    }
+
+    /// The `credHelpers` entry that owns `host`'s credential, looked up by its key, then its name.
+    func helperName(for host: String) -> String? {
+        file?.credHelpers?[Self.configKey(for: host)] ?? file?.credHelpers?[host]
+    }
+
+    /// The `credsStore` helper, when one is set.
+    var storeName: String? {
+        file?.credsStore.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func helper(_ name: String) -> CredentialHelper {
+        CredentialHelper(name: name, searchPath: helperSearchPath, timeout: helperTimeout)
     }
 
     public func credential(for host: String) async throws -> Credential? {
         guard let file else { return nil }
         let key = Self.configKey(for: host)
-        if let helper = file.credHelpers?[key] ?? file.credHelpers?[host] {
-            return try await CredentialHelper(name: helper, searchPath: helperSearchPath, timeout: helperTimeout).get(serverURL: key)
+        if let name = helperName(for: host) {
+            return try await helper(name).get(serverURL: key)
         }
         if let auths = file.auths,
            let entry = auths.first(where: { Self.normalizedKey($0.key) == key })?.value {
             if let credential = try decode(entry, host: host) { return credential }
         }
-        if let store = file.credsStore, !store.isEmpty {
-            return try await CredentialHelper(name: store, searchPath: helperSearchPath, timeout: helperTimeout).get(serverURL: key)
+        if let name = storeName {
+            return try await helper(name).get(serverURL: key)
         }
         return nil
     }

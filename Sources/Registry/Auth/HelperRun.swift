@@ -22,6 +22,8 @@ final class HelperRun: Sendable {
         var waiter: CheckedContinuation<Outcome, any Error>?
     }
 
+    /// The most a helper is sent (CredentialHelper refuses more): a pipe holds it all at once.
+    static let inputLimit = 60 << 10
     /// More than any helper's JSON answer; the rest is dropped.
     static let outputLimit = 1 << 20
     private let state = NIOLockedValueBox(State())
@@ -49,11 +51,11 @@ final class HelperRun: Sendable {
             // The helper has its own copies of these ends now; ours would keep its output open.
             try input.reading.close()
             try output.writing.close()
-            // A server URL is far below a pipe's capacity: this write does not wait for the helper.
+            // At most `inputLimit`, below a pipe's capacity: this write does not wait for the helper.
             try input.writing.write(contentsOf: bytes)
             try input.writing.close()
         } catch {
-            stop(RegistryError.credentialHelper(helper: helper, reason: "it closed its input before reading the server name"))
+            stop(RegistryError.credentialHelper(helper: helper, reason: "it closed its input before reading it"))
         }
         // A thread of its own, blocked in read(2) until the helper's output ends. It holds the
         // pipe until then, so the descriptor is never closed under it.

@@ -63,6 +63,9 @@ actor HostSession {
         throw reported ?? RegistryError.unreachable(host: client.host, reason: "no scheme to try")
     }
 
+    /// Whether the registry has challenged this client (Basic or Bearer) at all.
+    var asksForCredentials: Bool { challenge != nil }
+
     private static func preferred(_ challenges: [AuthChallenge]) -> AuthChallenge? {
         challenges.first { $0.scheme == .bearer } ?? challenges.first { $0.scheme == .basic }
     }

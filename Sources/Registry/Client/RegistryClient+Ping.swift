@@ -9,6 +9,21 @@ extension RegistryClient {
         _ = try await baseURL()
     }
 
+    /// `airlock login`'s check: GET /v2/ authenticated as every request is (Basic, or a Bearer token
+    /// fetched with the credentials and no scope, as docker login does). A refusal is
+    /// `loginRefused`. Returns false when the registry asked for no credentials at all, so that
+    /// none were checked.
+    public func checkLogin(username: String) async throws -> Bool {
+        let purpose = Purpose(description: "the login check GET /v2/", repository: nil, access: .read, scopes: [])
+        do {
+            let response = try await send(.GET, "/v2/", purpose: purpose)
+            try await expect(response, [200], purpose)
+        } catch RegistryError.unauthorized(_, _, _, let detail) {
+            throw RegistryError.loginRefused(host: host, username: username, detail: detail)
+        }
+        return await session.asksForCredentials
+    }
+
     /// `http` or `https`: how this registry is reached (what a mirror configuration must say).
     public func scheme() async throws -> String {
         try await baseURL().hasPrefix("http://") ? "http" : "https"

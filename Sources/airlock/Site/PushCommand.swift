@@ -76,7 +76,7 @@ struct PushCommand: AsyncParsableCommand {
     func validate() throws {
         try signers.require(for: "push")
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
-        if bundle == "-", registry.passwordStdin { throw ValidationError("push - reads the bundle from standard input, so the password cannot come from there too; use docker login or a credential helper") }
+        if bundle == "-", registry.passwordStdin { throw ValidationError("push - reads the bundle from standard input, so the password cannot come from there too; use airlock login or a credential helper") }
     }
 
     func run() async throws {
@@ -102,7 +102,7 @@ struct PushCommand: AsyncParsableCommand {
         if let mapping { try Self.writeMapping(result, to: mapping) }
         if let kustomize { try Self.writeKustomize(MirrorConfig.images(pushed: result, registry: naming.registry), to: kustomize) }
         if let mirrorConfig {
-            let config = MirrorConfig(mirror: pullHost ?? naming.registry, scheme: scheme, caFiles: registry.caFile,
+            let config = MirrorConfig(mirror: pullHost ?? naming.registry, scheme: scheme, caFiles: registry.connection.caFile,
                                       images: MirrorConfig.images(pushed: result, registry: naming.registry),
                                       title: naming.namespace.map { "\(naming.registry)/\($0)" } ?? naming.registry)
             try config.write(to: mirrorConfig, force: force)

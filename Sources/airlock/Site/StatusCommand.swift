@@ -45,7 +45,7 @@ struct StatusCommand: AsyncParsableCommand {
             return (report, ledger, try await transport.client(for: naming.registry).scheme())
         }
         if let mirrorConfig {
-            let config = MirrorConfig(mirror: naming.registry, scheme: scheme, caFiles: registry.caFile,
+            let config = MirrorConfig(mirror: naming.registry, scheme: scheme, caFiles: registry.connection.caFile,
                                       images: MirrorConfig.images(recorded: ledger), title: location.target)
             try config.write(to: mirrorConfig, force: force)
             config.hostsWithoutPrefixMapping.forEach(Output.warning(renamedMirrorHost:))
