@@ -88,7 +88,7 @@ let package = Package(
         // normally it replays saved inputs.
         .executableTarget(
             name: "airlock-fuzz",
-            dependencies: ["Bundle", "OCI", "Registry"],
+            dependencies: ["Airlock", "Bundle", "OCI", "Registry"],
             path: "Fuzz"
         ),
 

@@ -1,6 +1,6 @@
 // Fuzz targets for the code that reads untrusted input: the bundle reader (one-pass verifier and
-// random access), the bundle manifest, OCI manifests and indexes, references and digests, and the
-// WWW-Authenticate parser.
+// random access), the bundle manifest, OCI manifests and indexes, references and digests, the
+// WWW-Authenticate parser, a folder artifact's archive as extract unpacks it, and the seek table.
 //
 // Built with `-sanitize=fuzzer -DFUZZING` (scripts/fuzz.sh), libFuzzer drives
 // `LLVMFuzzerTestOneInput`; the target is chosen by AIRLOCK_FUZZ_TARGET. Built normally, this is a
@@ -12,6 +12,7 @@ import Registry
 
 enum FuzzTarget: String, CaseIterable {
     case bundle, manifest, challenge, reference
+    case folderTar = "folder-tar", seekTable = "seek-table"
 
     /// Feeds one input to the code under test; every failure must be a thrown error, never a trap.
     func run(_ bytes: [UInt8]) {
@@ -28,6 +29,10 @@ enum FuzzTarget: String, CaseIterable {
             let text = String(decoding: bytes, as: UTF8.self)
             _ = try? Reference(parsing: text)
             _ = try? Digest(parsing: text)
+        case .folderTar:
+            FuzzedFolder.check(bytes)
+        case .seekTable:
+            FuzzedSeekTable.check(bytes)
         }
     }
 }
@@ -35,11 +40,7 @@ enum FuzzTarget: String, CaseIterable {
 /// A bundle from bytes: through the one-pass verifier (no keys required, so every later check is
 /// reached) and through random access by the seek table.
 enum FuzzedBundle {
-    static let path: String = {
-        // In memory when the machine has /dev/shm: one file write per input.
-        let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path
-        return "\(directory)/airlock-fuzz-\(getpid()).bundle"
-    }()
+    static let path = "\(FuzzScratch.directory)/airlock-fuzz-\(getpid()).bundle"
 
     static func check(_ bytes: [UInt8]) {
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
@@ -56,12 +57,19 @@ enum FuzzedBundle {
     }
 }
 
+/// Where targets that need files keep them: in memory when the machine has /dev/shm.
+enum FuzzScratch {
+    static let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let name = ProcessInfo.processInfo.environment["AIRLOCK_FUZZ_TARGET"] ?? "bundle"
-    FuzzTarget(rawValue: name)?.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    fuzzedTarget?.run(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
+
+/// The target AIRLOCK_FUZZ_TARGET names, looked up once (not on every input).
+let fuzzedTarget = FuzzTarget(rawValue: ProcessInfo.processInfo.environment["AIRLOCK_FUZZ_TARGET"] ?? "bundle")
 
 #if FUZZING
 // SwiftPM links an executable's entry point as `<module>_main`; under libFuzzer that entry point
@@ -75,6 +83,10 @@ func runFuzzerDriver(
 
 @_cdecl("airlock_fuzz_main")
 func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    guard fuzzedTarget != nil else {
+        FileHandle.standardError.write(Data("airlock-fuzz: AIRLOCK_FUZZ_TARGET must be one of \(FuzzTarget.allCases.map(\.rawValue).joined(separator: " "))\n".utf8))
+        return 2
+    }
     var count = argc
     var arguments = argv
     return runFuzzerDriver(&count, &arguments, fuzzOneInput)

@@ -148,16 +148,23 @@ public struct Extractor {
         do {
             try copyProven(item, from: file, to: proven)
             guard item.isFolder else { return staging }
-            let archive = try FolderArchive.decide(proven, root: item.name, maximumBytes: item.layer.size * Self.folderExpansion + (1 << 20))
-            try FreeSpace.require(archive.declaredBytes, for: item.name, in: directory, what: "the folder \(item.name)",
-                                  estimate: "what its archive's entries declare", nothingDone: "nothing was written")
-            guard mkdir(staging, 0o700) == 0 else { throw BundleError.system("create", staging) }
-            try archive.extract(from: proven, into: staging)
-            return staging + "/" + item.name
+            return try Self.stageFolder(proven, name: item.name, signedSize: item.layer.size, at: staging, directory: directory)
         } catch let error as BundleError {
             if case .io = error { throw error }
             throw AirlockError.verification("\(item.image.refName) cannot be extracted: \(error.description); nothing was written")
         }
+    }
+
+    /// Decides the folder archive at `archive` (its digest proven, `signedSize` bytes) whole and
+    /// unpacks it under the new folder `staging`, as `name`; returns the unpacked folder. The
+    /// fuzz target `folder-tar` runs this on every input.
+    package static func stageFolder(_ archive: String, name: String, signedSize: Int64, at staging: String, directory: String) throws -> String {
+        let decided = try FolderArchive.decide(archive, root: name, maximumBytes: signedSize * folderExpansion + (1 << 20))
+        try FreeSpace.require(decided.declaredBytes, for: name, in: directory, what: "the folder \(name)",
+                              estimate: "what its archive's entries declare", nothingDone: "nothing was written")
+        guard mkdir(staging, 0o700) == 0 else { throw BundleError.system("create", staging) }
+        try decided.extract(from: archive, into: staging)
+        return staging + "/" + name
     }
 
     /// The layer's bytes at `path`, their size and digest proven against the signed descriptor.

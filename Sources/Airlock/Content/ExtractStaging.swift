@@ -5,11 +5,16 @@ import Foundation
 /// beside the final names so every move is a rename on one file system), and the all-or-nothing
 /// move of what it holds into place: a move that fails undoes every earlier one and puts back
 /// what `force` had moved aside, so a failed extract leaves DIR as it found it.
-final class ExtractStaging {
+package final class ExtractStaging {
     /// A staged path and the name it becomes.
-    struct Move {
+    package struct Move {
         let from: String
         let to: String
+
+        package init(from: String, to: String) {
+            self.from = from
+            self.to = to
+        }
     }
 
     let path: String
@@ -17,7 +22,7 @@ final class ExtractStaging {
     private var keep = false
 
     /// Makes the folder in `directory`; a name one of `names` would take is never used.
-    init(in directory: String, avoiding names: Set<String>) throws {
+    package init(in directory: String, avoiding names: Set<String>) throws {
         for _ in 0..<8 {
             var template = Array((directory + "/.airlock-extract-XXXXXX").utf8CString)
             guard let made = mkdtemp(&template) else { throw BundleError.system("create a staging folder in", directory) }
@@ -32,12 +37,12 @@ final class ExtractStaging {
     }
 
     /// Where item `index` is staged.
-    func slot(_ index: Int) -> String { path + "/\(index)" }
+    package func slot(_ index: Int) -> String { path + "/\(index)" }
 
     /// Moves each staged path to its name. A name in the way is moved aside into the staging
     /// folder first when `force` (and refused otherwise, even if it appeared since the check);
     /// on any failure every earlier move is undone before the error is thrown.
-    func commit(_ moves: [Move], force: Bool) throws {
+    package func commit(_ moves: [Move], force: Bool) throws {
         var done: [(move: Move, aside: String?)] = []
         do {
             for (index, move) in moves.enumerated() {
@@ -74,7 +79,7 @@ final class ExtractStaging {
     }
 
     /// Removes the staging folder and all it holds (what was staged, what was moved aside).
-    func remove() {
+    package func remove() {
         guard !keep else { return }
         // A staging folder that cannot be removed is only litter; the extract's result stands.
         try? FileManager.default.removeItem(atPath: path)

@@ -2,7 +2,7 @@ import OCI
 
 extension BundleVerifier {
     /// Where a sequential reader found an entry: what the seek table is held to.
-    typealias ObservedEntry = (name: String, header: Int64, size: Int64)
+    package typealias ObservedEntry = (name: String, header: Int64, size: Int64)
 
     /// The pass over the entries after the manifest: each checked against the signed manifest as it
     /// streams by, with what the later checks (graph, index, seek table) need kept.

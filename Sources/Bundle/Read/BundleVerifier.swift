@@ -162,7 +162,17 @@ public struct BundleVerifier {
             if stream.skippable.isEmpty { throw BundleError.truncated(name, "its seek table is missing") }
             throw BundleError.verification("\(name) has unexpected skippable frames")
         }
-        let payload = table.payload
+        try Self.checkSeekTable(table.payload, frames: stream.frames, fileSize: stream.consumed, observed: observed,
+                                manifest: manifest, manifestSize: manifestSize, limit: limit, name: name)
+    }
+
+    /// The seek table frame's payload (JSON and footer) held to what the pass saw: the data frames,
+    /// the file's size, where each entry was, and the signed manifest (whose bound is `limit`). The
+    /// fuzz target `seek-table` runs this on every input.
+    package static func checkSeekTable(
+        _ payload: [UInt8], frames: [[Int64]], fileSize: Int64, observed: [ObservedEntry],
+        manifest: BundleManifest, manifestSize: Int, limit: Int, name: String
+    ) throws(BundleError) {
         guard payload.count >= SeekTable.footerSize, Array(payload.suffix(4)) == SeekTable.footerMagic,
               SkippableFrame.readUInt64(payload.suffix(12)) == UInt64(payload.count - SeekTable.footerSize)
         else {
@@ -171,10 +181,10 @@ public struct BundleVerifier {
         let parsed = try SeekTable.decode(Array(payload.prefix(payload.count - SeekTable.footerSize)), limit: limit, name: name)
         guard parsed.seekTable == 1 else { throw BundleError.unsupportedVersion("the seek table of \(name) has unknown version \(parsed.seekTable)") }
         try parsed.checkBounds()
-        guard parsed.frames == stream.frames else {
+        guard parsed.frames == frames else {
             throw BundleError.verification("the seek table of \(name) does not match its frames")
         }
-        let layout = try parsed.layout(fileSize: stream.consumed)
+        let layout = try parsed.layout(fileSize: fileSize)
         try parsed.checkShape(of: manifest, manifestSize: manifestSize, layout: layout, name: name)
         try parsed.checkPlacement(observed, layout: layout, name: name)
     }
