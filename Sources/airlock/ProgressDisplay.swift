@@ -3,7 +3,8 @@ import Foundation
 import NIOConcurrencyHelpers
 
 /// Shows a `TransferProgress` on stderr: one redrawn status line (bytes, percent, rate, ETA, what is in
-/// flight) on a terminal, or one plain line per milestone for logs.
+/// flight) on a terminal; for logs, plain lines: every image done, and bytes, rate and ETA at every
+/// tenth of a phase and at least every 10 s.
 final class ProgressDisplay: Sendable {
     let progress: TransferProgress
     private let mode: ProgressMode
@@ -21,8 +22,8 @@ final class ProgressDisplay: Sendable {
         default:
             progress = TransferProgress()
         }
-        if mode == .tty {
-            let thread = Thread { [self] in self.redrawUntilStopped() }
+        if mode == .tty || mode == .plain {
+            let thread = Thread { [self] in mode == .tty ? self.redrawUntilStopped() : self.beatUntilStopped() }
             thread.name = "airlock progress"
             thread.start()
         }
@@ -45,6 +46,17 @@ final class ProgressDisplay: Sendable {
         screen.withLockedValue { screen in
             if screen.shown { Output.status("\r\u{1B}[2K") }
             screen = (stopped: true, shown: false)
+        }
+    }
+
+    /// Plain mode: a line when a phase has been quiet for 10 s (a tenth of its bytes prints one at once).
+    private func beatUntilStopped() {
+        // Under the lock, so no line follows `stop` (and the result).
+        while screen.withLockedValue({ screen in
+            if !screen.stopped { progress.heartbeat() }
+            return !screen.stopped
+        }) {
+            Thread.sleep(forTimeInterval: 0.5)
         }
     }
 

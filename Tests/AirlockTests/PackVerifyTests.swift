@@ -72,8 +72,9 @@ struct PackVerifyTests {
         #expect(verified.stderr.isEmpty, "not a terminal: nothing but the result")
         let piped = try run("sh", ["-c", "cat '\(packed.bundle)' | '\(AirlockCLI.path)' verify - --key '\(packed.vendorPub)' --progress plain"])
         #expect(piped.status == 0, "\(piped.stderr)")
-        // --progress plain: a line per tenth of the bytes, ending at 100%.
-        #expect(piped.stderr.split(separator: "\n").last?.hasPrefix("verify 100% (") == true, "\(piped.stderr)")
+        // --progress plain: a line per tenth of the bytes with the rate, ending at 100%.
+        let last = try #require(piped.stderr.split(separator: "\n").last, "\(piped.stderr)")
+        #expect(last.hasPrefix("verify  ") && last.contains(" / ") && last.contains("  100%  ") && last.contains("/s"), "\(piped.stderr)")
         let quiet = try AirlockCLI.run(["verify", packed.bundle, "--key", packed.vendorPub, "--progress", "tty", "--quiet"])
         #expect(quiet.status == 0 && quiet.stderr.isEmpty, "--quiet wins over --progress")
 

@@ -3,6 +3,7 @@ import Foundation
 import OCI
 import Synchronization
 import Testing
+import TestSupport
 
 struct ProgressTests {
     @Test func statusLineShowsBytesPercentRateAndETA() {
@@ -32,23 +33,81 @@ struct ProgressTests {
         #expect(meter.rate(1 << 20, at: start + 7) == nil)  // fewer bytes: a new phase
     }
 
-    @Test func decilesAndNumberedItemsAreMilestones() {
+    /// A clock the test moves, and the lines a plain display would print.
+    final class PlainLog: Sendable {
+        let time = Mutex(Date(timeIntervalSince1970: 1000))
         let lines = Mutex<[String]>([])
-        let progress = TransferProgress(onMilestone: { line in lines.withLock { $0.append(line) } })
-        progress.begin("verify", totalBytes: 1000, deciles: true)
-        for _ in 0..<100 { progress.add(10) }
+        func advance(_ seconds: TimeInterval) { time.withLock { $0 += seconds } }
+        func progress() -> TransferProgress {
+            TransferProgress(onMilestone: { line in self.lines.withLock { $0.append(line) } }, clock: { self.time.withLock { $0 } })
+        }
+        func take() -> [String] { lines.withLock { lines in defer { lines.removeAll() }; return lines } }
+    }
+
+    @Test func everyTenthIsALineWithBytesRateAndETA() {
+        let log = PlainLog()
+        let progress = log.progress()
+        progress.begin("verify", totalBytes: 1000)
+        for _ in 0..<100 {  // 80 B/s
+            log.advance(0.125)
+            progress.add(10)
+        }
         progress.add(500)  // beyond the total: capped
         #expect(progress.snapshot.bytesDone == 1000)
-        let deciles = lines.withLock { $0 }
-        #expect(deciles.count == 10)
-        #expect(deciles.first == "verify 10% (100 B of 1000 B)")
-        #expect(deciles.last == "verify 100% (1000 B of 1000 B)")
+        let tenths = log.take()
+        #expect(tenths.count == 10)
+        #expect(tenths.first == "verify  100 B / 1000 B  10%  80 B/s  ETA 0:11")
+        #expect(tenths.last == "verify  1000 B / 1000 B  100%  80 B/s")
 
-        lines.withLock { $0.removeAll() }
         progress.begin("push", totalBytes: 0, items: 2)
         progress.itemDone("pushed a")
         progress.itemDone("pushed b")
-        #expect(lines.withLock { $0 } == ["[1/2] pushed a", "[2/2] pushed b"])
+        #expect(log.take() == ["[1/2] pushed a", "[2/2] pushed b"])
+    }
+
+    @Test func aQuietPhasePrintsALineEvery10SecondsWithTheRecentRate() {
+        let log = PlainLog()
+        let progress = log.progress()
+        #expect(progress.heartbeat() == nil, "no phase yet")
+        progress.begin("push", totalBytes: 200 << 20)
+        for step in 1...60 {  // 30 s, sampled twice a second as the display does
+            log.advance(0.5)
+            if step <= 20 { progress.add(1 << 19) }  // 1 MiB/s for 10 s, then nothing
+            progress.heartbeat()
+        }
+        #expect(log.take() == ["push  10.0 MiB / 200.0 MiB  5%  1.0 MiB/s  ETA 3:10",
+                               "push  10.0 MiB / 200.0 MiB  5%  stalled",
+                               "push  10.0 MiB / 200.0 MiB  5%  stalled"])
+        // A tenth prints at once and restarts the 10 s.
+        log.advance(1)
+        progress.add(10 << 20)
+        #expect(log.take().count == 1)
+        for _ in 1...19 { log.advance(0.5); progress.heartbeat() }
+        #expect(log.take().isEmpty)
+        log.advance(0.5)
+        progress.heartbeat()
+        #expect(log.take().count == 1)
+        // A new phase restarts it too.
+        progress.begin("write", totalBytes: 100)
+        log.advance(9.5)
+        #expect(progress.heartbeat() == nil)
+        log.advance(0.5)
+        #expect(progress.heartbeat() == "write  0 B / 100 B  0%  stalled")
+    }
+
+    /// The CLI's plain display beats on its own: a bundle that stops arriving half-way through still
+    /// gets a line (bytes, and `stalled`) in the log, not silence.
+    @Test func aStalledStreamStillPrintsALine() throws {
+        let root = TestPaths.repoRoot.path
+        let bundle = root + "/fixtures/tiny.bundle"
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: bundle)[.size] as? Int)
+        let half = size / 2
+        let script = "(head -c \(half) '\(bundle)'; sleep 12; tail -c +\(half + 1) '\(bundle)') | '\(AirlockCLI.path)' verify - --key '\(root)/fixtures/keys/test-ed25519.pub' --progress plain"
+        let result = try run("sh", ["-c", script])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("verify  ") && $0.contains("stalled") && !$0.contains("  100%") }, "\(result.stderr)")
+        #expect(lines.last?.contains("  100%  ") == true, "\(result.stderr)")
     }
 
     @Test func anImageIsDoneWhenItsLastBlobIs() throws {

@@ -282,8 +282,9 @@ struct RobustnessTests {
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("c").path))
     }
 
-    // Item 21: push's plain progress reports bytes as they go; -q leaves only failures and the summary.
-    @Test func pushProgressAndQuiet() throws {
+    // Item 21 and round 3's item 15: plain progress reports bytes, rate and ETA as they go, in every
+    // phase (pack's write phase too); -q leaves only failures and the summary.
+    @Test func plainProgressAndQuiet() throws {
         let packed = try PackedBundle.make()
         defer { packed.registry.stop() }
         let site = try DevRegistry.start()
@@ -292,7 +293,8 @@ struct RobustnessTests {
         #expect(plain.status == 0, "\(plain.stderr)")
         let lines = plain.stderr.split(separator: "\n")
         // Bytes as they go (a tenth at a time; a large blob may cross several at once), then the images.
-        let bytes = lines.firstIndex { $0.hasPrefix("push 100% (") }
+        let bytes = lines.firstIndex { $0.hasPrefix("push  ") && $0.contains("  100%  ") && $0.contains("/s") }
+        #expect(lines.contains { $0.hasPrefix("push  ") && $0.contains("ETA ") }, "\(plain.stderr)")
         let images = lines.firstIndex { $0.hasPrefix("[1/8] pushed") }
         #expect((bytes ?? .max) < (images ?? .min), "\(plain.stderr)")
         #expect(lines.contains { $0.hasPrefix("[8/8] pushed") }, "\(plain.stderr)")
@@ -301,6 +303,14 @@ struct RobustnessTests {
         #expect(quiet.stdout.split(separator: "\n").count == 1, "\(quiet.stdout)")
         #expect(quiet.stdout.hasPrefix("8 of 8 images pushed"))
         #expect(quiet.stderr.isEmpty)
+
+        let repacked = try AirlockCLI.run(["pack", packed.path("spec.yaml"), "-o", packed.path("again.tar.zst"), "--progress", "plain"])
+        #expect(repacked.status == 0, "\(repacked.stderr)")
+        let packLines = repacked.stderr.split(separator: "\n")
+        for phase in ["fetch", "write"] {
+            #expect(packLines.contains { $0.hasPrefix("\(phase)  ") && $0.contains("  100%  ") && $0.contains("/s") }, "\(phase): \(repacked.stderr)")
+        }
+        #expect(packLines.contains { $0.hasPrefix("[8/8] fetched") }, "\(repacked.stderr)")
     }
 }
 

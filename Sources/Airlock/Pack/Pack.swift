@@ -223,9 +223,10 @@ public struct Packer: Sendable {
                 for name in completion.done(blob.descriptor.digest) { progress.itemDone("fetched \(name)") }
                 return part
             }
-            progress.begin("write", totalBytes: 0)
+            progress.begin("write", totalBytes: parts.reduce(0) { $0 + $1.compressedSize })
             progress.working(on: request.output)
-            return try writer.finish(manifest: manifest, indexJSON: listing.indexJSON, parts: parts, signers: request.signers, partSize: request.partSize)
+            return try writer.finish(manifest: manifest, indexJSON: listing.indexJSON, parts: parts, signers: request.signers, partSize: request.partSize,
+                                     onBytes: progress.add)
         } catch {
             writer.discard()
             throw error

@@ -3,7 +3,7 @@ import OCI
 
 extension BundleVerifier {
     /// A verifying pass reported to `progress` as one phase over every blob's bytes, with a
-    /// milestone per tenth (verify and unpack both run it).
+    /// line per tenth (verify and unpack both run it).
     public func verify(
         input: BundleInput,
         progress: TransferProgress,
@@ -17,7 +17,7 @@ extension BundleVerifier {
             input: input,
             onManifest: { manifest in
                 try onManifest(manifest)
-                progress.begin(phase, totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, deciles: true)
+                progress.begin(phase, totalBytes: manifest.blobs.reduce(0) { $0 + $1.size })
             },
             onBlobData: { descriptor, bytes in
                 progress.working(on: descriptor.digest.short)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Bytes per second over the last few seconds (a whole-run average hides stalls).
-public struct RateMeter {
+public struct RateMeter: Sendable {
     private var samples: [(time: Date, bytes: Int64)] = []
     let window: TimeInterval = 5
 

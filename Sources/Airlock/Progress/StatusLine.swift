@@ -16,7 +16,9 @@ public enum StatusLine {
         } else if snapshot.bytesDone > 0 {
             parts.append(ByteCount.format(snapshot.bytesDone))
         }
-        if let rate, rate > 0 {
+        if rate == 0, snapshot.bytesTotal > snapshot.bytesDone {
+            parts.append("stalled")
+        } else if let rate, rate > 0 {
             parts.append("\(ByteCount.format(Int64(rate)))/s")
             if snapshot.bytesTotal > snapshot.bytesDone {
                 parts.append("ETA \(duration(Double(snapshot.bytesTotal - snapshot.bytesDone) / rate))")

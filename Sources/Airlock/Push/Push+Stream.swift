@@ -22,7 +22,7 @@ extension Pusher {
         guard case .manifest(let manifest, let signed)? = try await channel.next() else {
             throw AirlockError.verification("standard input ended before its bundle manifest")
         }
-        request.progress.begin("push", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, items: manifest.images.count, deciles: true)
+        request.progress.begin("push", totalBytes: manifest.blobs.reduce(0) { $0 + $1.size }, items: manifest.images.count)
         let client = transport.client(for: request.naming.registry)
         try await client.checkReachable()
         let stream = StreamPush(pusher: self, manifest: manifest, signed: signed, request: request, client: client)

@@ -62,7 +62,7 @@ public struct Pusher: Sendable {
         // 3. Blobs: each unique (blob, repository) once; the first repository to get a blob uploads it.
         let book = PushBook()
         let work = Self.blobWork(plans)
-        request.progress.begin("push", totalBytes: work.reduce(0) { $0 + $1.descriptor.size }, items: plans.count, deciles: true)
+        request.progress.begin("push", totalBytes: work.reduce(0) { $0 + $1.descriptor.size }, items: plans.count)
         _ = try await BoundedConcurrency.map(work, limit: request.concurrency) { item in
             let source = external.contains(item.descriptor.digest) && !file.contains(item.descriptor.digest)
                 ? Self.externalSource(item.descriptor)

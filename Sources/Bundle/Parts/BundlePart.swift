@@ -11,4 +11,7 @@ public struct BundlePart: Sendable {
     /// Tar-stream offset of the data relative to the part's start.
     let dataOffset: Int64
     let size: Int64
+
+    /// The bytes this part adds to the bundle.
+    public var compressedSize: Int64 { frames.reduce(0) { $0 + $1[0] } }
 }

@@ -182,7 +182,9 @@ public final class BundleWriter: @unchecked Sendable {
     /// Lays out the bundle and moves it to `outputPath`.
     /// `parts` must be in `manifest.blobs` order (the caller built one per blob).
     /// With `partSize`, the bundle is written as parts of at most that many bytes (format-spec §13).
-    public func finish(manifest: BundleManifest, indexJSON: [UInt8], parts: [BundlePart], signers: [PrivateKey], partSize: Int64? = nil) throws -> Result {
+    /// `onBytes` hears of every part's bytes as they are appended (`BundlePart.compressedSize` in all).
+    public func finish(manifest: BundleManifest, indexJSON: [UInt8], parts: [BundlePart], signers: [PrivateKey], partSize: Int64? = nil,
+                       onBytes: (Int64) -> Void = { _ in }) throws -> Result {
         let manifestBytes = try manifest.encoded()
         let temporary = "\(workDirectory)/bundle"
         let output = try partSize.map { size throws(BundleError) in try FileOutput(creatingParts: temporary, partSize: size) } ?? FileOutput(creating: temporary)
@@ -190,7 +192,7 @@ public final class BundleWriter: @unchecked Sendable {
         let dataOffset = output.offset
 
         var layout = try writeMetadata(manifestBytes: manifestBytes, indexJSON: indexJSON, to: output)
-        try append(parts, to: output, layout: &layout)
+        try append(parts, to: output, layout: &layout, onBytes: onBytes)
         try writeEndOfArchive(to: output, layout: &layout)
         let table = try SeekTable(dataOffset: dataOffset, frames: layout.frames, entries: layout.entries).encoded()
         try output.write(SkippableFrame.header(magic: SkippableFrame.seekTableMagic, size: table.count) + table)
@@ -236,11 +238,11 @@ public final class BundleWriter: @unchecked Sendable {
     }
 
     /// Appends each part's frames, removing the part once its bytes are in the bundle.
-    private func append(_ parts: [BundlePart], to output: FileOutput, layout: inout StreamLayout) throws {
+    private func append(_ parts: [BundlePart], to output: FileOutput, layout: inout StreamLayout, onBytes: (Int64) -> Void) throws {
         for part in parts {
             layout.entries.append(SeekTable.Entry(name: part.name, frame: layout.frames.count, frameCount: part.frames.count,
                                                   offset: layout.streamOffset + part.dataOffset, size: part.size))
-            try append(part.path, to: output)
+            try append(part.path, to: output, onBytes: onBytes)
             layout.frames += part.frames
             layout.streamOffset += part.frames.reduce(0) { $0 + $1[1] }
             // Its bytes are in the bundle now: free the disk (a pack needs about one bundle of space).
@@ -267,7 +269,7 @@ public final class BundleWriter: @unchecked Sendable {
         return []
     }
 
-    private func append(_ path: String, to output: FileOutput) throws {
+    private func append(_ path: String, to output: FileOutput, onBytes: (Int64) -> Void) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw BundleError.system("read back", path) }
         defer { close(fd) }
@@ -278,6 +280,7 @@ public final class BundleWriter: @unchecked Sendable {
             guard count >= 0 else { throw BundleError.system("read back", path) }
             if count == 0 { break }
             try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+            onBytes(Int64(count))
         }
     }
 }

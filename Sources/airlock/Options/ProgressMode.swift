@@ -5,7 +5,7 @@ enum ProgressMode: String, ExpressibleByArgument, CaseIterable, Sendable {
     case auto
     /// Always the status line.
     case tty
-    /// One line per image (or per tenth of the bytes), for CI logs.
+    /// Lines for CI logs: one per image, and bytes, rate and ETA at every tenth and at least every 10 s.
     case plain
     /// Nothing but the result.
     case none

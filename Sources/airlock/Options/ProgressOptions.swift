@@ -3,7 +3,7 @@ import Foundation
 
 /// `--progress`, for the commands that move bytes (pack, verify, push, unpack).
 struct ProgressOptions: ParsableArguments {
-    @Option(help: "Progress on stderr: auto (a status line on a terminal, nothing when piped), tty, plain (one line per image, for CI logs), or none.")
+    @Option(help: "Progress on stderr: auto (a status line on a terminal, nothing when piped), tty, plain (lines for CI logs: each image, and bytes, rate and ETA at least every 10 s or 10%), or none.")
     var progress: ProgressMode = .auto
 
     /// The display for these options; `--quiet` silences it, `--verbose` turns the status line
