@@ -45,6 +45,28 @@ struct OneRuleTests {
         }
     }
 
+    /// A vendor (with its source registry) and a site registry whose `vendor` namespace is the target.
+    struct Scene {
+        let vendor: Vendor
+        let site: DevRegistry
+        var target: String { "\(site.host)/vendor" }
+
+        static func make() throws -> Scene {
+            let vendor = try Vendor.make()
+            do {
+                return Scene(vendor: vendor, site: try DevRegistry.start())
+            } catch {
+                vendor.source.stop()
+                throw error
+            }
+        }
+
+        func stop() {
+            site.stop()
+            vendor.source.stop()
+        }
+    }
+
     /// `_catalog` of a registry; a failing curl fails the test.
     static func catalog(_ registry: DevRegistry) throws -> [String] {
         let result = try run("curl", ["-sf", "\(registry.url)/v2/_catalog"])
@@ -85,11 +107,9 @@ struct OneRuleTests {
                       ("1.0.0", "1.0.0-p1", -100)], [false, true])
     func upgradesByTheOneRule(versions: (String, String, Int), stdin: Bool) throws {
         let (first, second, offset) = versions
-        let vendor = try Vendor.make()
-        defer { vendor.source.stop() }
-        let site = try DevRegistry.start()
-        defer { site.stop() }
-        let target = "\(site.host)/vendor"
+        let scene = try Scene.make()
+        defer { scene.stop() }
+        let (vendor, site, target) = (scene.vendor, scene.site, scene.target)
         let epoch = 1_767_000_000
         try vendor.pack(first, ["acme/agent:1.4.0"], epoch: epoch)
         // The second is created later where the rule falls to creation time, earlier otherwise
@@ -114,11 +134,9 @@ struct OneRuleTests {
     /// A delta built on v1 is newer than v1 even though its name is no version and it was made earlier.
     @Test(arguments: [false, true])
     func aDeltaIsNewerThanItsBase(stdin: Bool) throws {
-        let vendor = try Vendor.make()
-        defer { vendor.source.stop() }
-        let site = try DevRegistry.start()
-        defer { site.stop() }
-        let target = "\(site.host)/vendor"
+        let scene = try Scene.make()
+        defer { scene.stop() }
+        let (vendor, target) = (scene.vendor, scene.target)
         try vendor.pack("v1", ["acme/agent:1.4.0"], epoch: 1_767_000_000)
         try vendor.pack("d2", ["acme/operator:2.10.2", "acme/agent:1.4.0"], epoch: 1_766_000_000, base: "v1")
         #expect(try vendor.push("v1", to: target, stdin: stdin).status == 0)
@@ -131,11 +149,9 @@ struct OneRuleTests {
 
     /// Two different bundles at one version: refused as a conflict naming both manifests.
     @Test func theSameVersionWithAnotherManifestIsAConflict() throws {
-        let vendor = try Vendor.make()
-        defer { vendor.source.stop() }
-        let site = try DevRegistry.start()
-        defer { site.stop() }
-        let target = "\(site.host)/vendor"
+        let scene = try Scene.make()
+        defer { scene.stop() }
+        let (vendor, site, target) = (scene.vendor, scene.site, scene.target)
         try vendor.pack("2.0", ["acme/agent:1.4.0"], epoch: 1_767_000_000)
         #expect(try vendor.push("2.0", to: target, stdin: false).status == 0)
         let first = try #require(try Self.json(try AirlockCLI.run(["inspect", vendor.bundle("2.0"), "--json"]).stdout)["manifestDigest"] as? String)
@@ -161,13 +177,41 @@ struct OneRuleTests {
         #expect(bundles.count == 1 && "\(bundles)".contains(String(second.dropFirst(7))), "\(bundles)")
     }
 
+    /// A delta that keeps its base's version would replace the base's ledger record although the
+    /// order puts it above its base: refused as a replacement all the same (one definition of the
+    /// record a push replaces: `Ledger.replaced`), while `2.0.0` beside `2.0` is a conflict of order.
+    @Test func aDeltaUnderItsBasesVersionIsAReplacement() throws {
+        let scene = try Scene.make()
+        defer { scene.stop() }
+        let (vendor, site, target) = (scene.vendor, scene.site, scene.target)
+        try vendor.pack("2.0", ["acme/agent:1.4.0"], epoch: 1_767_000_000)
+        #expect(try vendor.push("2.0", to: target, stdin: false).status == 0)
+        try FileManager.default.moveItem(atPath: vendor.bundle("2.0"), toPath: vendor.bundle("2.0-base"))
+        try vendor.pack("2.0", ["acme/operator:2.10.2", "acme/agent:1.4.0"], epoch: 1_767_000_100, base: "2.0-base")
+        let catalog = try Self.catalog(site)
+        let ledger = try Self.tags(site, "vendor/airlock-ledger")
+        for stdin in [false, true] {
+            let delta = try vendor.push("2.0", to: target, stdin: stdin)
+            #expect(delta.status == 8, "\(delta.stderr)")
+            #expect(delta.stderr.contains("--allow-replace") && delta.stderr.contains("Nothing was written"), "\(delta.stderr)")
+            #expect(try Self.catalog(site) == catalog)
+            #expect(try Self.tags(site, "vendor/airlock-ledger") == ledger)
+        }
+        try vendor.pack("2.0.0", ["acme/operator:2.10.2"], epoch: 1_767_000_200)
+        let twin = try vendor.push("2.0.0", to: target, stdin: false)
+        #expect(twin.status == 8, "\(twin.stderr)")
+        #expect(twin.stderr.contains("cannot be ordered against (the same version, different manifests)") && twin.stderr.contains("--allow-downgrade"), "\(twin.stderr)")
+        #expect(try Self.catalog(site) == catalog)
+        let replaced = try vendor.push("2.0", to: target, stdin: false, ["--allow-replace"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try Self.statusVersions(target) == ["2.0"])
+    }
+
     /// prune --keep-last 1 keeps the newest bundle by the rule (r18 after r17), and its images.
     @Test func pruneKeepsTheNewestByTheRule() throws {
-        let vendor = try Vendor.make()
-        defer { vendor.source.stop() }
-        let site = try DevRegistry.start()
-        defer { site.stop() }
-        let target = "\(site.host)/vendor"
+        let scene = try Scene.make()
+        defer { scene.stop() }
+        let (vendor, site, target) = (scene.vendor, scene.site, scene.target)
         try vendor.pack("r17", ["acme/operator:2.10.1"], epoch: 1_767_000_000)
         try vendor.pack("r18", ["acme/operator:2.10.2"], epoch: 1_767_000_100)
         #expect(try vendor.push("r17", to: target, stdin: false).status == 0)
@@ -239,11 +283,9 @@ struct OneRuleTests {
     /// delta would mount from another repository of the push is not mounted, no repository appears.
     @Test(arguments: [false, true])
     func refusalsComeBeforeTheFirstMount(stdin: Bool) throws {
-        let vendor = try Vendor.make()
-        defer { vendor.source.stop() }
-        let site = try DevRegistry.start()
-        defer { site.stop() }
-        let target = "\(site.host)/vendor"
+        let scene = try Scene.make()
+        defer { scene.stop() }
+        let (vendor, site, target) = (scene.vendor, scene.site, scene.target)
         try vendor.pack("1.0", ["acme/runtime:8.12.0"], epoch: 1_767_000_000)
         try vendor.pack("1.1", ["acme/runtime:8.12.0", "acme/operator:2.10.2"], epoch: 1_767_000_100, base: "1.0")
         #expect(try vendor.push("1.0", to: target, stdin: false).status == 0)

@@ -13,25 +13,22 @@ extension Pusher {
         let location = LedgerLocation(registry: request.naming.registry, namespace: request.naming.namespace)
         let ledger = try await Ledger.read(location, client: client, concurrency: request.concurrency)
         let standing = BundleOrder.Standing(manifest, digest: try signed.digest())
-        let (newer, unordered) = ledger.outranking(standing)
         // The same name and version with another manifest is a different bundle (repacked, or
-        // not the one reviewed): its own refusal and its own way out.
-        let conflicting = unordered.filter { $0.record.version != manifest.version }
-        if !request.allowReplace, let other = unordered.first(where: { $0.record.version == manifest.version }) {
+        // not the one reviewed): its own refusal and its own way out, before any ordering.
+        let replaced = ledger.replaced(by: standing)
+        if !request.allowReplace, let other = replaced {
             throw AirlockError.refused("\(location.target) records \(manifest.name) \(manifest.version) with the manifest \(other.standing.manifestDigest), not this bundle's \(standing.manifestDigest): another bundle under the same name and version (repacked?); pushing it would replace that record and may move its images' tags. Nothing was written; --allow-replace pushes it anyway (and the ledger notes it)")
         }
         guard !request.allowDowngrade else { return ledger }
+        let (newer, unordered) = ledger.outranking(standing)
+        let conflicting = unordered.filter { $0.digest != replaced?.digest }
         if let newer = newer.first {
             throw AirlockError.refused("\(location.target) records \(newer.record.title) (pushed \(newer.record.pushedAt)), newer than this bundle's \(manifest.version); pushing \(manifest.name) \(manifest.version) would downgrade it. Nothing was written; --allow-downgrade pushes it anyway (and the ledger notes it)")
         }
         if let other = conflicting.first {
-            throw AirlockError.refused("\(location.target) records \(other.standing.title), which this bundle \(standing.title) cannot be ordered against (\(Self.conflictReason(standing, other.standing))); pushing it could replace the other's images. Nothing was written; --allow-downgrade pushes it anyway (and the ledger notes it)")
+            throw AirlockError.refused("\(location.target) records \(other.standing.title), which this bundle \(standing.title) cannot be ordered against (\(BundleOrder.conflictReason(standing, other.standing))); pushing it could replace the other's images. Nothing was written; --allow-downgrade pushes it anyway (and the ledger notes it)")
         }
         return ledger
-    }
-
-    static func conflictReason(_ a: BundleOrder.Standing, _ b: BundleOrder.Standing) -> String {
-        BundleVersion(a.version) != nil && BundleVersion(b.version) != nil ? "the same version, different manifests" : "neither is a version number and both were created at \(a.created)"
     }
 
     /// Notes who owned each tag this push would move, and applies --on-existing-tag. Runs after

@@ -93,6 +93,11 @@ public enum BundleOrder {
         }.map(\.0)
     }
 
+    /// Why `compare` found two bundles a conflict, in words for a refusal.
+    public static func conflictReason(_ a: Standing, _ b: Standing) -> String {
+        BundleVersion(a.version) != nil && BundleVersion(b.version) != nil ? "the same version, different manifests" : "neither is a version number and both were created at \(a.created)"
+    }
+
     static func comparison(_ sign: Int) -> Comparison {
         sign > 0 ? .newer : sign < 0 ? .older : .conflict
     }

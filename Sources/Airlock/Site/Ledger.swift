@@ -137,6 +137,13 @@ public struct Ledger: Sendable {
         return (zip(same, verdicts).filter { $0.1 == .older }.map(\.0), zip(same, verdicts).filter { $0.1 == .conflict }.map(\.0))
     }
 
+    /// The record `bundle` would replace: the one of its name and version (a record's identity,
+    /// format-spec §12.1, exact strings: `1.2` and `1.2.0` are two records) made from another
+    /// manifest, however the two are ordered (a delta may carry its base's version).
+    public func replaced(by bundle: BundleOrder.Standing) -> Entry? {
+        entries.first { $0.record.name == bundle.name && $0.record.version == bundle.version && $0.standing.manifestDigest != bundle.manifestDigest }
+    }
+
     /// The recorded bundles whose images hold `repository:tag`, in ledger order (newest bundle first).
     public func owners(repository: String, tag: String) -> [LedgerRecord] {
         entries.map(\.record).filter { record in record.images.contains { $0.repository == repository && $0.tag == tag } }
