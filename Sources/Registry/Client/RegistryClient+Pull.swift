@@ -74,6 +74,8 @@ extension RegistryClient {
             let status = try await expect(response, received > 0 ? [200, 206] : [200], purpose, notFound: what, body: .keep)
             var skip: Int64 = status == 200 ? received : 0
             var pace = BodyPace(transport.options)
+            // Broken, too slow, or ended early: all resumed from where the body got to, within one budget.
+            let broke: (reason: String, error: any Error)?
             do {
                 for try await var chunk in response.body {
                     try pace.record(chunk.readableBytes)
@@ -90,27 +92,20 @@ extension RegistryClient {
                     received += Int64(chunk.readableBytes)
                     try await consume(chunk)
                 }
+                broke = received < descriptor.size
+                    ? ("the body ended early", RegistryError.sizeMismatch(what: what, expected: descriptor.size, actual: received)) : nil
             } catch let slow as BodyPace.Stalled {
-                // Too slow is like broken: resume from where it got to, within the same budget.
-                guard try await budget.backOff() != nil else { throw RegistryError.unreachable(host: host, reason: slow.reason) }
-                logger.debug("blob \(descriptor.digest.short) slowed below the minimum rate at \(received) bytes; resuming")
-                continue
+                broke = (slow.reason, RegistryError.unreachable(host: host, reason: slow.reason))
             } catch let error as any DomainError {
                 throw error
             } catch {
                 let failure = TransportFailure.classify(error, host: host)
-                guard failure.isRetryable, try await budget.backOff() != nil else { throw failure.error }
-                logger.debug("blob \(descriptor.digest.short) broke at \(received) bytes (\(failure.reason)); resuming")
-                continue
+                guard failure.isRetryable else { throw failure.error }
+                broke = (failure.reason, failure.error)
             }
-            if received < descriptor.size {
-                // The body ended early without an error: resume like a break, within the same budget.
-                guard try await budget.backOff() != nil else {
-                    throw RegistryError.sizeMismatch(what: what, expected: descriptor.size, actual: received)
-                }
-                continue
-            }
-            break
+            guard let broke else { break }
+            guard try await budget.backOff() != nil else { throw broke.error }
+            logger.debug("blob \(descriptor.digest.short) broke at \(received) bytes (\(broke.reason)); resuming")
         }
         let actual = try hasher.finalize()
         guard actual == descriptor.digest else {

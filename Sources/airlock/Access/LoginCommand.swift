@@ -39,7 +39,7 @@ struct LoginCommand: AsyncParsableCommand {
     func run() async throws {
         let target = try LoginTarget(parsing: registry)
         let credential = try await credential()
-        let outcome = try await RegistryLogin(target: target).login(credential, options: connection.transportOptions, logger: output.logger)
+        let outcome = try await RegistryLogin(target: target).login(credential, options: try connection.transportOptions(), logger: output.logger)
         if !outcome.checked {
             Output.error("airlock: warning: registry \(target.host) asks for no credentials, so the login could not be checked; it was stored anyway")
         }

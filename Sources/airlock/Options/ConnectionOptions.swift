@@ -30,21 +30,20 @@ struct ConnectionOptions: ParsableArguments {
         if !(1...86400).contains(requestTimeout) {
             throw ValidationError("--request-timeout must be between 1 and 86400 seconds")
         }
-        _ = try ByteSize.parse(minRate, option: "--min-rate")
+        _ = try transportOptions()  // --min-rate's size, refused before any work
         if plainHTTP, !caFile.isEmpty || insecureSkipTLSVerify {
             throw ValidationError("--plain-http cannot be combined with --ca-file or --insecure-skip-tls-verify")
         }
     }
 
-    var transportOptions: TransportOptions {
+    func transportOptions() throws(AirlockError) -> TransportOptions {
         var options = TransportOptions()
         options.plainHTTP = plainHTTP
         options.caFiles = caFile
         options.insecureSkipTLSVerify = insecureSkipTLSVerify
         options.retry.maxAttempts = retries + 1
         options.requestTimeout = .seconds(Int64(requestTimeout))
-        // Checked in validate().
-        options.minimumRate = (try? ByteSize.parse(minRate, option: "--min-rate")) ?? options.minimumRate
+        options.minimumRate = try ByteSize.parse(minRate, option: "--min-rate")
         return options
     }
 }

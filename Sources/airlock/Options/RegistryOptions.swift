@@ -44,7 +44,7 @@ struct RegistryOptions: ParsableArguments {
         _ body: (RegistryTransport) async throws -> T
     ) async throws -> T {
         let credentials = try await credentials(for: hosts)
-        var options = connection.transportOptions
+        var options = try connection.transportOptions()
         options.schemes = schemes
         return try await RegistryTransport.with(options: options, credentials: credentials, logger: logger, body)
     }
