@@ -26,6 +26,8 @@ public enum RegistryError: DomainError, Sendable {
     case redirectLoop(host: String, request: String, limit: Int, last: String)
     /// 405 to a DELETE: the registry does not allow deleting (distribution's `storage.delete.enabled`).
     case deleteRefused(host: String, detail: String?)
+    /// GET /v2/ was answered, but not as a registry answers it (`answer`: "404 text/html").
+    case notARegistry(host: String, answer: String)
     /// Plain HTTP was sent to a registry that answers only HTTPS.
     case speaksHTTPS(host: String)
     case authServer(realm: String, reason: String)
@@ -103,6 +105,8 @@ public enum RegistryError: DomainError, Sendable {
             return "\(what) does not match its digest: expected \(expected), got \(actual)"
         case .sizeMismatch(let what, let expected, let actual):
             return "\(what) has the wrong size: expected \(expected) bytes, got \(actual)"
+        case .notARegistry(let host, let answer):
+            return "\(host) is not a container registry (it answered GET /v2/ with \(answer)); check the host and port"
         case .speaksHTTPS(let host):
             return "registry \(host) speaks HTTPS, not plain HTTP (it answered 400 to http://); drop --plain-http, and pass --ca-file if its CA is private"
         case .protocolViolation(let host, let reason):

@@ -74,7 +74,8 @@ struct RegistryStatusTests {
     /// The exit status documented for `status` answered to `kind`; nil where the client takes it in stride.
     static func expectedExit(_ kind: Kind, _ status: Int) -> Airlock.ExitStatus? {
         switch (kind, status) {
-        case (.ping, 401), (.ping, 403), (.ping, 404): nil  // the API check only learns the scheme and the challenge
+        case (.ping, 401), (.ping, 403): nil  // the API check only learns the scheme and the challenge
+        case (.ping, 404): .registry  // no registry answers GET /v2/ with 404: not a registry (RegistryClient.notARegistry)
         case (.manifestHead, 404), (.blobHead, 404): nil  // "not there" is an answer
         case (.tagList, 404), (.manifestGet, 404), (.blobGet, 404): .notFound
         default: .registry

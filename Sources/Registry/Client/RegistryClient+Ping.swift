@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 
@@ -35,6 +36,20 @@ extension RegistryClient {
         try await session.baseURL(client: self)
     }
 
+    /// Whether an answer to GET /v2/ is a registry's (distribution spec: 200, or 401 with a challenge;
+    /// every registry seen sends `Docker-Distribution-API-Version`), or else what it answered
+    /// ("404 text/html"). Lenient where registries differ: a 2xx, 401 or 403 in JSON or with no body
+    /// type counts; a 404, an HTML page or a redirect that ends elsewhere does not.
+    static func notARegistry(_ status: Int, headers: HTTPHeaders, challenges: [AuthChallenge]) -> String? {
+        if headers.first(name: "Docker-Distribution-API-Version") != nil { return nil }
+        if status == 401, challenges.contains(where: { $0.scheme == .basic || $0.scheme == .bearer }) { return nil }
+        let type = headers.first(name: "Content-Type").map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+        if [200, 201, 202, 204, 401, 403].contains(status), type == nil || type!.hasSuffix("json") { return nil }
+        // A failing or busy server, and the plain-HTTP-to-HTTPS answer, are told apart below.
+        guard status != 400, status != 429, status < 500 else { return nil }
+        return "\(status)" + (type.map { " \($0)" } ?? "")
+    }
+
     /// One ping of `/v2/` at `scheme`, through the same retries and redirects as every request;
     /// returns the challenges of a 401.
     func ping(scheme: String, retry: Bool) async throws -> [AuthChallenge] {
@@ -44,8 +59,11 @@ extension RegistryClient {
         let answer = try await exchange(request, authorizer: .anonymous, budget: &budget, what: what, server: host)
         let challenges = answer.response.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)
         await Self.discard(answer.response)
+        if let refusal = Self.notARegistry(answer.status, headers: answer.response.headers, challenges: challenges) {
+            throw RegistryError.notARegistry(host: host, answer: refusal)
+        }
         switch answer.status {
-        case 200..<300, 401, 403, 404:
+        case 200..<300, 401, 403:
             return answer.status == 401 ? challenges : []
         case 400 where scheme == "http":
             // What an HTTPS server answers to a plain HTTP request (Go: "Client sent an HTTP request to an HTTPS server").

@@ -1,0 +1,35 @@
+import NIOHTTP1
+@testable import Registry
+import Testing
+
+/// What counts as a registry's answer to GET /v2/ (`RegistryClient.notARegistry`): one rule for
+/// every command, since each one's first request goes through it.
+struct APICheckTests {
+    static let api = ("Docker-Distribution-API-Version", "registry/2.0")
+    static let bearer = AuthChallenge.parse(#"Bearer realm="https://auth.example/token",service="r""#)
+
+    @Test(arguments: [
+        // status, headers, challenged, verdict (nil: a registry)
+        (200, [api, ("Content-Type", "application/json")], false, nil),
+        (200, [api], false, nil),
+        (404, [api], false, nil),  // odd, but it says it is one
+        (200, [("Content-Type", "application/json; charset=utf-8")], false, nil),
+        (200, [], false, nil),
+        (401, [("Content-Type", "text/html")], true, nil),  // a challenge is a registry's
+        (401, [("Content-Type", "application/json")], false, nil),
+        (403, [], false, nil),
+        (404, [("Content-Type", "text/html")], false, "404 text/html"),
+        (404, [], false, "404"),
+        (200, [("Content-Type", "text/html; charset=utf-8")], false, "200 text/html"),
+        (401, [("Content-Type", "text/html")], false, "401 text/html"),
+        (403, [("Content-Type", "text/html")], false, "403 text/html"),
+        (302, [], false, "302"),
+        (503, [("Content-Type", "text/html")], false, nil),  // failing, not foreign: its status says so
+        (429, [], false, nil),
+        (418, [("Content-Type", "TEXT/HTML")], false, "418 text/html"),
+    ] as [(Int, [(String, String)], Bool, String?)])
+    func answers(status: Int, headers: [(String, String)], challenged: Bool, verdict: String?) {
+        let found = RegistryClient.notARegistry(status, headers: HTTPHeaders(headers), challenges: challenged ? Self.bearer : [])
+        #expect(found == verdict, "\(status) \(headers)")
+    }
+}
