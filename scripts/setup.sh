@@ -9,9 +9,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Tests and demo: the CNCF registry, skopeo/umoci/zstd/tar/openssl as independent checkers, htpasswd for auth.
 # Packaging (scripts/package.sh, package-test.sh): dpkg-dev, fakeroot, binutils, debootstrap.
 # Real clients pulling from `airlock serve`: podman and containerd (ctr).
+# nginx in front of the registry: an enterprise proxy's body limit and refusals (BodyLimitTests).
 PACKAGES=(pkg-config libarchive-dev libzstd-dev libssl-dev
           docker-registry skopeo umoci zstd tar openssl apache2-utils curl jq python3 man-db groff-base bsdextrautils
-          dpkg-dev fakeroot binutils debootstrap util-linux podman containerd)
+          dpkg-dev fakeroot binutils debootstrap util-linux podman containerd nginx-light)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

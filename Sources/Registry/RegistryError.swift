@@ -28,6 +28,9 @@ public enum RegistryError: DomainError, Sendable {
     case deleteRefused(host: String, detail: String?)
     /// GET /v2/ was answered, but not as a registry answers it (`answer`: "404 text/html").
     case notARegistry(host: String, answer: String)
+    /// Request bodies of `refused` bytes were refused (413, or the connection closed under them)
+    /// even in the smallest chunks.
+    case bodyTooLarge(host: String, refused: Int64, cause: String)
     /// Plain HTTP was sent to a registry that answers only HTTPS.
     case speaksHTTPS(host: String)
     case authServer(realm: String, reason: String)
@@ -107,6 +110,8 @@ public enum RegistryError: DomainError, Sendable {
             return "\(what) has the wrong size: expected \(expected) bytes, got \(actual)"
         case .notARegistry(let host, let answer):
             return "\(host) is not a container registry (it answered GET /v2/ with \(answer)); check the host and port"
+        case .bodyTooLarge(let host, let refused, let cause):
+            return "registry \(host) (or a proxy in front of it) refused a request body of \(refused) bytes (\(cause)), and airlock sends nothing smaller than \(UploadMode.smallestChunk / 1_048_576) MiB chunks; raise the body limit (nginx: client_max_body_size; the proxy in front of Harbor, Nexus or Artifactory)"
         case .speaksHTTPS(let host):
             return "registry \(host) speaks HTTPS, not plain HTTP (it answered 400 to http://); drop --plain-http, and pass --ca-file if its CA is private"
         case .protocolViolation(let host, let reason):

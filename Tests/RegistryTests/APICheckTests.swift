@@ -33,3 +33,35 @@ struct APICheckTests {
         #expect(found == verdict, "\(status) \(headers)")
     }
 }
+
+/// The chunk sizes an upload falls back to when a body is refused (`UploadMode.smaller`), and how a
+/// proxy's HTML refusal is quoted.
+struct UploadFallbackTests {
+    static let mib = 1 << 20
+
+    @Test(arguments: [
+        // from, blob size, next (nil: nothing smaller to try)
+        (UploadMode.monolithic, Int64(64 << 20), UploadMode?.some(.chunked(16 << 20))),
+        (.monolithic, Int64(16 << 20), .chunked(8 << 20)),  // a chunk as large as the refused body would fail alike
+        (.monolithic, Int64(3 << 20), .chunked(2 << 20)),
+        (.monolithic, Int64(1 << 20) + 1, .chunked(1 << 20)),
+        (.monolithic, Int64(1 << 20), nil),
+        (.monolithic, 500, nil),
+        (.chunked(16 << 20), Int64(64 << 20), .chunked(8 << 20)),
+        (.chunked(2 << 20), Int64(64 << 20), .chunked(1 << 20)),
+        (.chunked(1 << 20), Int64(64 << 20), nil),
+        (.chunked(3 << 20), Int64(64 << 20), .chunked(1_572_864)),
+    ] as [(UploadMode, Int64, UploadMode?)])
+    func halving(from: UploadMode, size: Int64, next: UploadMode?) {
+        #expect(from.smaller(forBlobOf: size) == next, "\(from), \(size)")
+    }
+
+    @Test func proxyPagesAreQuotedByTheirTitle() {
+        let nginx = Array("<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>…</body></html>".utf8)
+        #expect(RegistryErrorBody.summary(nginx) == "an HTML page: 413 Request Entity Too Large")
+        let json = Array(#"{"errors":[{"code":"NAME_UNKNOWN","message":"project newproj not found"}]}"#.utf8)
+        #expect(RegistryErrorBody.summary(json) == "NAME_UNKNOWN: project newproj not found")
+        #expect(RegistryErrorBody.summary(Array("<html><TITLE>\n</TITLE>gateway".utf8)) == "<html><TITLE></TITLE>gateway")
+        #expect(RegistryErrorBody.summary(Array("plain words".utf8)) == "plain words")
+    }
+}

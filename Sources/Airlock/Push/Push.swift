@@ -269,9 +269,13 @@ public struct Pusher: Sendable {
             guard image.error == nil, plan.keepTag, let previous = plan.previous else { return nil }
             return PushResult.TagSkip(target: image.target, digest: previous, matches: previous == image.digest)
         }
-        return PushResult(path: request.bundle, name: manifest.name, version: manifest.version, manifestDigest: try signed.digest(), images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
-                          blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes,
-                          tagsMoved: moved, evidence: evidence, tagsSkipped: skipped)
+        var result = PushResult(path: request.bundle, name: manifest.name, version: manifest.version, manifestDigest: try signed.digest(), images: results, blobsUploaded: totals.uploaded, blobsMounted: totals.mounted,
+                                blobsPresent: totals.present, imagesAlreadyPresent: plans.filter(\.alreadyThere).count, bytesUploaded: totals.bytes,
+                                tagsMoved: moved, evidence: evidence, tagsSkipped: skipped)
+        if case .chunked(let size) = await client.uploadMode() {
+            result.uploads = PushResult.Uploads(mode: "chunked", chunkSize: size, reason: size == transport.options.chunkSize ? "--chunk-size" : "bodyLimit")
+        }
+        return result
     }
 
     /// Streams a blob out of the bundle (pull-based: flat memory). Each decompressed frame is

@@ -50,6 +50,16 @@ public struct PushResult: Sendable, Encodable {
     public let tagsSkipped: [TagSkip]
     /// The ledger record written last (absent when images failed; with `error` when it could not be written).
     public var ledger: LedgerWrite?
+    /// How blobs went up: whole, or in chunks (and why).
+    public var uploads = Uploads(mode: "whole", chunkSize: nil, reason: nil)
+
+    public struct Uploads: Sendable, Encodable {
+        /// `whole` (one PUT per blob) or `chunked` (PATCHes of `chunkSize`).
+        public let mode: String
+        public let chunkSize: Int?
+        /// `--chunk-size`, or `bodyLimit`: the registry or its proxy refused larger request bodies.
+        public let reason: String?
+    }
 
     public struct TagMove: Sendable, Encodable {
         public let target: String

@@ -10,6 +10,9 @@ actor HostSession {
     private var credential: Credential??
     private var tokens: [String: Token] = [:]
     private var fetching: [String: Task<Token, any Error>] = [:]
+    /// The chunk size uploads fell back to after the registry refused a larger body: every later
+    /// upload to this host starts there.
+    private(set) var learnedChunk: Int?
 
     struct Token {
         let value: String
@@ -61,6 +64,11 @@ actor HostSession {
             }
         }
         throw reported ?? RegistryError.unreachable(host: client.host, reason: "no scheme to try")
+    }
+
+    /// Keeps the smallest chunk size an upload needed.
+    func learn(chunk size: Int) {
+        learnedChunk = min(learnedChunk ?? size, size)
     }
 
     /// Whether the registry has challenged this client (Basic or Bearer) at all.

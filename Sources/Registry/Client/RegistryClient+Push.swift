@@ -40,7 +40,7 @@ extension RegistryClient {
         _ source: BlobSource,
         repository: String,
         mountFrom: [String] = [],
-        mode: UploadMode = .monolithic
+        mode: UploadMode? = nil
     ) async throws -> BlobPushResult {
         if try await hasBlob(source.descriptor, repository: repository) { return .alreadyPresent }
         for other in mountFrom where other != repository {
@@ -50,36 +50,76 @@ extension RegistryClient {
         return .uploaded(bytes: source.descriptor.size)
     }
 
-    /// Uploads a blob. The stream is hashed as it goes and the last chunk is held back until the
-    /// digest is confirmed, so the registry never completes an upload of wrong bytes; the registry
-    /// then checks the same digest from `?digest=`. A transient failure restarts the whole upload.
-    public func uploadBlob(_ source: BlobSource, repository: String, mode: UploadMode = .monolithic) async throws {
+    /// How uploads to this registry go now: in chunks of `--chunk-size`, or of the size an
+    /// earlier upload fell back to, else whole.
+    public func uploadMode() async -> UploadMode {
+        if let learned = await session.learnedChunk { return .chunked(learned) }
+        return transport.options.chunkSize.map(UploadMode.chunked) ?? .monolithic
+    }
+
+    /// Uploads a blob (`mode`: as `uploadMode()` says). The stream is hashed as it goes and the
+    /// last chunk is held back until the digest is confirmed, so the registry never completes an
+    /// upload of wrong bytes; the registry then checks the same digest from `?digest=`.
+    /// A body refused as too large (413, or the connection closed under it, as proxies with a body
+    /// limit do) is sent again in chunks, halved until they pass (down to 1 MiB), and the size that
+    /// passed is kept for every later upload to this host. A transient failure restarts the upload.
+    public func uploadBlob(_ source: BlobSource, repository: String, mode: UploadMode? = nil) async throws {
         let descriptor = source.descriptor
         let purpose = Purpose.push("upload of blob \(descriptor.digest.short) to \(host)/\(repository)", repository)
         var budget = RetryBudget(transport.options.retry)
-        var mode = mode
+        var mode = if let mode { mode } else { await uploadMode() }
+        var fellBack = false
         while true {
             do {
                 let location = try await startUpload(purpose: purpose, repository: repository)
-                switch mode {
-                case .monolithic:
-                    do {
+                do {
+                    switch mode {
+                    case .monolithic:
                         try await finishUpload(location, source: source, purpose: purpose)
-                    } catch RegistryError.unexpectedStatus(413, _, _, _) {
-                        // Request body too large for this registry or its proxy: fall back to chunks.
-                        logger.info("registry \(host) refused a \(descriptor.size)-byte PUT; retrying in 16 MiB chunks")
-                        try await cancelUpload(location, purpose: purpose)
-                        mode = .chunked(16 << 20)
-                        continue
+                    case .chunked(let size):
+                        try await chunkedUpload(location, source: source, chunkSize: size, purpose: purpose)
+                        if fellBack { await session.learn(chunk: size) }
                     }
-                case .chunked(let size):
-                    try await chunkedUpload(location, source: source, chunkSize: size, purpose: purpose)
+                } catch let refusal as RegistryError where Self.refusesTheBody(refusal, mode: mode, size: descriptor.size) {
+                    try? await cancelUpload(location, purpose: purpose)
+                    guard let smaller = mode.smaller(forBlobOf: descriptor.size) else {
+                        throw RegistryError.bodyTooLarge(host: host, refused: Self.bodySize(mode, descriptor.size), cause: Self.bodyRefusal(refusal))
+                    }
+                    logger.info("registry \(host) refused a \(Self.bodySize(mode, descriptor.size))-byte request body (\(refusal)); sending blob \(descriptor.digest.short) in chunks of \(smaller)")
+                    mode = smaller
+                    fellBack = true
+                    continue
                 }
                 return
             } catch let error as RegistryError {
                 guard case .unreachable = error, try await budget.backOff() != nil else { throw error }
                 logger.debug("upload of \(descriptor.digest.short) failed (\(error)); starting again")
             }
+        }
+    }
+
+    /// How the body was refused, in a few words: "413" with the registry's words, or the connection's fate.
+    static func bodyRefusal(_ error: RegistryError) -> String {
+        switch error {
+        case .unexpectedStatus(let status, _, _, let detail): "it answered \(status)" + (detail.map { ", \($0)" } ?? "")
+        case .unreachable(_, let reason): "the connection closed: \(reason)"
+        default: "\(error)"
+        }
+    }
+
+    /// The largest request body `mode` sends for a blob of `size`.
+    static func bodySize(_ mode: UploadMode, _ size: Int64) -> Int64 {
+        if case .chunked(let chunk) = mode { return min(Int64(chunk), size) }
+        return size
+    }
+
+    /// Whether a failed upload says its request bodies are too large: a 413, or a connection that
+    /// closed under a body of more than 1 MiB (what nginx and other proxies do past their limit).
+    static func refusesTheBody(_ error: RegistryError, mode: UploadMode, size: Int64) -> Bool {
+        switch error {
+        case .unexpectedStatus(413, _, _, _): true
+        case .unreachable: bodySize(mode, size) > Int64(UploadMode.smallestChunk)
+        default: false
         }
     }
 

@@ -22,6 +22,9 @@ public struct TransportOptions: Sendable {
     /// The slowest a blob body may flow, in bytes a second averaged over `rateWindow` (`--min-rate`).
     public var minimumRate: Int64 = 1024
     public var rateWindow: TimeAmount = .seconds(60)
+    /// Upload every blob in chunks of this many bytes (`--chunk-size`) instead of one PUT; nil
+    /// uploads whole and falls back to chunks when a body is refused as too large.
+    public var chunkSize: Int?
     public var retry = RetryPolicy.default
     public var userAgent = "airlock/\(AirlockVersion.current)"
 

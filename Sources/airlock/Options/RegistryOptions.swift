@@ -40,12 +40,14 @@ struct RegistryOptions: ParsableArguments {
     func withTransport<T: Sendable>(
         hosts: Set<String>,
         schemes: [String: String] = [:],
+        chunkSize: Int? = nil,
         logger: Logger,
         _ body: (RegistryTransport) async throws -> T
     ) async throws -> T {
         let credentials = try await credentials(for: hosts)
         var options = try connection.transportOptions()
         options.schemes = schemes
+        options.chunkSize = chunkSize
         return try await RegistryTransport.with(options: options, credentials: credentials, logger: logger, body)
     }
 }

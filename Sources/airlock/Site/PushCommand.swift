@@ -2,6 +2,7 @@ import Airlock
 import ArgumentParser
 import Foundation
 import OCI
+import Registry
 
 struct PushCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,6 +51,9 @@ struct PushCommand: AsyncParsableCommand {
     @Option(help: "Blobs uploaded at once.")
     var concurrency: Int = 4
 
+    @Option(help: "Upload blobs in chunks of SIZE (K, M, G suffixes; at least 1M) instead of whole; by default a blob goes whole and falls back to halving chunks when the registry or its proxy refuses the body as too large.")
+    var chunkSize: String?
+
     @Flag(help: "Replace an existing --mapping or --kustomize file airlock did not write (a private key is never replaced).")
     var force = false
 
@@ -76,7 +80,18 @@ struct PushCommand: AsyncParsableCommand {
     func validate() throws {
         try signers.require(for: "push")
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
+        _ = try chunkBytes()
         if bundle == "-", registry.passwordStdin { throw ValidationError("push - reads the bundle from standard input, so the password cannot come from there too; use airlock login or a credential helper") }
+    }
+
+    /// `--chunk-size` in bytes (within 1 MiB ... 2 GiB: a chunk is held in memory while it is sent).
+    func chunkBytes() throws -> Int? {
+        guard let chunkSize else { return nil }
+        let size = try ByteSize.parse(chunkSize, option: "--chunk-size")
+        guard (Int64(UploadMode.smallestChunk)...(2 << 30)).contains(size) else {
+            throw AirlockError.usage("--chunk-size \(chunkSize) is out of range: give 1M to 2G")
+        }
+        return Int(size)
     }
 
     func run() async throws {
@@ -94,7 +109,7 @@ struct PushCommand: AsyncParsableCommand {
         request.progress = display.progress
         if let mirrorConfig { try MirrorConfig.check(mirrorConfig, force: force) }
         let (result, scheme) = try await display.run { _ in
-            try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, logger: logger) { transport in
+            try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, chunkSize: try chunkBytes(), logger: logger) { transport in
                 let result = try await Pusher(transport: transport, logger: logger).push(request)
                 return (result, try await transport.client(for: naming.registry).scheme())
             }
@@ -128,7 +143,10 @@ struct PushCommand: AsyncParsableCommand {
                 Output.line("pushed \(evidence.kind.rawValue) \(evidence.target)")
             }
             let already = result.imagesAlreadyPresent > 0 ? " (\(result.imagesAlreadyPresent) already present)" : ""
-            Output.line("\(result.images.count - result.failed.count) of \(result.images.count, noun: "image") pushed\(already); blobs: \(result.blobsUploaded) uploaded (\(ByteCount.format(result.bytesUploaded))), \(result.blobsMounted) mounted, \(result.blobsPresent) already present")
+            let chunked = result.uploads.chunkSize.map { size in
+                " in \(ByteCount.format(Int64(size))) chunks" + (result.uploads.reason == "bodyLimit" ? " (the registry refused larger request bodies)" : "")
+            } ?? ""
+            Output.line("\(result.images.count - result.failed.count) of \(result.images.count, noun: "image") pushed\(already); blobs: \(result.blobsUploaded) uploaded (\(ByteCount.format(result.bytesUploaded)))\(chunked), \(result.blobsMounted) mounted, \(result.blobsPresent) already present")
         }
         if !result.failed.isEmpty {
             throw ExitCode(result.failed.count == result.images.count ? ExitStatus.registry.rawValue : ExitStatus.partial.rawValue)
