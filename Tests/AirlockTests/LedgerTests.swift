@@ -240,9 +240,10 @@ struct LedgerTests {
         #expect(usage.status == 2, "\(usage.stderr)")
     }
 
-    /// A ledger the account may read but not write: the images are pushed, the record is not, and
-    /// the push says so (exit 5); a later push that can write records it.
-    @Test func aRecordThatCannotBeWrittenIsAPartialPush() throws {
+    /// A ledger the account may read but not write: the upload check of the ledger's repository
+    /// refuses the push before any image is written (exit 8), instead of pushing images no record
+    /// would then account for.
+    @Test func aLedgerThatCannotBeWrittenRefusesThePush() throws {
         let releases = try Releases.make()
         defer { releases.source.stop() }
         let site = try DevRegistry.start(auth: .token, readOnly: "*/airlock-ledger")
@@ -250,10 +251,11 @@ struct LedgerTests {
         let login = ["--username", site.username, "--password-stdin"]
         let result = try AirlockCLI.run(["push", releases.bundle("2.10.2"), "--to", "\(site.host)/vendor", "--key", releases.pub] + login,
                                         input: Data((site.password + "\n").utf8))
-        #expect(result.status == 5, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("2 of 2 images pushed") && !result.stdout.contains("recorded in"), "\(result.stdout)")
-        #expect(result.stderr.contains("airlock: every image was pushed, but the ledger record in \(site.host)/vendor/airlock-ledger could not be written"), "\(result.stderr)")
+        #expect(result.status == 8, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("registry \(site.host)/vendor/airlock-ledger denied the operation (403 Forbidden)") && result.stderr.contains("Nothing was written"), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
+        let committed = try site.committedFiles()
+        #expect(committed.isEmpty, "written before the refusal: \(committed)")
     }
 
     /// A tag only a pruned bundle put on an image a kept bundle also uses: the image stays, the tag

@@ -170,25 +170,21 @@ struct PushUnpackTests {
         }
     }
 
-    @Test func oneRefusedRepositoryDoesNotStopTheOthers() throws {
+    /// One repository the account may not push to refuses the whole push before any write (the
+    /// upload check of every repository comes first), as a failure document under --json.
+    @Test func oneRefusedRepositoryRefusesThePushBeforeAnyWrite() throws {
         let packed = try PackedBundle.make()
         defer { packed.registry.stop() }
         let target = try DevRegistry.start(auth: .token, readOnly: "*/acme/agent")
         defer { target.stop() }
         let login = ["--username", target.username, "--password-stdin"]
         let input = Data((target.password + "\n").utf8)
-        let partial = try AirlockCLI.run(["push", packed.bundle, "--to", "\(target.host)/v", "--key", packed.vendorPub, "--json"] + login, input: input)
-        #expect(partial.status == 5, "\(partial.stdout) \(partial.stderr)")
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(partial.stdout.utf8)) as? [String: Any])
-        let images = try #require(summary["images"] as? [[String: Any]])
-        let failed = images.filter { $0["error"] != nil && !($0["error"] is NSNull) }.compactMap { $0["target"] as? String }
-        #expect(failed == ["\(target.host)/v/acme/agent:1.4.0"])
-        #expect(try target.tags("v/acme/runtime").count == 5)
-        #expect(try target.tags("v/acme/agent").isEmpty)
-
-        let fast = try AirlockCLI.run(["push", packed.bundle, "--to", "\(target.host)/w", "--key", packed.vendorPub, "--fail-fast"] + login, input: input)
-        #expect(fast.status == 4, "\(fast.stdout) \(fast.stderr)")
-        #expect(fast.stderr.contains("acme/agent"))
+        let refused = try AirlockCLI.run(["push", packed.bundle, "--to", "\(target.host)/v", "--key", packed.vendorPub, "--json"] + login, input: input)
+        #expect(refused.status == 8, "\(refused.stdout) \(refused.stderr)")
+        let failure = try #require(try JSONSerialization.jsonObject(with: Data(refused.stdout.utf8)) as? [String: Any], "\(refused.stdout)")
+        #expect((failure["error"] as? String)?.contains("\(target.host)/v/acme/agent denied the operation (403 Forbidden)") == true, "\(failure)")
+        let committed = try target.committedFiles()
+        #expect(committed.isEmpty, "written before the refusal: \(committed)")
     }
 
     @Test func unpackWritesAVerifiedLayoutAndNothingOutside() throws {

@@ -28,7 +28,7 @@ struct RegistryRefusalTests {
     }
 
     /// A 403 on one repository's upload (Harbor, GHCR, a read-only robot): README §8's sentence
-    /// for that image, the others pushed, exit 5.
+    /// for that repository, found by the upload check before any write: nothing pushed, exit 8.
     @Test func forbiddenUploadInOneRepository() async throws {
         let packed = try PackedBundle.make()
         defer { packed.registry.stop() }
@@ -48,13 +48,12 @@ struct RegistryRefusalTests {
         }
         defer { Task { await fake.stop() } }
         let result = try AirlockCLI.run(["push", packed.bundle, "--to", "\(fake.host)/v", "--key", packed.vendorPub])
-        #expect(result.status == 5, "\(result.stdout) \(result.stderr)")
-        let sentence = "registry \(fake.host)/v/acme/agent denied the operation (403 Forbidden): the account may not write there, or the registry does not accept that name (create the project or repository first, or choose another --to namespace) [DENIED: requested access to the resource is denied]"
-        #expect(result.stdout.contains("FAILED \(fake.host)/v/acme/agent:1.4.0: \(sentence)"), "\(result.stdout)")
-        #expect(result.stdout.contains("7 of 8 images pushed"), "\(result.stdout)")
-        let tagged = manifests.withLockedValue { $0 }
-        #expect(tagged.contains("/v2/v/acme/runtime/manifests/8.12.10"))
-        #expect(!tagged.contains { $0.hasPrefix("/v2/v/acme/agent/") })
+        #expect(result.status == 8, "\(result.stdout) \(result.stderr)")
+        let sentence = "registry \(fake.host)/v/acme/agent denied the operation (403 Forbidden): the account may not write there, or the registry does not accept that name (create the project or repository first, or choose another --to namespace) [DENIED: requested access to the resource is denied]. Nothing was written"
+        #expect(result.stderr == "airlock: \(sentence)\n", "\(result.stderr)")
+        #expect(manifests.withLockedValue { $0 }.isEmpty, "a manifest was written before the refusal")
+        let uploads = fake.requests.filter { $0.method == .PUT || $0.method == .PATCH }
+        #expect(uploads.isEmpty, "\(uploads.map(\.path))")
     }
 
     /// `--ca-file` given twice trusts both; a file that is no CA says what is wrong with it.

@@ -207,6 +207,17 @@ public struct DevRegistry: Sendable {
         return object?["Tags"] as? [String] ?? []
     }
 
+    /// Every file in the registry's storage that commits something (a blob link, a manifest, a
+    /// tag), relative to its repositories folder; upload sessions, open or cancelled, do not count.
+    /// Throws when the storage cannot be listed (never an empty default).
+    public func committedFiles() throws -> [String] {
+        let root = stateDirectory + "/data/docker/registry/v2/repositories"
+        guard !stateDirectory.isEmpty else { throw TestError("the registry's state directory is unknown") }
+        guard FileManager.default.fileExists(atPath: root) else { return [] }  // nothing was ever pushed
+        guard let walker = FileManager.default.enumerator(atPath: root) else { throw TestError("cannot list \(root)") }
+        return walker.compactMap { $0 as? String }.filter { $0.contains("/_manifests/") || $0.contains("/_layers/") }.sorted()
+    }
+
     static func stop(name: String) {
         var environment = ProcessInfo.processInfo.environment
         environment["AIRLOCK_DEV_DIR"] = stateRoot

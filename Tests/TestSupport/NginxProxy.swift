@@ -11,7 +11,7 @@ public final class NginxProxy: Sendable {
     public static func refuse(_ pattern: String, status: Int, code: String, message: String) -> String {
         let body = #"{"errors":[{"code":"\#(code)","message":"\#(message)","detail":null}]}"#
         return """
-            location ~ \(pattern) {
+            location ~ "\(pattern)" {
                 default_type application/json;
                 add_header Docker-Distribution-API-Version registry/2.0 always;
                 return \(status) '\(body)';

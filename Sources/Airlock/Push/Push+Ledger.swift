@@ -6,12 +6,12 @@ import Registry
 /// The ledger's part in a push (format-spec §12): read it before any write and refuse a downgrade;
 /// say which recorded bundle owned a tag that moves; record the bundle last, after every tag.
 extension Pusher {
-    /// The target's ledger, read before any write. Refuses a bundle whose name and version are
-    /// recorded with another manifest, unless --allow-replace; and one that `BundleOrder` puts
-    /// below a recorded one of its name, or that no rule orders against one, unless --allow-downgrade.
-    func readLedger(_ manifest: BundleManifest, signed: SignedManifest, request: PushRequest, client: RegistryClient) async throws -> Ledger {
-        let location = LedgerLocation(registry: request.naming.registry, namespace: request.naming.namespace)
-        let ledger = try await Ledger.read(location, client: client, concurrency: request.concurrency)
+    /// The ledger's refusals (exit 8), from the ledger read before any write: a bundle whose name
+    /// and version are recorded with another manifest, unless --allow-replace; and one that
+    /// `BundleOrder` puts below a recorded one of its name, or that no rule orders against one,
+    /// unless --allow-downgrade.
+    func checkOrder(_ manifest: BundleManifest, signed: SignedManifest, request: PushRequest, ledger: Ledger) throws {
+        let location = ledger.location
         let standing = BundleOrder.Standing(manifest, digest: try signed.digest())
         // The same name and version with another manifest is a different bundle (repacked, or
         // not the one reviewed): its own refusal and its own way out, before any ordering.
@@ -19,7 +19,7 @@ extension Pusher {
         if !request.allowReplace, let other = replaced {
             throw AirlockError.refused("\(location.target) records \(manifest.name) \(manifest.version) with the manifest \(other.standing.manifestDigest), not this bundle's \(standing.manifestDigest): another bundle under the same name and version (repacked?); pushing it would replace that record and may move its images' tags. Nothing was written; --allow-replace pushes it anyway (and the ledger notes it)")
         }
-        guard !request.allowDowngrade else { return ledger }
+        guard !request.allowDowngrade else { return }
         let (newer, unordered) = ledger.outranking(standing)
         let conflicting = unordered.filter { $0.digest != replaced?.digest }
         if let newer = newer.first {
@@ -28,7 +28,6 @@ extension Pusher {
         if let other = conflicting.first {
             throw AirlockError.refused("\(location.target) records \(other.standing.title), which this bundle \(standing.title) cannot be ordered against (\(BundleOrder.conflictReason(standing, other.standing))); pushing it could replace the other's images. Nothing was written; --allow-downgrade pushes it anyway (and the ledger notes it)")
         }
-        return ledger
     }
 
     /// Notes who owned each tag this push would move, and applies --on-existing-tag. Runs after

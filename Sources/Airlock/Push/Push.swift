@@ -149,9 +149,9 @@ public struct Pusher: Sendable {
     /// was there, so a re-push costs one HEAD (as go-containerregistry's remote.Write does). One
     /// that names another manifest is a tag this push moves, which the result reports. Only "not
     /// there" means not there: a refusal, a 401 or a cancellation ends the push here.
-    func markPresent(_ plans: [Plan], client: RegistryClient, concurrency: Int) async throws -> [Plan] {
+    func markPresent(_ plans: [Plan], client: RegistryClient, concurrency: Int, skipping refused: Set<String> = []) async throws -> [Plan] {
         let current = try await BoundedConcurrency.map(plans, limit: concurrency) { plan -> Digest? in
-            guard let top = plan.manifests.last else { return nil }
+            guard let top = plan.manifests.last, !refused.contains(plan.repository) else { return nil }
             let reference = plan.tag ?? top.digest.description
             do {
                 return try await client.manifestDescriptor(repository: plan.repository, reference: reference)?.digest

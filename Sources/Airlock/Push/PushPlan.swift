@@ -32,12 +32,28 @@ struct PushPlan: Sendable {
 extension Pusher {
     /// Makes the plan and applies every refusal. `held` says whether the bundle stores a blob;
     /// `read` gives the bytes of a manifest it stores.
+    /// `checks` collecting (a preflight) records each refusal and goes on; otherwise the first throws.
     func makePushPlan(_ manifest: BundleManifest, signed: SignedManifest, request: PushRequest, client: RegistryClient,
+                      checks: TargetChecks = TargetChecks(collecting: false),
                       held: (Digest) -> Bool, read: (Descriptor) async throws -> [UInt8]) async throws -> PushPlan {
-        let ledger = try await readLedger(manifest, signed: signed, request: request, client: client)
+        let location = LedgerLocation(registry: request.naming.registry, namespace: request.naming.namespace)
+        let ledger = try await Ledger.read(location, client: client, concurrency: request.concurrency)
+        _ = try await checks.run("ledger", passed: "\(location.target) records no newer or conflicting \(manifest.name)") {
+            try checkOrder(manifest, signed: signed, request: request, ledger: ledger)
+        }
         var (plans, missingManifests) = try await makePlans(manifest, request: request, client: client, read: read)
-        plans = try applyTagPolicy(try await markPresent(plans, client: client, concurrency: request.concurrency), request: request, ledger: ledger)
-        let mounts = try await planExternalBlobs(plans, manifest: manifest, held: held, client: client, missing: missingManifests)
+        // Access first: a name the registry refuses is refused for reads too (GitLab's depth limit).
+        let repositories = Array(Set(plans.map(\.repository))).sorted() + [location.repository]
+        let refused = try await checkPushAccess(repositories, request: request, client: client, checks: checks)
+        plans = try await markPresent(plans, client: client, concurrency: request.concurrency, skipping: refused)
+        let present = plans
+        plans = try await checks.run("tags", passed: "no tag the push moves is held back (--on-existing-tag \(request.onExistingTag.rawValue))") {
+            try applyTagPolicy(present, request: request, ledger: ledger)
+        } ?? plans
+        let planned = plans
+        let mounts = try await checks.run("base", passed: manifest.base.map { "every blob the delta relies on is in the target or mountable there (base \($0.name) \($0.version))" } ?? "a whole bundle: it relies on nothing in the target") {
+            try await planExternalBlobs(planned, manifest: manifest, held: held, client: client, missing: missingManifests)
+        } ?? []
         return PushPlan(ledger: ledger, images: plans, mounts: mounts)
     }
 

@@ -19,7 +19,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case io = 6
     /// A tag, manifest, or blob that was asked for does not exist.
     case notFound = 7
-    /// The target holds a newer bundle, or a tag --on-existing-tag fail must not move: nothing was written.
+    /// The target holds a newer bundle, a tag --on-existing-tag fail must not move, or a repository
+    /// refuses uploads (`push --preflight`: the push would be refused): nothing was written.
     case refused = 8
     /// A bug in airlock.
     case internalError = 70
@@ -41,7 +42,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .partial: "partial failure"
         case .io: "local file error"
         case .notFound: "not found"
-        case .refused: "refused before any write (a downgrade, a conflict, a tag that must not move)"
+        case .refused: "refused before any write (a downgrade, a conflict, a tag that must not move, a repository that refuses uploads)"
         case .internalError: "internal error (a bug)"
         case .interrupted: "interrupted (the same command again carries on)"
         case .closedOutput: "standard output closed early"

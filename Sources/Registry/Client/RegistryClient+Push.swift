@@ -123,6 +123,15 @@ extension RegistryClient {
         }
     }
 
+    /// Opens an upload session in `repository` and cancels it: whether this client may push there
+    /// (a token with push scope, a project that exists, a name the registry takes) without
+    /// writing anything (distribution spec: an upload that is never completed leaves nothing).
+    public func probeUpload(repository: String) async throws {
+        let purpose = Purpose.push("upload check of \(host)/\(repository)", repository)
+        let location = try await startUpload(purpose: purpose, repository: repository)
+        try await cancelUpload(location, purpose: purpose)
+    }
+
     private func startUpload(purpose: Purpose, repository: String) async throws -> String {
         let response = try await send(.POST, "/v2/\(repository)/blobs/uploads/", purpose: purpose)
         try await expect(response, [202], purpose)

@@ -2,6 +2,7 @@ import Airlock
 import ArgumentParser
 import Foundation
 import OCI
+import Logging
 import Registry
 
 struct PushCommand: AsyncParsableCommand {
@@ -69,6 +70,9 @@ struct PushCommand: AsyncParsableCommand {
     @Option(help: "A tag that already names another manifest: fail (before any write), skip (leave it; push by digest) or overwrite.")
     var onExistingTag: ExistingTagPolicy = .overwrite
 
+    @Flag(help: "Check the target without writing (registry, ledger, tags, push access to every repository, referrers): one line per check; exit 0 when the push would go through, 8 when it would be refused.")
+    var preflight = false
+
     @Flag(help: "Print the summary as JSON to stdout.")
     var json = false
 
@@ -108,6 +112,7 @@ struct PushCommand: AsyncParsableCommand {
         let display = progress.display(output)
         request.progress = display.progress
         if let mirrorConfig { try MirrorConfig.check(mirrorConfig, force: force) }
+        if preflight { return try await runPreflight(request, naming: naming, logger: logger) }
         let (result, scheme) = try await display.run { _ in
             try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, chunkSize: try chunkBytes(), logger: logger) { transport in
                 let result = try await Pusher(transport: transport, logger: logger).push(request)
@@ -155,6 +160,24 @@ struct PushCommand: AsyncParsableCommand {
             Output.error("airlock: \(Output.printable(error))")
             throw ExitCode(ExitStatus.partial.rawValue)
         }
+    }
+
+    /// `--preflight`: the checks as lines (or JSON), exit 8 when any failed.
+    func runPreflight(_ request: PushRequest, naming: TargetNaming, logger: Logger) async throws {
+        let report = try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, chunkSize: try chunkBytes(), logger: logger) { transport in
+            try await Pusher(transport: transport, logger: logger).preflight(request)
+        }
+        if json {
+            try Output.json(report)
+        } else {
+            for check in report.checks {
+                Output.line("\(check.outcome.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(check.check): \(Output.printable(check.detail))")
+            }
+            let failed = report.checks.filter { $0.outcome == .fail }.count
+            Output.line(report.wouldPush ? "preflight: a push to \(report.target) would go through (nothing was written)"
+                                         : "preflight: a push to \(report.target) would be refused (\(failed, noun: "check") failed; nothing was written)")
+        }
+        if !report.wouldPush { throw ExitCode(ExitStatus.refused.rawValue) }
     }
 
     struct Mapping: Encodable {
