@@ -31,6 +31,8 @@ public enum RegistryError: DomainError, Sendable {
     /// Request bodies of `refused` bytes were refused (413, or the connection closed under them)
     /// even in the smallest chunks.
     case bodyTooLarge(host: String, refused: Int64, cause: String)
+    /// A manifest refused for what it is (its size or media type), in a sentence naming it.
+    case manifestRefused(String)
     /// Plain HTTP was sent to a registry that answers only HTTPS.
     case speaksHTTPS(host: String)
     case authServer(realm: String, reason: String)
@@ -124,7 +126,7 @@ public enum RegistryError: DomainError, Sendable {
             return "token server \(realm) failed: \(reason)"
         case .credentialHelper(let helper, let reason):
             return "credential helper docker-credential-\(helper) failed: \(reason)"
-        case .badConfiguration(let reason):
+        case .badConfiguration(let reason), .manifestRefused(let reason):
             return reason
         case .localFile(let path, let reason):
             return "cannot update \(path): \(reason)"

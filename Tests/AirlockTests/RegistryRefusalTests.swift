@@ -56,6 +56,35 @@ struct RegistryRefusalTests {
         #expect(uploads.isEmpty, "\(uploads.map(\.path))")
     }
 
+    /// A registry that refuses a manifest for what it is (413 here; MANIFEST_INVALID or 415 alike):
+    /// the image is named with the manifest's size and media type, and no image after it is tried.
+    @Test func aRefusedManifestStopsTheImagesAfterIt() async throws {
+        let packed = try PackedBundle.make()
+        defer { packed.registry.stop() }
+        let puts = NIOLockedValueBox<[String]>([])
+        let fake = try await FakeRegistry.start { request in
+            let path = request.path
+            switch request.method {
+            case .GET where path == "/v2/": return FakeResponse(.ok)
+            case .POST: return FakeResponse(.accepted, headers: [("Location", "/upload/\(UUID().uuidString)")])
+            case .PUT where path.contains("/manifests/"):
+                puts.withLockedValue { $0.append(path) }
+                return .json(code: 413, #"{"errors":[{"code":"SIZE_INVALID","message":"manifest too large"}]}"#)
+            case .PUT, .DELETE: return FakeResponse(.created)
+            default: return FakeResponse(.notFound)
+            }
+        }
+        defer { Task { await fake.stop() } }
+        let result = try AirlockCLI.run(["push", packed.bundle, "--to", "\(fake.host)/v", "--key", packed.vendorPub, "--concurrency", "1"])
+        #expect(result.status == 4, "\(result.stdout) \(result.stderr)")
+        let failed = result.stdout.split(separator: "\n").filter { $0.hasPrefix("FAILED ") }
+        #expect(failed.count == PackedBundle.expectedRefs.count, "\(result.stdout)")
+        let first = try #require(failed.first)
+        #expect(first.contains("the registry refused the manifest ") && first.contains(" bytes, application/vnd.") && first.contains("with 413 [SIZE_INVALID: manifest too large]"), "\(first)")
+        #expect(failed.dropFirst().allSatisfy { $0.contains("not pushed: the registry refused a manifest of \(fake.host)/v/") }, "\(result.stdout)")
+        #expect(puts.withLockedValue { $0 }.count == 1, "manifests tried after the refusal: \(puts.withLockedValue { $0 })")
+    }
+
     /// `--ca-file` given twice trusts both; a file that is no CA says what is wrong with it.
     @Test func caFiles() throws {
         let target = try DevRegistry.start(tls: true, seed: ["agent"])

@@ -1,6 +1,7 @@
 import Bundle
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import OCI
 import Registry
@@ -221,17 +222,29 @@ public struct Pusher: Sendable {
     /// Writes each image's manifests (children first) and then its tag, and sums up.
     /// Images are independent of each other, so they are written several at a time.
     func finish(_ plans: [Plan], manifest: BundleManifest, signed: SignedManifest, request: PushRequest, client: RegistryClient, book: PushBook) async throws -> PushResult {
+        // The first manifest the registry refuses as such (size, media type) stops the images not yet
+        // started: the rest of the bundle is made of the same kinds of manifest.
+        let refusedManifest = NIOLockedValueBox<String?>(nil)
         let outcomes = try await BoundedConcurrency.map(plans, limit: request.concurrency) { plan in
             let target = "\(request.naming.registry)/\(plan.repository)"
             let pullBase = "\(request.pullHost ?? request.naming.registry)/\(plan.repository)"
             var error = await book.reason(plan.repository)
+            if error == nil, !plan.alreadyThere, let first = refusedManifest.withLockedValue({ $0 }) {
+                error = "not pushed: the registry refused a manifest of \(first) before it"
+            }
             var evidence: [EvidencePush] = []
             if error == nil {
                 do {
                     if !plan.alreadyThere {
                         for document in plan.manifests {
                             if try await client.manifestDescriptor(repository: plan.repository, reference: document.digest.description)?.digest != document.digest {
-                                try await client.putManifest(document, repository: plan.repository, reference: document.digest.description)
+                                do {
+                                    try await client.putManifest(document, repository: plan.repository, reference: document.digest.description)
+                                } catch let refusal as RegistryError {
+                                    guard let sentence = Self.manifestRefusal(refusal, document: document, image: "\(target)") else { throw refusal }
+                                    refusedManifest.withLockedValue { $0 = $0 ?? "\(target)" }
+                                    throw RegistryError.manifestRefused(sentence)
+                                }
                             }
                         }
                         if let tag = plan.tag, !plan.keepTag, let top = plan.manifests.last {
@@ -276,6 +289,16 @@ public struct Pusher: Sendable {
             result.uploads = PushResult.Uploads(mode: "chunked", chunkSize: size, reason: size == transport.options.chunkSize ? "--chunk-size" : "bodyLimit")
         }
         return result
+    }
+
+    /// A manifest refused for what it is (too large, its media type, invalid to this registry),
+    /// named with its size and media type; nil for other failures.
+    static func manifestRefusal(_ error: RegistryError, document: ManifestDocument, image: String) -> String? {
+        guard case .unexpectedStatus(let status, _, _, let detail) = error else { return nil }
+        let invalid = status == 400 && ["MANIFEST_INVALID", "UNSUPPORTED", "unsupported", "manifest invalid"].contains { detail?.contains($0) == true }
+        guard status == 413 || status == 415 || invalid else { return nil }
+        return "the registry refused the manifest \(document.digest.short) of \(image) (\(document.bytes.count) bytes, \(document.mediaType)) with \(status)" + (detail.map { " [\($0)]" } ?? "")
+            + "; it does not take manifests of that size or media type (older Harbor, Nexus and Artifactory refuse OCI indexes and artifacts): upgrade it, or push to a registry that does"
     }
 
     /// Streams a blob out of the bundle (pull-based: flat memory). Each decompressed frame is
