@@ -6,7 +6,7 @@
 #
 # Seeds a loopback registry with a large image (three incompressible layers of SIZE MiB and one
 # compressible one) plus the sample set (a dozen runtime tags sharing a base, a multi-arch index),
-# then times pack, verify, push, re-push, inspect and diff with peak RSS (/usr/bin/time -v), and what
+# then times pack, verify, push (also through nginx with a 4 MiB body limit), re-push, inspect and diff with peak RSS (/usr/bin/time -v), and what
 # evidence discovery (on by default) adds to pack: pack with and without --no-referrers, alternately.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -107,6 +107,37 @@ SECONDS_OF[push_parts]=$(best "${SECONDS_OF[push_parts_1]}" "${SECONDS_OF[push_p
 RSS_OF[push_parts]=${RSS_OF[push_parts_1]}; RSS_OF[push_file]=${RSS_OF[push_file_1]}
 WRITES_OF[push_parts]=${WRITES_OF[push_parts_1]}; WRITES_OF[push_file]=${WRITES_OF[push_file_1]}
 rm -f parts.tar.zst.[0-9]* parts.tar.zst.parts
+# Through a proxy with a 4 MiB request-body limit (nginx, as in front of many enterprise
+# registries): push falls back to chunks; against the direct push into the same registry, new
+# namespaces each time, alternating, best of three each.
+NGINX_PORT=$((BASE_PORT + 5)); NGINX_DIR="$WORK/nginx"; mkdir -p "$NGINX_DIR"
+cat > "$NGINX_DIR/nginx.conf" <<NGINX
+$( [[ $(id -u) -eq 0 ]] && echo "user root;" || true )
+worker_processes 1;
+pid $NGINX_DIR/nginx.pid;
+error_log $NGINX_DIR/error.log;
+events { worker_connections 512; }
+http {
+  access_log off;
+  client_body_temp_path $NGINX_DIR/body; proxy_temp_path $NGINX_DIR/proxy;
+  fastcgi_temp_path $NGINX_DIR/f; uwsgi_temp_path $NGINX_DIR/u; scgi_temp_path $NGINX_DIR/s;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    client_max_body_size 4m; proxy_request_buffering off; proxy_buffering off; proxy_http_version 1.1;
+    location / { proxy_pass http://$DST_A; proxy_set_header Host \$http_host; }
+  }
+}
+NGINX
+/usr/sbin/nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf"
+for round in 1 2 3; do
+  measure "push_chunked_$round" "$AIRLOCK" push bundle.tar.zst --to "127.0.0.1:$NGINX_PORT/c$round" --key k.pub
+  measure "push_direct_$round" "$AIRLOCK" push bundle.tar.zst --to "$DST_A/d$round" --key k.pub
+done
+/usr/sbin/nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -s stop
+SECONDS_OF[push_chunked]=$(best "${SECONDS_OF[push_chunked_1]}" "${SECONDS_OF[push_chunked_2]}" "${SECONDS_OF[push_chunked_3]}")
+SECONDS_OF[push_direct]=$(best "${SECONDS_OF[push_direct_1]}" "${SECONDS_OF[push_direct_2]}" "${SECONDS_OF[push_direct_3]}")
+RSS_OF[push_chunked]=${RSS_OF[push_chunked_1]}; RSS_OF[push_direct]=${RSS_OF[push_direct_1]}
+WRITES_OF[push_chunked]=${WRITES_OF[push_chunked_1]}; WRITES_OF[push_direct]=${WRITES_OF[push_direct_1]}
 measure peer_push sh -c "set -e; for r in ${REFS[*]}; do skopeo copy -q --all --dest-tls-verify=false oci:layout:\$r docker://$DST_S/b/\$r; done"
 # The registry's ingest floor: POST + monolithic PUT of every unique blob with curl, one at a time.
 measure floor_push sh -c "set -e; cd layout/blobs/sha256; for f in *; do loc=\$(curl -sf -X POST -D - -o /dev/null http://$DST_F/v2/floor/blobs/uploads/ | tr -d '\r' | sed -n 's/^[Ll]ocation: //p'); case \$loc in http*) ;; *) loc=http://$DST_F\$loc;; esac; sep='?'; case \$loc in *\\?*) sep='&';; esac; curl -sf -X PUT -H 'Content-Type: application/octet-stream' -T \$f \"\$loc\${sep}digest=sha256:\$f\" >/dev/null; done"
@@ -172,6 +203,7 @@ row "push vs skopeo" "${SECONDS_OF[push]}" "${SECONDS_OF[peer_push]}" "$(ratio "
 row "push vs curl ingest floor" "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}" "$(ratio "${SECONDS_OF[push]}" "${SECONDS_OF[floor_push]}")" "<=1.20" ""
 row "push: local disk written" "$((WRITES_OF[push] / 2)) KiB" "" "" "0" ""
 row "push from parts vs one file" "${SECONDS_OF[push_parts]}" "${SECONDS_OF[push_file]}" "$(ratio "${SECONDS_OF[push_parts]}" "${SECONDS_OF[push_file]}")" "<=1.05" "$((RSS_OF[push_parts] / 1024)) MiB"
+row "push via a 4 MiB body limit vs direct" "${SECONDS_OF[push_chunked]}" "${SECONDS_OF[push_direct]}" "$(ratio "${SECONDS_OF[push_chunked]}" "${SECONDS_OF[push_direct]}")" "<=1.30" "$((RSS_OF[push_chunked] / 1024)) MiB"
 row "re-push vs first push" "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}" "$(ratio "${SECONDS_OF[repush]}" "${SECONDS_OF[push]}")" "<=0.05" "$((RSS_OF[repush] / 1024)) MiB"
 row "pull from serve vs distribution" "${SECONDS_OF[serve_pull]}" "${SECONDS_OF[peer_pull]}" "$(ratio "${SECONDS_OF[serve_pull]}" "${SECONDS_OF[peer_pull]}")" "<=1.00" ""
 row "serve: 4 pulls at once" "${SECONDS_OF[serve_pull4]}" "" "" "<=128MiB" "$((SERVE_RSS_KIB / 1024)) MiB (serve)"
