@@ -24,8 +24,10 @@ struct RedirectCredentialTests {
             try await pullBlob(client, descriptor, repository: "acme/app")
         }
         #expect(bytes == blob)
+        // At least one plain request (under the whole suite's load a body that broke is resumed and
+        // asks again: seen once, 2 requests), and none of them with the password.
         let plain = fake.requests.filter { $0.path == "/blobdata" }
-        #expect(plain.count == 1)
+        #expect(plain.count >= 1)
         #expect(plain.allSatisfy { $0.headers.first(name: "Authorization") == nil }, "the password went out in clear text")
         #expect(fake.requests.contains { $0.headers.first(name: "Authorization") != nil })
     }
