@@ -5,8 +5,10 @@
 #     folder-tar   a folder artifact's archive (tar or tar+gzip) as extract decides, stages and moves it
 #     seek-table   a seek table's JSON as both readers bound and decode it and the verifier checks it
 #                  against fixtures/tiny.bundle
-# The long run, one target after another (run alone: it takes both cores' worth of nothing else):
-#   nice -n 19 scripts/fuzz.sh 3600 folder-tar seek-table     # at least 10^7 executions each
+# The long run, one process per target on both cores, after a short run has built .build-fuzz:
+#   scripts/fuzz.sh 10 folder-tar
+#   nice -n 19 scripts/fuzz.sh 4500 folder-tar & nice -n 19 scripts/fuzz.sh 4500 seek-table & wait
+#   (at least 10^7 executions each; CONTRIBUTING.md, "Fuzz")
 # Builds in .build-fuzz (first build: several minutes). Seeds come from fixtures/ and
 # Tests/FuzzRegressions/; the growing corpus stays in .build-fuzz/corpus. A crash leaves its input
 # in .build-fuzz/crashes/TARGET/: fix the bug, then copy the input to Tests/FuzzRegressions/TARGET/
