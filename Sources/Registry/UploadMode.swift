@@ -13,15 +13,24 @@ public enum UploadMode: Sendable, Equatable {
     /// The next mode to try after `self` was refused for a blob of `size` bytes: chunks smaller than
     /// the body that was refused, halved down to `smallestChunk`; nil when there is none smaller.
     func smaller(forBlobOf size: Int64) -> UploadMode? {
-        var next: Int
         switch self {
         case .monolithic:
-            next = Self.fallbackStart
-            while Int64(next) >= size, next > Self.smallestChunk { next /= 2 }
-            guard Int64(next) < size else { return nil }
+            return Self.below(size)
         case .chunked(let current):
-            next = current / 2
+            return current / 2 >= Self.smallestChunk ? .chunked(current / 2) : nil
         }
-        return next >= Self.smallestChunk ? .chunked(next) : nil
+    }
+
+    /// The largest chunk size of the fallback's series (16 MiB halved) below `bound` bytes, a body
+    /// size already refused; nil when it would be under `smallestChunk`.
+    static func below(_ bound: Int64) -> UploadMode? {
+        var next = fallbackStart
+        while Int64(next) >= bound, next > smallestChunk { next /= 2 }
+        return Int64(next) < bound ? .chunked(next) : nil
+    }
+
+    var chunkSize: Int? {
+        if case .chunked(let size) = self { return size }
+        return nil
     }
 }

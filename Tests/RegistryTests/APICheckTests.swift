@@ -65,3 +65,18 @@ struct UploadFallbackTests {
         #expect(RegistryErrorBody.summary(Array("plain words".utf8)) == "plain words")
     }
 }
+
+/// Where an upload starts once the registry refused a body of some size (`UploadMode.below`):
+/// concurrent and later uploads begin under it instead of being refused again.
+struct RefusedBodyBoundTests {
+    @Test(arguments: [
+        (Int64(64 << 20), UploadMode?.some(.chunked(16 << 20))),
+        (Int64(16 << 20), .chunked(8 << 20)),
+        (Int64(4 << 20) + 1, .chunked(4 << 20)),
+        (Int64(1 << 20) + 1, .chunked(1 << 20)),
+        (Int64(1 << 20), nil),
+    ] as [(Int64, UploadMode?)])
+    func below(bound: Int64, start: UploadMode?) {
+        #expect(UploadMode.below(bound) == start, "\(bound)")
+    }
+}

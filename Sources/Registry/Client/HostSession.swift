@@ -66,9 +66,17 @@ actor HostSession {
         throw reported ?? RegistryError.unreachable(host: client.host, reason: "no scheme to try")
     }
 
+    /// The smallest request body the registry refused as too large: uploads started after it
+    /// (in flight at once, or later) begin below it instead of being refused again.
+    private(set) var refusedBody: Int64?
+
     /// Keeps the smallest chunk size an upload needed.
     func learn(chunk size: Int) {
         learnedChunk = min(learnedChunk ?? size, size)
+    }
+
+    func learn(refused size: Int64) {
+        refusedBody = min(refusedBody ?? size, size)
     }
 
     /// Whether the registry has challenged this client (Basic or Bearer) at all.

@@ -54,7 +54,14 @@ extension RegistryClient {
     /// earlier upload fell back to, else whole.
     public func uploadMode() async -> UploadMode {
         if let learned = await session.learnedChunk { return .chunked(learned) }
-        return transport.options.chunkSize.map(UploadMode.chunked) ?? .monolithic
+        let configured = transport.options.chunkSize.map(UploadMode.chunked) ?? .monolithic
+        return await fitted(configured, size: .max)
+    }
+
+    /// `mode`, or smaller chunks when the registry already refused a body that large.
+    func fitted(_ mode: UploadMode, size: Int64) async -> UploadMode {
+        guard let refused = await session.refusedBody, Self.bodySize(mode, size) >= refused else { return mode }
+        return UploadMode.below(refused) ?? mode
     }
 
     /// Uploads a blob (`mode`: as `uploadMode()` says). The stream is hashed as it goes and the
@@ -68,7 +75,7 @@ extension RegistryClient {
         let purpose = Purpose.push("upload of blob \(descriptor.digest.short) to \(host)/\(repository)", repository)
         var budget = RetryBudget(transport.options.retry)
         var mode = if let mode { mode } else { await uploadMode() }
-        var fellBack = false
+        var fellBack = mode.chunkSize != nil && mode.chunkSize != transport.options.chunkSize
         while true {
             do {
                 let location = try await startUpload(purpose: purpose, repository: repository)
@@ -82,7 +89,10 @@ extension RegistryClient {
                     }
                 } catch let refusal as RegistryError where Self.refusesTheBody(refusal, mode: mode, size: descriptor.size) {
                     try? await cancelUpload(location, purpose: purpose)
-                    guard let smaller = mode.smaller(forBlobOf: descriptor.size) else {
+                    await session.learn(refused: Self.bodySize(mode, descriptor.size))
+                    let halved = mode.smaller(forBlobOf: descriptor.size)
+                    let known = await session.refusedBody.flatMap(UploadMode.below)
+                    guard let smaller = [halved, known].compactMap({ $0 }).min(by: { ($0.chunkSize ?? .max) < ($1.chunkSize ?? .max) }) else {
                         throw RegistryError.bodyTooLarge(host: host, refused: Self.bodySize(mode, descriptor.size), cause: Self.bodyRefusal(refusal))
                     }
                     logger.info("registry \(host) refused a \(Self.bodySize(mode, descriptor.size))-byte request body (\(refusal)); sending blob \(descriptor.digest.short) in chunks of \(smaller)")
