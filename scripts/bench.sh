@@ -128,12 +128,12 @@ http {
   }
 }
 NGINX
-/usr/sbin/nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf"
+/usr/sbin/nginx -p "$NGINX_DIR" -e "$NGINX_DIR/error.log" -c "$NGINX_DIR/nginx.conf"
 for round in 1 2 3; do
   measure "push_chunked_$round" "$AIRLOCK" push bundle.tar.zst --to "127.0.0.1:$NGINX_PORT/c$round" --key k.pub
   measure "push_direct_$round" "$AIRLOCK" push bundle.tar.zst --to "$DST_A/d$round" --key k.pub
 done
-/usr/sbin/nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -s stop
+/usr/sbin/nginx -p "$NGINX_DIR" -e "$NGINX_DIR/error.log" -c "$NGINX_DIR/nginx.conf" -s stop
 SECONDS_OF[push_chunked]=$(best "${SECONDS_OF[push_chunked_1]}" "${SECONDS_OF[push_chunked_2]}" "${SECONDS_OF[push_chunked_3]}")
 SECONDS_OF[push_direct]=$(best "${SECONDS_OF[push_direct_1]}" "${SECONDS_OF[push_direct_2]}" "${SECONDS_OF[push_direct_3]}")
 RSS_OF[push_chunked]=${RSS_OF[push_chunked_1]}; RSS_OF[push_direct]=${RSS_OF[push_direct_1]}

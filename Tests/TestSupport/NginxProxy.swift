@@ -56,7 +56,7 @@ public final class NginxProxy: Sendable {
         }
         """
         try config.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
-        let started = try run("/usr/sbin/nginx", ["-p", directory, "-c", directory + "/nginx.conf"])
+        let started = try run("/usr/sbin/nginx", arguments)
         guard started.status == 0 else { throw TestError("nginx did not start: \(started.stderr)") }
         for _ in 0..<100 {
             if try run("curl", ["-s", "-o", "/dev/null", "http://\(host)/v2/"]).status == 0 { return }
@@ -66,12 +66,16 @@ public final class NginxProxy: Sendable {
         throw TestError("nginx did not answer on \(host)")
     }
 
+    /// Prefix, configuration and (`-e`, before the configuration is read) error log all in the
+    /// test's folder: nothing under /var/log/nginx, so a non-root run starts as cleanly.
+    var arguments: [String] { ["-p", directory, "-e", directory + "/error.log", "-c", directory + "/nginx.conf"] }
+
     /// nginx's access log: one line per request, with its status.
     public func accessLog() throws -> String {
         try String(contentsOfFile: directory + "/access.log", encoding: .utf8)
     }
 
     public func stop() {
-        _ = try? run("/usr/sbin/nginx", ["-p", directory, "-c", directory + "/nginx.conf", "-s", "stop"])
+        _ = try? run("/usr/sbin/nginx", arguments + ["-s", "stop"])
     }
 }
