@@ -41,22 +41,10 @@ public struct Pusher: Sendable {
 
     public func push(_ request: PushRequest) async throws -> PushResult {
         if request.bundle == "-" { return try await pushStream(request) }
-        // 1. Trust: every required key signed this manifest, and the structure matches it (each
-        // blob's frames are checked as they are read), so push refuses what verify refuses.
-        let file = try TrustedBundle.open(request.bundle, trust: request.trust).file
-        let header = file.header
-        let manifest = header.manifest
+        // 1–2. Trust, then the plan from reads alone with every refusal applied; then the first write.
+        let planned = try await planFromFile(request, checks: TargetChecks(collecting: false))
+        let (file, manifest, signed, client, plan) = (planned.file, planned.manifest, planned.signed, planned.client, planned.plan)
         let external = Set((manifest.base?.externalBlobs ?? []).map(\.digest))
-        try CosignVerification(keys: request.requiredCosignKeys).check(manifest) { try file.read($0) }
-
-        // 2. The plan, from reads alone, with every refusal applied; then the first write.
-        let client = transport.client(for: request.naming.registry)
-        try await client.checkReachable()
-        let signed = SignedManifest(bytes: header.manifestBytes, signatures: header.slot.signatures)
-        let plan = try await makePushPlan(manifest, signed: signed, request: request, client: client, held: { file.contains($0) }) { descriptor in
-            try file.read(descriptor)
-        }
-        try checkOtherManifests(manifest, plans: plan.images) { try file.read($0) }
         let plans = plan.images
         try await plan.mountExternalBlobs(client: client)
 
@@ -76,6 +64,35 @@ public struct Pusher: Sendable {
         // 4. Manifests (children first) and tags; only now is anything visible. The ledger record last.
         let result = try await finish(plans, manifest: manifest, signed: signed, request: request, client: client, book: book)
         return try await recordLedger(result, plans: plans, manifest: manifest, signed: signed, ledger: plan.ledger, request: request, client: client)
+    }
+
+    /// A bundle file opened as trusted and its push plan: what a push and a preflight share.
+    struct FilePlan {
+        let file: BundleFile
+        let manifest: BundleManifest
+        let signed: SignedManifest
+        let client: RegistryClient
+        let plan: PushPlan
+    }
+
+    /// 1. Trust: every required key signed this manifest, and the structure matches it (each
+    /// blob's frames are checked as they are read), so push refuses what verify refuses; cosign
+    /// signatures when keys are required. 2. The registry answers as one. 3. The plan, from reads
+    /// alone, with every refusal applied (`makePushPlan`), and no manifest in the bundle left out.
+    func planFromFile(_ request: PushRequest, checks: TargetChecks) async throws -> FilePlan {
+        let file = try TrustedBundle.open(request.bundle, trust: request.trust).file
+        let header = file.header
+        let manifest = header.manifest
+        try CosignVerification(keys: request.requiredCosignKeys).check(manifest) { try file.read($0) }
+        checks.record("bundle", .pass, "\(manifest.name) \(manifest.version) verifies: \(manifest.images.count, noun: "image"), \(manifest.blobs.count, noun: "blob")")
+        let client = transport.client(for: request.naming.registry)
+        try await client.checkReachable()
+        checks.record("registry", .pass, "\(request.naming.registry) answers as a container registry (\(try await client.scheme()))")
+        let signed = SignedManifest(bytes: header.manifestBytes, signatures: header.slot.signatures)
+        let plan = try await makePushPlan(manifest, signed: signed, request: request, client: client, checks: checks,
+                                          held: { file.contains($0) }) { try file.read($0) }
+        try checkOtherManifests(manifest, plans: plan.images) { try file.read($0) }
+        return FilePlan(file: file, manifest: manifest, signed: signed, client: client, plan: plan)
     }
 
     /// Each image's target and the manifests and blobs it needs. `read` returns the bytes of a

@@ -10,8 +10,8 @@ actor HostSession {
     private var credential: Credential??
     private var tokens: [String: Token] = [:]
     private var fetching: [String: Task<Token, any Error>] = [:]
-    /// The chunk size uploads fell back to after the registry refused a larger body: every later
-    /// upload to this host starts there.
+    /// The smallest chunk size a chunked upload to this host went through with (after a fallback,
+    /// or `--chunk-size`): every later upload starts there.
     private(set) var learnedChunk: Int?
 
     struct Token {

@@ -55,13 +55,9 @@ extension RegistryClient {
     public func uploadMode() async -> UploadMode {
         if let learned = await session.learnedChunk { return .chunked(learned) }
         let configured = transport.options.chunkSize.map(UploadMode.chunked) ?? .monolithic
-        return await fitted(configured, size: .max)
-    }
-
-    /// `mode`, or smaller chunks when the registry already refused a body that large.
-    func fitted(_ mode: UploadMode, size: Int64) async -> UploadMode {
-        guard let refused = await session.refusedBody, Self.bodySize(mode, size) >= refused else { return mode }
-        return UploadMode.below(refused) ?? mode
+        // Smaller chunks when the registry already refused a body that large (an upload in flight).
+        guard let refused = await session.refusedBody, Int64(configured.chunkSize ?? .max) >= refused else { return configured }
+        return UploadMode.below(refused) ?? configured
     }
 
     /// Uploads a blob (`mode`: as `uploadMode()` says). The stream is hashed as it goes and the
@@ -75,7 +71,6 @@ extension RegistryClient {
         let purpose = Purpose.push("upload of blob \(descriptor.digest.short) to \(host)/\(repository)", repository)
         var budget = RetryBudget(transport.options.retry)
         var mode = if let mode { mode } else { await uploadMode() }
-        var fellBack = mode.chunkSize != nil && mode.chunkSize != transport.options.chunkSize
         while true {
             do {
                 let location = try await startUpload(purpose: purpose, repository: repository)
@@ -85,7 +80,7 @@ extension RegistryClient {
                         try await finishUpload(location, source: source, purpose: purpose)
                     case .chunked(let size):
                         try await chunkedUpload(location, source: source, chunkSize: size, purpose: purpose)
-                        if fellBack { await session.learn(chunk: size) }
+                        await session.learn(chunk: size)
                     }
                 } catch let refusal as RegistryError where Self.refusesTheBody(refusal, mode: mode, size: descriptor.size) {
                     try? await cancelUpload(location, purpose: purpose)
@@ -97,7 +92,6 @@ extension RegistryClient {
                     }
                     logger.info("registry \(host) refused a \(Self.bodySize(mode, descriptor.size))-byte request body (\(refusal)); sending blob \(descriptor.digest.short) in chunks of \(smaller)")
                     mode = smaller
-                    fellBack = true
                     continue
                 }
                 return

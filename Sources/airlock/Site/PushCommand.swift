@@ -112,9 +112,10 @@ struct PushCommand: AsyncParsableCommand {
         let display = progress.display(output)
         request.progress = display.progress
         if let mirrorConfig { try MirrorConfig.check(mirrorConfig, force: force) }
-        if preflight { return try await runPreflight(request, naming: naming, logger: logger) }
+        let uploadChunk = try chunkBytes()
+        if preflight { return try await runPreflight(request, naming: naming, chunkSize: uploadChunk, logger: logger) }
         let (result, scheme) = try await display.run { _ in
-            try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, chunkSize: try chunkBytes(), logger: logger) { transport in
+            try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, chunkSize: uploadChunk, logger: logger) { transport in
                 let result = try await Pusher(transport: transport, logger: logger).push(request)
                 return (result, try await transport.client(for: naming.registry).scheme())
             }
@@ -163,8 +164,8 @@ struct PushCommand: AsyncParsableCommand {
     }
 
     /// `--preflight`: the checks as lines (or JSON), exit 8 when any failed.
-    func runPreflight(_ request: PushRequest, naming: TargetNaming, logger: Logger) async throws {
-        let report = try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, chunkSize: try chunkBytes(), logger: logger) { transport in
+    func runPreflight(_ request: PushRequest, naming: TargetNaming, chunkSize: Int?, logger: Logger) async throws {
+        let report = try await registry.withTransport(hosts: [naming.registry], schemes: naming.schemes, chunkSize: chunkSize, logger: logger) { transport in
             try await Pusher(transport: transport, logger: logger).preflight(request)
         }
         if json {
